@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tierspayant.core.findings import Effect, Level
+from tierspayant.core.rules import Rule, RuleSet, evaluate, load_rules
+
+LINES = pl.DataFrame({"line_id": [1, 2, 3], "patient": ["a", "a", "b"], "day": ["d1", "d1", "d1"]})
+
+TWO_PER_DAY = Rule(
+    id="one_act_per_day",
+    code="K101",
+    level=Level.LINE,
+    effect=Effect.REJECT_LINE,
+    description="At most one act per patient and day.",
+    sql="""
+        SELECT line_id AS key, 'other line ' || first_line AS detail FROM (
+          SELECT line_id, min(line_id) OVER (PARTITION BY patient, day) AS first_line FROM lines)
+        WHERE line_id <> first_line
+    """,
+    tables=("lines",),
+)
+
+
+def test_rule_returns_one_finding_per_hit() -> None:
+    found = evaluate([TWO_PER_DAY], {"lines": LINES})
+    assert found.select("rule", "code", "key", "detail").rows() == [("one_act_per_day", "K101", "2", "other line 1")]
+
+
+def test_rule_without_hits_returns_empty_frame_with_columns() -> None:
+    found = evaluate([TWO_PER_DAY], {"lines": LINES.filter(pl.col("line_id") != 2)})
+    assert found.height == 0 and "key" in found.columns
+
+
+def test_missing_table_is_named() -> None:
+    with pytest.raises(ValueError, match="lines"):
+        evaluate([TWO_PER_DAY], {})
+
+
+def test_rule_must_be_a_select() -> None:
+    with pytest.raises(ValueError, match="SELECT"):
+        Rule("drop_it", "X", Level.FILE, Effect.INFORM, "", "DROP TABLE lines")
+
+
+def test_duplicate_rule_ids_refused() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        RuleSet((TWO_PER_DAY, TWO_PER_DAY))
+
+
+def test_load_rules_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "- id: negative\n  code: K9\n  level: line\n  effect: reject_line\n  description: no negative\n"
+        "  tables: [lines]\n  sql: SELECT line_id AS key FROM lines WHERE line_id < 0\n"
+    )
+    rules = load_rules(path)
+    assert rules.get("negative").effect is Effect.REJECT_LINE
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: x\n  code: K9\n  level: nowhere\n  effect: inform\n  description: d\n  sql: SELECT 1\n")
+    with pytest.raises(ValueError, match="rule #1"):
+        load_rules(bad)
