@@ -1,0 +1,142 @@
+"""Prescriptions: prescriber, date, acts and sessions, pathology category, and the scanned PDF (checked on entry)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tierspayant.core.findings import FindingsError
+from tierspayant.practice.domain import PathologyCategory, PrescriptionStatus
+from tierspayant.practice.identifiers import provider_code
+from tierspayant.practice.patients import patient_by_matricule
+from tierspayant.practice.refusals import refuse
+from tierspayant.store.practice.models import Prescription, PrescriptionAct
+
+# Electronic requests exist only for prescriptions from 2017 on (cahier des charges art. 25: older ones on paper).
+FIRST_ELECTRONIC_PRESCRIPTION = date(2017, 1, 1)
+
+
+@dataclass(frozen=True)
+class PrescribedAct:
+    act_code: str
+    sessions: int
+
+
+@dataclass(frozen=True)
+class PrescriptionInput:
+    matricule: str
+    prescriber_code: str
+    prescribed_on: date
+    pathology_category: PathologyCategory
+    acts: list[PrescribedAct]
+    performer_code: str
+    place_category: str
+    scan: bytes
+    scan_name: str
+    accident_date: date | None = None  # set for a work accident (AAA)
+
+
+@dataclass(frozen=True)
+class PrescriptionRecord:
+    id: int
+    matricule: str
+    prescriber_code: str
+    prescribed_on: date
+    pathology_category: PathologyCategory
+    performer_code: str
+    place_category: str
+    status: PrescriptionStatus
+    accident_date: date | None
+    acts: list[PrescribedAct] = field(default_factory=list)
+
+
+def add_prescription(db: Session, data: PrescriptionInput, now: datetime) -> PrescriptionRecord:
+    """Record a prescription with its scan; refuses a scan that is not PDF/A, A4, 200–300 DPI (findings say why)."""
+    patient = patient_by_matricule(db, data.matricule)
+    prescriber = provider_code(data.prescriber_code, "prescriber code")
+    performer = provider_code(data.performer_code, "performer code")
+    if data.prescribed_on < FIRST_ELECTRONIC_PRESCRIPTION:
+        refuse(
+            "PRA-PRESCRIPTION-DATE",
+            f"prescription dated {data.prescribed_on}: prescriptions before 2017-01-01 go to the CNS on paper only",
+            location="prescribed_on",
+        )
+    if data.prescribed_on > now.date():
+        refuse("PRA-PRESCRIPTION-DATE", f"prescription dated {data.prescribed_on} is in the future")
+    if not data.acts:
+        refuse("PRA-PRESCRIPTION-ACTS", "a prescription needs at least one act with its number of sessions")
+    seen: set[str] = set()
+    for act in data.acts:
+        code = act.act_code.strip().upper()
+        if not code.isalnum() or not 2 <= len(code) <= 10:
+            refuse("PRA-PRESCRIPTION-ACTS", f"act code {act.act_code!r}: 2–10 letters or digits", location="acts")
+        if code in seen:
+            refuse("PRA-PRESCRIPTION-ACTS", f"act {code} is listed twice: give its total number of sessions once")
+        seen.add(code)
+        if not 1 <= act.sessions <= 999:
+            refuse("PRA-PRESCRIPTION-ACTS", f"act {code}: {act.sessions} sessions is not 1–999", location="acts")
+    place = data.place_category.strip().upper()
+    if not place.isalnum() or not 1 <= len(place) <= 4:
+        refuse("PRA-PLACE", f"place-of-service category {data.place_category!r}: 1–4 letters or digits (annex 08)")
+    from tierspayant.core.pdf_scan import check_scan  # type: ignore[import-not-found]  # TODO: top-level once committed
+
+    findings = check_scan(data.scan, data.scan_name)
+    if findings:
+        # The CNS refuses a request whose scan is not acceptable; say so now, while the patient is still here.
+        raise FindingsError(findings)
+    accident = data.accident_date is not None or patient.fund == "AAA"
+    prescription = Prescription(
+        patient_id=patient.id,
+        prescriber_code=prescriber,
+        prescribed_on=data.prescribed_on,
+        pathology_category=PathologyCategory(data.pathology_category).value,
+        performer_code=performer,
+        place_category=place,
+        accident=accident,
+        accident_date=data.accident_date,
+        scan_name=data.scan_name,
+        scan_sha256=hashlib.sha256(data.scan).hexdigest(),
+        scan=data.scan,
+        status=PrescriptionStatus.PENDING.value,
+        created_at=now,
+        acts=[PrescriptionAct(act_code=a.act_code.strip().upper(), sessions=a.sessions) for a in data.acts],
+    )
+    db.add(prescription)
+    db.flush()
+    return to_record(prescription)
+
+
+def pending_prescriptions(db: Session) -> list[Prescription]:
+    return list(
+        db.scalars(
+            select(Prescription)
+            .where(Prescription.status == PrescriptionStatus.PENDING.value)
+            .order_by(Prescription.id)
+        )
+    )
+
+
+def list_prescriptions(db: Session, status: PrescriptionStatus | None = None) -> list[PrescriptionRecord]:
+    query = select(Prescription).order_by(Prescription.id)
+    if status is not None:
+        query = query.where(Prescription.status == status.value)
+    return [to_record(p) for p in db.scalars(query)]
+
+
+def to_record(prescription: Prescription) -> PrescriptionRecord:
+    return PrescriptionRecord(
+        id=prescription.id,
+        matricule=prescription.patient.matricule,
+        prescriber_code=prescription.prescriber_code,
+        prescribed_on=prescription.prescribed_on,
+        pathology_category=PathologyCategory(prescription.pathology_category),
+        performer_code=prescription.performer_code,
+        place_category=prescription.place_category,
+        status=PrescriptionStatus(prescription.status),
+        accident_date=prescription.accident_date,
+        acts=[PrescribedAct(a.act_code, a.sessions) for a in prescription.acts],
+    )

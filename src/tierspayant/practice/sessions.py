@@ -1,0 +1,193 @@
+"""Sessions recorded against a titre. Doubtful sessions are recorded AND warned about, never silently accepted:
+outside the titre's validity, beyond the authorised sessions, a second act the same day, an act the titre does not
+cover, a performer not declared in the association / group on that day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tierspayant.core.findings import Finding
+from tierspayant.practice.domain import InvoicingForm, LineStatus
+from tierspayant.practice.identifiers import provider_code
+from tierspayant.practice.refusals import refuse, warning
+from tierspayant.practice.setup import facturier_for, is_member_on, practice_info
+from tierspayant.practice.titres import sessions_done, titre_by_identifier
+from tierspayant.store.practice.models import BilledLine, TreatmentSession
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    titre: str
+    performed_on: date
+    act_code: str | None = None  # default: the titre's act when it has only one
+    performer_code: str | None = None  # default: the performer named on the prescription
+    place_category: str | None = None  # default: the place named on the prescription
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    titre: str
+    matricule: str
+    performed_on: date
+    act_code: str
+    performer_code: str
+    facturier_code: str
+    place_category: str
+    status: str  # unbilled | billed | paid | reduced | refused | to rebill
+
+
+def add_session(db: Session, data: SessionInput, now: datetime) -> tuple[int, list[Finding]]:
+    """Record a session; returns its id and the warnings about it (empty when nothing is doubtful)."""
+    titre = titre_by_identifier(db, data.titre)
+    if data.performed_on > now.date():
+        refuse("PRA-SESSION-DATE", f"session dated {data.performed_on} is in the future")
+    act_codes = [a.act_code for a in titre.acts]
+    if data.act_code is None:
+        if len(act_codes) != 1:
+            refuse("PRA-SESSION-ACT", f"titre {titre.identifier} covers {', '.join(act_codes)}: say which act")
+        act_code = act_codes[0]
+    else:
+        act_code = data.act_code.strip().upper()
+    performer = provider_code(data.performer_code or titre.prescription.performer_code, "performer code")
+    place = (data.place_category or titre.prescription.place_category).strip().upper()
+    warnings: list[Finding] = []
+    where = f"titre {titre.identifier}, {data.performed_on}"
+    if not titre.valid_from <= data.performed_on <= titre.valid_to:
+        warnings.append(
+            warning(
+                "PRA-W-VALIDITY",
+                f"{where}: outside the titre's validity {titre.valid_from} – {titre.valid_to}; "
+                "the CNS will refuse this session",
+                location="performed_on",
+            )
+        )
+    authorised = {a.act_code: a.sessions for a in titre.acts}
+    if act_code not in authorised:
+        warnings.append(
+            warning("PRA-W-ACT", f"{where}: act {act_code} is not covered by the titre ({', '.join(act_codes)})")
+        )
+    else:
+        done = sessions_done(db, titre.id).get(act_code, 0)
+        if done + 1 > authorised[act_code]:
+            warnings.append(
+                warning(
+                    "PRA-W-SESSIONS",
+                    f"{where}: session {done + 1} of act {act_code}, beyond the {authorised[act_code]} authorised; "
+                    "ask for a new prescription",
+                )
+            )
+    same_day = db.scalar(
+        select(func.count())
+        .select_from(TreatmentSession)
+        .where(TreatmentSession.patient_id == titre.patient_id, TreatmentSession.performed_on == data.performed_on)
+    )
+    if same_day:
+        warnings.append(
+            warning(
+                "PRA-W-SAME-DAY",
+                f"{where}: the patient already has a session that day; only one act per day is covered",
+            )
+        )
+    facturier = facturier_for(db, performer)
+    warnings.extend(_performer_warnings(db, facturier, performer, data.performed_on))
+    session = TreatmentSession(
+        titre_id=titre.id,
+        patient_id=titre.patient_id,
+        performed_on=data.performed_on,
+        act_code=act_code,
+        performer_code=performer,
+        place_category=place,
+        facturier_code=facturier,
+        rebill=False,
+        created_at=now,
+    )
+    db.add(session)
+    db.flush()
+    return session.id, warnings
+
+
+def _performer_warnings(db: Session, facturier: str, performer: str, day: date) -> list[Finding]:
+    info = practice_info(db)
+    if info.invoicing_form is InvoicingForm.SEPARATE or performer == facturier:
+        return []
+    if is_member_on(db, facturier, performer, day):
+        return []
+    kind = "association" if info.invoicing_form is InvoicingForm.ASSOCIATION else "joint-invoicing group"
+    return [
+        warning(
+            "PRA-W-PERFORMER",
+            f"performer {performer} is not declared a member of the {kind} {facturier} on {day}; "
+            "the CNS covers only declared performers",
+            location="performer_code",
+        )
+    ]
+
+
+def correct_session(
+    db: Session,
+    session_id: int,
+    *,
+    performer_code: str | None = None,
+    act_code: str | None = None,
+    performed_on: date | None = None,
+    place_category: str | None = None,
+) -> list[Finding]:
+    """Correct a session whose line was contested; it goes out again on the next FAC. Returns fresh warnings."""
+    session = db.get(TreatmentSession, session_id)
+    if session is None:
+        refuse("PRA-UNKNOWN-SESSION", f"no session {session_id}")
+    last = last_line(db, session_id)
+    if last is not None and last.status in (LineStatus.BILLED.value, LineStatus.PAID.value):
+        refuse(
+            "PRA-SESSION-BILLED",
+            f"session {session_id} is {last.status} on FAC month {last.billing_month}: only a contested "
+            "(refused or reduced) line can be corrected and billed again",
+        )
+    if performer_code is not None:
+        session.performer_code = provider_code(performer_code, "performer code")
+        session.facturier_code = facturier_for(db, session.performer_code)
+    if act_code is not None:
+        session.act_code = act_code.strip().upper()
+    if performed_on is not None:
+        session.performed_on = performed_on
+    if place_category is not None:
+        session.place_category = place_category.strip().upper()
+    session.rebill = last is not None
+    db.flush()
+    return _performer_warnings(db, session.facturier_code, session.performer_code, session.performed_on)
+
+
+def last_line(db: Session, session_id: int) -> BilledLine | None:
+    return db.scalar(select(BilledLine).where(BilledLine.session_id == session_id).order_by(BilledLine.id.desc()))
+
+
+def list_sessions(db: Session, matricule: str | None = None) -> list[SessionRecord]:
+    sessions = db.scalars(select(TreatmentSession).order_by(TreatmentSession.performed_on, TreatmentSession.id))
+    latest: dict[int, BilledLine] = {}
+    for billed in db.scalars(select(BilledLine).order_by(BilledLine.id)):
+        latest[billed.session_id] = billed
+    records: list[SessionRecord] = []
+    for s in sessions:
+        if matricule is not None and s.patient.matricule != matricule:
+            continue
+        line = latest.get(s.id)
+        status = "unbilled" if line is None else ("to rebill" if s.rebill else line.status)
+        records.append(
+            SessionRecord(
+                id=s.id,
+                titre=s.titre.identifier,
+                matricule=s.patient.matricule,
+                performed_on=s.performed_on,
+                act_code=s.act_code,
+                performer_code=s.performer_code,
+                facturier_code=s.facturier_code,
+                place_category=s.place_category,
+                status=status,
+            )
+        )
+    return records

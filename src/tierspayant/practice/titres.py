@@ -1,0 +1,78 @@
+"""Titres de prise en charge as the practice keeps them (created from RETAUT accords)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tierspayant.practice.refusals import refuse
+from tierspayant.store.practice.models import Titre, TreatmentSession
+
+
+@dataclass(frozen=True)
+class TitreAct:
+    act_code: str
+    sessions: int
+    sessions_done: int
+
+    @property
+    def sessions_left(self) -> int:
+        return max(self.sessions - self.sessions_done, 0)
+
+
+@dataclass(frozen=True)
+class TitreRecord:
+    identifier: str
+    matricule: str
+    patient_name: str
+    prescriber_code: str
+    prescribed_on: date
+    issued_on: date
+    valid_from: date
+    valid_to: date
+    coverage_rate: Decimal
+    acts: list[TitreAct]
+
+
+def titre_by_identifier(db: Session, identifier: str) -> Titre:
+    titre = db.scalar(select(Titre).where(Titre.identifier == identifier.strip().upper()))
+    if titre is None:
+        refuse("PRA-UNKNOWN-TITRE", f"no titre {identifier!r}: import the RETAUT that granted it first")
+    return titre
+
+
+def sessions_done(db: Session, titre_id: int) -> dict[str, int]:
+    """Sessions recorded per act on a titre (one grouped query)."""
+    rows = db.execute(
+        select(TreatmentSession.act_code, func.count())
+        .where(TreatmentSession.titre_id == titre_id)
+        .group_by(TreatmentSession.act_code)
+    )
+    return {act: int(count) for act, count in rows}
+
+
+def to_record(db: Session, titre: Titre) -> TitreRecord:
+    done = sessions_done(db, titre.id)
+    return TitreRecord(
+        identifier=titre.identifier,
+        matricule=titre.patient.matricule,
+        patient_name=f"{titre.patient.last_name.upper()} {titre.patient.first_name}",
+        prescriber_code=titre.prescription.prescriber_code,
+        prescribed_on=titre.prescription.prescribed_on,
+        issued_on=titre.issued_on,
+        valid_from=titre.valid_from,
+        valid_to=titre.valid_to,
+        coverage_rate=titre.coverage_rate,
+        acts=[TitreAct(a.act_code, a.sessions, done.get(a.act_code, 0)) for a in titre.acts],
+    )
+
+
+def list_titres(db: Session, matricule: str | None = None) -> list[TitreRecord]:
+    query = select(Titre).order_by(Titre.id)
+    titres = list(db.scalars(query))
+    records = [to_record(db, t) for t in titres]
+    return [r for r in records if matricule is None or r.matricule == matricule]

@@ -1,0 +1,1 @@
+"""Alembic tree of the practice database (run through ``tierspayant.store.database.migrate``)."""
