@@ -213,7 +213,7 @@ class Demaut(_Model):
 
     header: FileHeader
     requests: list[AuthorisationRequest] = Field(min_length=1)
-    request_count: Count  # Controle/NombreDemandes
+    request_count: Count = 0  # computed when left out; Controle/NombreDemandes
 
     @model_validator(mode="before")
     @classmethod
@@ -280,10 +280,10 @@ class Retaut(_Model):
 
     header: FileHeader
     decisions: list[AuthorisationDecision] = Field(min_length=1)
-    decision_count: Count  # Controle/NombreDecisions
-    accord_count: Count
-    refus_count: Count
-    suspens_count: Count
+    decision_count: Count = 0  # computed when left out; Controle/NombreDecisions
+    accord_count: Count = 0  # computed when left out
+    refus_count: Count = 0  # computed when left out
+    suspens_count: Count = 0  # computed when left out
 
     @model_validator(mode="before")
     @classmethod
@@ -348,9 +348,9 @@ class Invoice(_Model):
     matricule: Matricule
     fund: Fund
     lines: list[BilledLine] = Field(min_length=1)
-    total_tariff: Amount
-    total_insured_share: Amount
-    total_asked: Amount
+    total_tariff: Amount = ZERO  # computed when left out
+    total_insured_share: Amount = ZERO  # computed when left out
+    total_asked: Amount = ZERO  # computed when left out
 
     @model_validator(mode="before")
     @classmethod
@@ -387,9 +387,9 @@ class Fac(_Model):
 
     header: FileHeader
     invoices: list[Invoice] = Field(min_length=1)
-    invoice_count: Count  # Totaux/NombreFactures
-    line_count: Count  # Totaux/NombreLignes
-    total_asked: Amount  # Totaux/TotalDemande
+    invoice_count: Count = 0  # computed when left out; Totaux/NombreFactures
+    line_count: Count = 0  # computed when left out; Totaux/NombreLignes
+    total_asked: Amount = ZERO  # computed when left out; Totaux/TotalDemande
 
     @model_validator(mode="before")
     @classmethod
@@ -465,9 +465,9 @@ class ReturnedInvoice(_Model):
     matricule: Matricule
     lines: list[ReturnedLine] = Field(min_length=1)
     anomalies: list[Anomaly] = Field(default_factory=list, max_length=50)
-    total_asked: Amount
-    total_covered: Amount
-    total_contested: Amount
+    total_asked: Amount = ZERO  # computed when left out
+    total_covered: Amount = ZERO  # computed when left out
+    total_contested: Amount = ZERO  # computed when left out
 
     @model_validator(mode="before")
     @classmethod
@@ -502,11 +502,11 @@ class Retfac(_Model):
     header: FileHeader
     anomalies: list[Anomaly] = Field(default_factory=list, max_length=50)
     invoices: list[ReturnedInvoice] = Field(default_factory=list)
-    invoice_count: Count
-    line_count: Count
-    total_asked: Amount
-    total_covered: Amount
-    total_contested: Amount
+    invoice_count: Count = 0  # computed when left out
+    line_count: Count = 0  # computed when left out
+    total_asked: Amount = ZERO  # computed when left out
+    total_covered: Amount = ZERO  # computed when left out
+    total_contested: Amount = ZERO  # computed when left out
 
     @model_validator(mode="before")
     @classmethod
