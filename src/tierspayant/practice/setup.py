@@ -90,9 +90,7 @@ def physiotherapist_name(db: Session, code: str) -> str | None:
     return db.scalar(select(Physiotherapist.name).where(Physiotherapist.code == code))
 
 
-def add_membership(
-    db: Session, performer_code: str, joined_on: date, left_on: date | None = None
-) -> None:
+def add_membership(db: Session, performer_code: str, joined_on: date, left_on: date | None = None) -> None:
     """Declare a physiotherapist as member of the practice's association or joint-invoicing group for a period."""
     info = practice_info(db)
     if info.invoicing_form is InvoicingForm.SEPARATE or info.facturier_code is None:
@@ -134,9 +132,7 @@ def end_membership(db: Session, performer_code: str, left_on: date) -> None:
 
 def memberships_of(db: Session, performer_code: str) -> list[Membership]:
     return list(
-        db.scalars(
-            select(Membership).where(Membership.performer_code == performer_code).order_by(Membership.joined_on)
-        )
+        db.scalars(select(Membership).where(Membership.performer_code == performer_code).order_by(Membership.joined_on))
     )
 
 
