@@ -1,0 +1,24 @@
+"""Run the declared REFAC rules (``schemes/be_nursing/rules.yaml``) on the core engine: one SQL query per rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+import polars as pl
+
+from tierspayant.core.rules.engine import Rule, RuleSet, evaluate, package_rules
+
+RULES_PACKAGE = "tierspayant.schemes.be_nursing"
+
+
+@cache
+def refac_rules() -> RuleSet:
+    """The rules shipped with the scheme (read once per process)."""
+    return package_rules(RULES_PACKAGE)
+
+
+def evaluate_rules(tables: Mapping[str, pl.DataFrame], rules: Iterable[Rule] | None = None) -> pl.DataFrame:
+    """All findings of the file, one row per (rule, record): rule, code, level, effect, key (record index), detail."""
+    found = evaluate(refac_rules() if rules is None else rules, tables)
+    return found.with_columns(pl.col("key").cast(pl.Int64))

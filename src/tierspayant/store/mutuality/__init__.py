@@ -1,0 +1,1 @@
+"""The mutuality's database (REFAC side): sendings received, sending numbers taken, accepted services."""

@@ -1,0 +1,91 @@
+"""Tables of the mutuality side (REFAC).
+
+- ``refac_sending``: every sending processed, with its outcome (one row per reception, accepted or not);
+- ``refac_sending_number``: the numbers taken for good — a number once accepted can never be used again by the same
+  third party in the same invoiced year, even after a cancellation (negative invoicing); the primary key makes two
+  concurrent acceptances of one number impossible, not only unlikely;
+- ``refac_service``: the ledger of accepted record-50 lines, which later sendings are checked against (first basic
+  visit of the day, cumulation, prerequisites, daily ceiling).
+
+Money is integer cents (SQLite has no exact decimal type; cents keep SQLite and PostgreSQL identical).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class RefacSending(Base):
+    """One reception of a 920000 file and what REFAC answered."""
+
+    __tablename__ = "refac_sending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[str] = mapped_column(String(64), index=True)  # SHA-256 of the invoicing records (10 … 96)
+    third_party: Mapped[str | None] = mapped_column(String(12))
+    invoiced_year: Mapped[int | None] = mapped_column(Integer)
+    invoiced_month: Mapped[int | None] = mapped_column(Integer)
+    sending_number: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    # accepted (920900 [+ 920098]) | rejected (920099) | refused (920999) | duplicate (920098 "already accepted")
+    status: Mapped[str] = mapped_column(String(12))
+    reply_kind: Mapped[str] = mapped_column(String(6))
+    refusal_type: Mapped[str | None] = mapped_column(String(2))
+    error_percentage: Mapped[float | None] = mapped_column(Numeric(5, 2, asdecimal=False))
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_lines: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_lines: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    payment_date: Mapped[date | None] = mapped_column(Date)
+    payment_order: Mapped[int | None] = mapped_column(Integer)  # rank in the order of reception of accepted files
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_refac_sending_number", "third_party", "invoiced_year", "sending_number"),)
+
+
+class RefacSendingNumber(Base):
+    """A sending number taken for good by an accepted sending."""
+
+    __tablename__ = "refac_sending_number"
+
+    third_party: Mapped[str] = mapped_column(String(12), primary_key=True)
+    invoiced_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sending_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sending_id: Mapped[int] = mapped_column(ForeignKey("refac_sending.id"))
+
+
+class RefacService(Base):
+    """One accepted service line (record 50) — the history later sendings are checked against."""
+
+    __tablename__ = "refac_service"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sending_id: Mapped[int] = mapped_column(ForeignKey("refac_sending.id"))
+    niss: Mapped[str] = mapped_column(String(11))
+    nomenclature_code: Mapped[int] = mapped_column(Integer)
+    first_service_date: Mapped[date] = mapped_column(Date)
+    last_service_date: Mapped[date] = mapped_column(Date)
+    care_provider: Mapped[str] = mapped_column(String(12))
+    units: Mapped[int] = mapped_column(Integer)
+    insurance_cents: Mapped[int] = mapped_column(BigInteger)
+    third_party: Mapped[str] = mapped_column(String(12))
+    invoice_number: Mapped[str] = mapped_column(String(12))
+
+    __table_args__ = (Index("ix_refac_service_day", "first_service_date", "niss"),)

@@ -1,0 +1,269 @@
+"""The REFAC registry: which sending numbers are taken, what each reception got, and the ledger of accepted services.
+
+Everything a sending changes is written in one transaction (:meth:`RefacRegistry.record`): a refused or rejected
+file leaves only its reception row, an accepted one adds its number and its services together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from tierspayant.store.database import make_engine, migrate, session_factory, transaction
+from tierspayant.store.mutuality.models import RefacSending, RefacSendingNumber, RefacService
+
+MIGRATIONS = "tierspayant.store.mutuality.migrations"
+
+# Above this many patients the history query filters on dates only and the patients are kept by a join in
+# Polars: one query either way, and no bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
+NISS_IN_LIST_LIMIT = 5_000
+
+HISTORY_SCHEMA: dict[str, Any] = {
+    "niss": pl.Utf8,
+    "nomenclature_code": pl.Int64,
+    "first_service_date": pl.Date,
+    "last_service_date": pl.Date,
+    "care_provider": pl.Utf8,
+    "units": pl.Int64,
+    "insurance_amount": pl.Int64,  # cents
+    "third_party": pl.Utf8,
+    "invoice_number": pl.Utf8,
+}
+
+
+@dataclass(frozen=True)
+class SendingKey:
+    """A sending number is unique per third party (the nurse or group) and invoiced year (error 100721)."""
+
+    third_party: str
+    invoiced_year: int
+    sending_number: int
+
+
+@dataclass(frozen=True)
+class PriorSending:
+    id: int
+    status: str
+    reply_kind: str
+    digest: str
+    received_at: datetime
+    cancelled_at: datetime | None
+    payment_date: date | None
+
+
+@dataclass(frozen=True)
+class SendingRecord:
+    """What one reception produced; written by :meth:`RefacRegistry.record`."""
+
+    file_name: str
+    digest: str
+    key: SendingKey | None
+    invoiced_month: int | None
+    received_at: datetime
+    status: str
+    reply_kind: str
+    refusal_type: str | None = None
+    error_percentage: float | None = None
+    line_count: int = 0
+    accepted_lines: int = 0
+    rejected_lines: int = 0
+    accepted_cents: int = 0
+    rejected_cents: int = 0
+    payment_date: date | None = None
+    payment_order: int | None = None
+
+
+class RefacRegistry:
+    """The mutuality's REFAC database, on SQLite by default or PostgreSQL by URL; migrated on opening."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = make_engine(database_url)
+        migrate(self.engine, MIGRATIONS)
+        self._sessions = session_factory(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sending numbers ---------------------------------------------------------------------------------------
+
+    def prior_sendings(self, key: SendingKey) -> list[PriorSending]:
+        """Every earlier reception with this sending number, oldest first."""
+        query = (
+            select(RefacSending)
+            .where(
+                RefacSending.third_party == key.third_party,
+                RefacSending.invoiced_year == key.invoiced_year,
+                RefacSending.sending_number == key.sending_number,
+            )
+            .order_by(RefacSending.received_at, RefacSending.id)
+        )
+        with self._sessions() as session:
+            return [_prior(row) for row in session.scalars(query)]
+
+    def accepted_with_number(self, key: SendingKey) -> PriorSending | None:
+        """The sending that took this number for good, if any (cancelled or not)."""
+        query = (
+            select(RefacSending)
+            .join(RefacSendingNumber, RefacSendingNumber.sending_id == RefacSending.id)
+            .where(
+                RefacSendingNumber.third_party == key.third_party,
+                RefacSendingNumber.invoiced_year == key.invoiced_year,
+                RefacSendingNumber.sending_number == key.sending_number,
+            )
+        )
+        with self._sessions() as session:
+            row = session.scalars(query).first()
+            return None if row is None else _prior(row)
+
+    def cancel(self, key: SendingKey, at: datetime) -> None:
+        """Record that an accepted sending was cancelled (negative invoicing); its number stays taken."""
+        accepted = self.accepted_with_number(key)
+        if accepted is None:
+            raise KeyError(f"no accepted sending {key}")
+        with transaction(self._sessions) as session:
+            session.execute(update(RefacSending).where(RefacSending.id == accepted.id).values(cancelled_at=at))
+
+    # -- payment order -----------------------------------------------------------------------------------------
+
+    def last_payment(self) -> tuple[int, date | None]:
+        """Highest payment order given so far and the latest payment date scheduled (0, None when none)."""
+        query = select(func.max(RefacSending.payment_order), func.max(RefacSending.payment_date))
+        with self._sessions() as session:
+            order, last = session.execute(query).one()
+        return int(order or 0), last
+
+    # -- history -----------------------------------------------------------------------------------------------
+
+    def history(
+        self,
+        niss: Sequence[str],
+        first_day: date,
+        last_day: date,
+        codes_any_time: Iterable[int] = (),
+    ) -> pl.DataFrame:
+        """Accepted services of these patients the rules need, in ONE query: every service in
+        ``[first_day, last_day]``, plus services with ``codes_any_time`` (prerequisites) on or before ``last_day``."""
+        wanted = sorted(set(niss))
+        if not wanted:
+            return pl.DataFrame(schema=HISTORY_SCHEMA)
+        table = RefacService.__table__.c
+        in_window = and_(table.first_service_date <= last_day, table.last_service_date >= first_day)
+        codes = sorted(set(codes_any_time))
+        when = in_window
+        if codes:
+            when = or_(in_window, and_(table.nomenclature_code.in_(codes), table.first_service_date <= last_day))
+        query = (
+            select(
+                table.niss,
+                table.nomenclature_code,
+                table.first_service_date,
+                table.last_service_date,
+                table.care_provider,
+                table.units,
+                table.insurance_cents,
+                table.third_party,
+                table.invoice_number,
+            )
+            .where(when)
+            .order_by(table.id)
+        )  # order of acceptance: "first billed" means first accepted
+        few = len(wanted) <= NISS_IN_LIST_LIMIT
+        if few:
+            query = query.where(table.niss.in_(wanted))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        frame = pl.DataFrame([tuple(r) for r in rows], schema=HISTORY_SCHEMA, orient="row")
+        if not few:
+            frame = frame.join(pl.DataFrame({"niss": wanted}), on="niss", how="semi")
+        return frame
+
+    # -- recording ---------------------------------------------------------------------------------------------
+
+    def record(self, sending: SendingRecord, services: pl.DataFrame | None = None) -> int:
+        """Write a reception; when accepted, also take its number and add its accepted services — all or nothing.
+
+        ``services`` has the columns of ``HISTORY_SCHEMA``. Raises ``sqlalchemy.exc.IntegrityError`` if the number
+        was taken meanwhile (two receptions of one number at the same time), leaving nothing written.
+        """
+        key = sending.key
+        with transaction(self._sessions) as session:
+            row = RefacSending(
+                file_name=sending.file_name[:255],
+                digest=sending.digest,
+                third_party=key.third_party if key else None,
+                invoiced_year=key.invoiced_year if key else None,
+                invoiced_month=sending.invoiced_month,
+                sending_number=key.sending_number if key else None,
+                received_at=sending.received_at,
+                status=sending.status,
+                reply_kind=sending.reply_kind,
+                refusal_type=sending.refusal_type,
+                error_percentage=sending.error_percentage,
+                line_count=sending.line_count,
+                accepted_lines=sending.accepted_lines,
+                rejected_lines=sending.rejected_lines,
+                accepted_cents=sending.accepted_cents,
+                rejected_cents=sending.rejected_cents,
+                payment_date=sending.payment_date,
+                payment_order=sending.payment_order,
+            )
+            session.add(row)
+            session.flush()
+            if sending.status == "accepted" and key is not None:
+                session.add(
+                    RefacSendingNumber(
+                        third_party=key.third_party,
+                        invoiced_year=key.invoiced_year,
+                        sending_number=key.sending_number,
+                        sending_id=row.id,
+                    )
+                )
+                session.flush()
+                if services is not None and services.height:
+                    _insert_services(session.connection(), row.id, services)
+            return row.id
+
+    def sendings(self) -> list[PriorSending]:
+        with self._sessions() as session:
+            return [_prior(r) for r in session.scalars(select(RefacSending).order_by(RefacSending.id))]
+
+    def service_count(self) -> int:
+        with self._sessions() as session:
+            return int(session.execute(select(func.count()).select_from(RefacService)).scalar_one())
+
+
+def _insert_services(connection: Connection, sending_id: int, services: pl.DataFrame) -> None:
+    """Bulk insert: one executemany (SQLite) / COPY (PostgreSQL) for the whole ledger part of a sending."""
+    columns = list(HISTORY_SCHEMA)
+    frame = services.select(columns).with_columns(pl.lit(sending_id).alias("sending_id"))
+    names = ["sending_id", *[c if c != "insurance_amount" else "insurance_cents" for c in columns]]
+    ordered = frame.select(["sending_id", *columns])
+    raw = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql" and raw is not None:
+        with raw.cursor() as cursor, cursor.copy(f"COPY refac_service ({', '.join(names)}) FROM STDIN") as copy:
+            for record in ordered.iter_rows():
+                copy.write_row(record)
+        return
+    if connection.dialect.name == "sqlite" and raw is not None:
+        marks = ", ".join("?" for _ in names)
+        rows = ordered.with_columns(pl.col(pl.Date).cast(pl.Utf8)).iter_rows()
+        raw.cursor().executemany(f"INSERT INTO refac_service ({', '.join(names)}) VALUES ({marks})", rows)
+        return
+    connection.execute(insert(RefacService), [dict(zip(names, r, strict=True)) for r in ordered.iter_rows()])
+
+
+def _prior(row: RefacSending) -> PriorSending:
+    return PriorSending(
+        id=row.id,
+        status=row.status,
+        reply_kind=row.reply_kind,
+        digest=row.digest,
+        received_at=row.received_at,
+        cancelled_at=row.cancelled_at,
+        payment_date=row.payment_date,
+    )
