@@ -101,7 +101,7 @@ def check_niss(text: str) -> IdentifierCheck:
             reasons.append(f"digits 1–6 must be the birth date YYMMDD ({shown}): {problems[0]}")
         elif centuries:
             details["birth_date"] = _describe_date(years[0], month, day)
-            details["century"] = f"{centuries[0]}s (the check digits match that variant)"
+            details["century"] = f"{centuries[0]}s"
         if bis is None:
             details["bis"] = "no"
         else:

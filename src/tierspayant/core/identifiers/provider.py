@@ -71,8 +71,6 @@ def _check(kind: str, text: str, known: Collection[str] | None, list_name: str) 
             details["listed"] = f"yes, in the {list_name}"
         else:
             reasons.append(f"{normalized} is not in the {list_name}")
-    else:
-        details["listed"] = f"not checked (no {list_name} given)"
     return IdentifierCheck(kind, text, normalized, not reasons, reasons, details)
 
 
