@@ -1,0 +1,55 @@
+"""The fund's staff: intake queue, findings of a deposit, payments due."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from pydantic import BaseModel
+
+from tierspayant.platform.api.deps import Context, FundAgent
+from tierspayant.platform.audit import Channel
+from tierspayant.platform.deposits import DepositInfo, DepositStatus
+from tierspayant.platform.fundview import FundView, PaymentDue
+
+router = APIRouter(prefix="/fund", tags=["fund agents"])
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
+
+
+class IntakeOut(BaseModel):
+    counts: dict[str, int]
+    deposits: list[DepositInfo]
+
+
+@router.get("/intake", response_model=IntakeOut, responses=ERRORS, summary="Incoming files and their state")
+def intake(
+    agent: FundAgent,
+    context: Context,
+    status_: Annotated[DepositStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> IntakeOut:
+    deposits = [d.model_copy(update={"findings": []}) for d in context.deposits.list(None, status_, limit, offset)]
+    return IntakeOut(counts=context.deposits.counts_by_status(), deposits=deposits)
+
+
+@router.get(
+    "/deposits/{deposit_id}",
+    response_model=DepositInfo,
+    responses={**ERRORS, 404: {}},
+    summary="One deposit with its findings (anomalies, with the rule that found each)",
+)
+def deposit_findings(deposit_id: int, agent: FundAgent, context: Context) -> DepositInfo:
+    deposit = context.deposits.get(deposit_id)
+    if deposit is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such deposit")
+    context.audit.record(agent, Channel.API, "findings", f"deposit {deposit_id} mailbox {deposit.mailbox}")
+    return deposit
+
+
+@router.get("/payments", response_model=list[PaymentDue], responses=ERRORS, summary="Payments due, by date")
+def payments(agent: FundAgent, request: Request) -> list[PaymentDue]:
+    fund: FundView | None = getattr(request.app.state, "fund", None)
+    if fund is None:
+        return []
+    return fund.payments_due()
