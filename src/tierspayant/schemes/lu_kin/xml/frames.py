@@ -1,0 +1,304 @@
+"""The fund's fast path: a FAC's billed lines (or a DEMAUT's prescribed acts) as one Polars frame.
+
+Built in the same validated streaming pass as every other reading (``scan.py``), by appending element texts to
+column lists — no pydantic object per line — then converting whole columns at once (dates, integers, amounts).
+Because each ``Facture`` was just validated against the XSD, its element order is known, so values are taken by
+position. The checks the models would make (invoice totals, file counts and totals) are made on the frame, set at
+a time. Any problem raises ``FindingsError`` with every finding of the file.
+
+Amounts are **integer cents** (``Int64``): exact, fast to sum in Polars and DuckDB; ``money.from_cents`` turns one
+back into ``Decimal`` euros.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import polars as pl
+from pydantic import ValidationError
+
+from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.core.xmlsafe import Source, XmlLimits
+from tierspayant.schemes.lu_kin.models import FileHeader
+from tierspayant.schemes.lu_kin.xml.reader import _Elements, validation_findings
+from tierspayant.schemes.lu_kin.xml.scan import KinScan, Part
+
+# One row per billed line; invoice columns repeated on each of its lines.
+FAC_LINE_SCHEMA: Final[dict[str, Any]] = {
+    "invoice_index": pl.Int32,  # position of the Facture in the file, from 1 (path /FAC/Facture[i])
+    "invoice_number": pl.String,
+    "matricule": pl.String,
+    "fund": pl.String,
+    "line_position": pl.Int32,  # position of the Ligne in its Facture, from 1 (path …/Ligne[j])
+    "line_number": pl.Int32,
+    "titre_id": pl.String,
+    "service_date": pl.Date,
+    "act_code": pl.String,
+    "performer_code": pl.String,
+    "place_category": pl.String,
+    "tariff_cents": pl.Int64,
+    "insured_share_cents": pl.Int64,
+    "amount_asked_cents": pl.Int64,
+}
+# One row per prescribed act; request columns repeated on each of its acts.
+DEMAUT_ACT_SCHEMA: Final[dict[str, Any]] = {
+    "request_index": pl.Int32,
+    "request_id": pl.String,
+    "matricule": pl.String,
+    "fund": pl.String,
+    "prescriber_code": pl.String,
+    "prescription_date": pl.Date,
+    "pathology": pl.String,
+    "performer_code": pl.String,
+    "place_category": pl.String,
+    "accident": pl.Boolean,
+    "accident_date": pl.Date,
+    "prescription_file": pl.String,
+    "prescription_sha256": pl.String,
+    "act_position": pl.Int32,
+    "act_code": pl.String,
+    "sessions": pl.Int32,
+}
+_LINE_FIELDS: Final = (
+    "line_number",
+    "titre_id",
+    "service_date",
+    "act_code",
+    "performer_code",
+    "place_category",
+    "tariff_cents",
+    "insured_share_cents",
+    "amount_asked_cents",
+)
+_WIDTH: Final = len(_LINE_FIELDS)  # a validated Ligne has exactly these 9 children, in this order
+
+
+def _cents(column: str) -> pl.Expr:
+    return (pl.col(column).cast(pl.Decimal(14, 2)) * 100).cast(pl.Int64)
+
+
+def _header(scan: KinScan, part: Part) -> FileHeader | None:
+    assert scan.file_type is not None and scan.layout is not None and scan.namespace is not None
+    try:
+        return FileHeader.model_validate(_Elements(scan.namespace).header(part.element, scan.file_type, scan.layout))
+    except ValidationError as error:
+        scan.findings.extend(validation_findings(error, scan, part.line, part.path))
+        return None
+
+
+def _refuse_unless_ok(scan: KinScan, header: FileHeader | None) -> FileHeader:
+    if scan.findings:
+        raise FindingsError(list(scan.findings))
+    if header is None:
+        raise FindingsError([Finding("XSD-MISSING", "the file has no readable <Entete>", file=scan.label)])
+    return header
+
+
+def fac_lines_frame(
+    source: Source, name: str | None = None, limits: XmlLimits = XmlLimits()
+) -> tuple[FileHeader, pl.DataFrame]:
+    """The billed lines of a FAC as a frame (see ``FAC_LINE_SCHEMA``; amounts in integer cents), validated.
+
+    Constant memory in the XML (the frame itself is ~100 bytes per line). ``FindingsError`` lists every problem.
+    """
+    scan = KinScan(source, name, limits, expected_type="FAC")
+    header: FileHeader | None = None
+    line_texts: list[str] = []
+    invoice_index: list[int] = []
+    invoice_number: list[str] = []
+    matricule: list[str] = []
+    fund: list[str] = []
+    positions: list[int] = []
+    # Per invoice: declared totals and where they are, for the set-at-a-time checks.
+    inv_number: list[str] = []
+    inv_lines: list[int] = []
+    inv_totals: list[tuple[str, str, str]] = []
+    inv_source_line: list[int] = []
+    declared: dict[str, tuple[str, int]] = {}
+    for part in scan.parts():
+        if not part.valid:
+            continue
+        element = part.element
+        if part.kind == "item":
+            # NumeroFacture, Matricule, Caisse, Ligne × n, TotalTarif, TotalParticipation, TotalDemande
+            children = list(element)
+            head, lines, tail = children[:3], children[3:-3], children[-3:]
+            texts = [leaf.text for line in lines for leaf in line]
+            count = len(lines)
+            line_texts.extend(texts)
+            number, patient, caisse = head[0].text, head[1].text, head[2].text
+            invoice_index.extend([part.index] * count)
+            invoice_number.extend([number] * count)
+            matricule.extend([patient] * count)
+            fund.extend([caisse] * count)
+            positions.extend(range(1, count + 1))
+            inv_number.append(number)
+            inv_lines.append(count)
+            inv_totals.append((tail[0].text, tail[1].text, tail[2].text))
+            inv_source_line.append(part.line)
+        elif part.kind == "header":
+            header = _header(scan, part)
+        elif part.kind == "trailer":
+            declared = {str(child.tag).rsplit("}", 1)[-1]: (child.text, child.sourceline or 0) for child in element}
+    header = _refuse_unless_ok(scan, header)
+
+    raw = {field: line_texts[offset::_WIDTH] for offset, field in enumerate(_LINE_FIELDS)}
+    frame = pl.DataFrame(
+        {
+            "invoice_index": pl.Series(invoice_index, dtype=pl.Int32),
+            "invoice_number": pl.Series(invoice_number, dtype=pl.String),
+            "matricule": pl.Series(matricule, dtype=pl.String),
+            "fund": pl.Series(fund, dtype=pl.String),
+            "line_position": pl.Series(positions, dtype=pl.Int32),
+            **{field: pl.Series(values, dtype=pl.String) for field, values in raw.items()},
+        }
+    ).with_columns(
+        pl.col("line_number").cast(pl.Int32),
+        pl.col("service_date").str.to_date("%Y-%m-%d"),
+        _cents("tariff_cents"),
+        _cents("insured_share_cents"),
+        _cents("amount_asked_cents"),
+    )
+    del line_texts, raw, invoice_index, invoice_number, matricule, fund, positions
+    _check_fac_totals(scan, frame, inv_number, inv_lines, inv_totals, inv_source_line, declared)
+    if scan.findings:
+        raise FindingsError(list(scan.findings))
+    return header, frame.select(list(FAC_LINE_SCHEMA))
+
+
+def _check_fac_totals(
+    scan: KinScan,
+    frame: pl.DataFrame,
+    inv_number: list[str],
+    inv_lines: list[int],
+    inv_totals: list[tuple[str, str, str]],
+    inv_source_line: list[int],
+    declared: dict[str, tuple[str, int]],
+) -> None:
+    """Invoice totals and file counts/totals against the lines, set at a time (what the models check one by one)."""
+    invoices = pl.DataFrame(
+        {
+            "invoice_index": pl.Series(range(1, len(inv_number) + 1), dtype=pl.Int32),
+            "declared_tariff": [t[0] for t in inv_totals],
+            "declared_share": [t[1] for t in inv_totals],
+            "declared_asked": [t[2] for t in inv_totals],
+            "source_line": inv_source_line,
+        }
+    ).with_columns(_cents("declared_tariff"), _cents("declared_share"), _cents("declared_asked"))
+    sums = frame.group_by("invoice_index").agg(
+        pl.col("tariff_cents").sum().alias("tariff"),
+        pl.col("insured_share_cents").sum().alias("share"),
+        pl.col("amount_asked_cents").sum().alias("asked"),
+    )
+    checks = [
+        ("declared_tariff", "tariff", "TotalTarif"),
+        ("declared_share", "share", "TotalParticipation"),
+        ("declared_asked", "asked", "TotalDemande"),
+    ]
+    joined = invoices.join(sums, on="invoice_index", how="left")
+    for declared_col, computed_col, element in checks:
+        wrong = joined.filter(pl.col(declared_col) != pl.col(computed_col))
+        for row in wrong.head(100).iter_rows(named=True):
+            scan.add(
+                "KIN-TOTAL",
+                f"<{element}> declares {_euros(row[declared_col])} but the lines give {_euros(row[computed_col])}",
+                row["source_line"],
+                f"/FAC/Facture[{row['invoice_index']}]/{element}",
+            )
+    totals = {
+        "NombreFactures": (len(inv_number), str),
+        "NombreLignes": (frame.height, str),
+        "TotalDemande": (int(frame["amount_asked_cents"].sum() or 0), _euros),
+    }
+    for element, (computed, show) in totals.items():
+        if element not in declared:
+            continue
+        text, line = declared[element]
+        value = _text_cents(text) if element == "TotalDemande" else int(text)
+        if value != computed:
+            scan.add(
+                "KIN-TOTAL",
+                f"<{element}> declares {text} but the content gives {show(computed)}",  # type: ignore[operator]
+                line,
+                f"/FAC/Totaux/{element}",
+            )
+
+
+def _text_cents(text: str) -> int:
+    units, _, decimals = text.partition(".")
+    return int(units) * 100 + int((decimals + "00")[:2])
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def demaut_requests_frame(
+    source: Source, name: str | None = None, limits: XmlLimits = XmlLimits()
+) -> tuple[FileHeader, pl.DataFrame]:
+    """The requests of a DEMAUT as a frame, one row per prescribed act (see ``DEMAUT_ACT_SCHEMA``), validated."""
+    scan = KinScan(source, name, limits, expected_type="DEMAUT")
+    header: FileHeader | None = None
+    columns: dict[str, list[Any]] = {column: [] for column in DEMAUT_ACT_SCHEMA}
+    requests = 0
+    declared_count: tuple[str, int] | None = None
+    elements: _Elements | None = None
+    for part in scan.parts():
+        if not part.valid:
+            continue
+        if elements is None:
+            assert scan.namespace is not None
+            elements = _Elements(scan.namespace)
+        if part.kind == "item":
+            requests += 1
+            _append_request(elements, part, columns)
+        elif part.kind == "header":
+            header = _header(scan, part)
+        elif part.kind == "trailer":
+            count = part.element.find(elements.q("NombreDemandes"))
+            if count is not None:
+                declared_count = (str(count.text), count.sourceline or 0)
+    header = _refuse_unless_ok(scan, header)
+    if declared_count is not None and int(declared_count[0]) != requests:
+        scan.add(
+            "KIN-TOTAL",
+            f"<NombreDemandes> declares {declared_count[0]} but the content gives {requests}",
+            declared_count[1],
+            "/DEMAUT/Controle/NombreDemandes",
+        )
+        raise FindingsError(list(scan.findings))
+    frame = pl.DataFrame(
+        {
+            column: pl.Series(values, dtype=pl.String if dtype == pl.Date else dtype)
+            for (column, values), dtype in zip(columns.items(), DEMAUT_ACT_SCHEMA.values(), strict=True)
+        }
+    ).with_columns(pl.col("prescription_date").str.to_date("%Y-%m-%d"), pl.col("accident_date").str.to_date("%Y-%m-%d"))
+    return header, frame.select(list(DEMAUT_ACT_SCHEMA))
+
+
+def _append_request(elements: _Elements, part: Part, columns: dict[str, list[Any]]) -> None:
+    data = elements.request(part.element)
+    acts = data["acts"]
+    repeated = {
+        "request_index": part.index,
+        "request_id": data["request_id"],
+        "matricule": data["matricule"],
+        "fund": data["fund"],
+        "prescriber_code": data["prescriber_code"],
+        "prescription_date": data["prescription_date"],
+        "pathology": data["pathology"],
+        "performer_code": data["performer_code"],
+        "place_category": data["place_category"],
+        "accident": data["accident"],
+        "accident_date": data["accident_date"],
+        "prescription_file": data["prescription"]["file_name"],
+        "prescription_sha256": data["prescription"]["sha256"],
+    }
+    for column, value in repeated.items():
+        columns[column].extend([value] * len(acts))
+    columns["act_position"].extend(range(1, len(acts) + 1))
+    columns["act_code"].extend(act["act_code"] for act in acts)
+    columns["sessions"].extend(int(act["sessions"]) for act in acts)
+
+
+__all__ = ["DEMAUT_ACT_SCHEMA", "FAC_LINE_SCHEMA", "demaut_requests_frame", "fac_lines_frame"]
