@@ -46,16 +46,13 @@ def test_same_files_same_version_and_a_change_changes_it() -> None:
 
 
 def test_bad_cell_names_file_row_and_column() -> None:
-    text = sample_files()["letter_keys.csv"].replace("2.74525,2024-01-01", "2.74525,2024-13-01")
+    text = sample_files()["letter_keys.csv"].replace("2.98700,2024-01-01", "2.98700,2024-13-01")
     line = next(i for i, row in enumerate(text.splitlines(), start=1) if "2024-13-01" in row)
     assert ("letter_keys.csv", line, "valid_from", "REF-VALUE") in _findings(_with("letter_keys.csv", text))
 
 
 def test_too_many_decimals_refused() -> None:
-    text = sample_files()["nomenclature.csv"].replace(
-        "ZK12,Séance de kinésithérapie - pathologie lourde,K,12.5000",
-        "ZK12,Séance de kinésithérapie - pathologie lourde,K,12.50001",
-    )
+    text = sample_files()["nomenclature.csv"].replace(",K,12.7553,", ",K,12.75531,")
     found = _findings(_with("nomenclature.csv", text))
     assert any(f[0] == "nomenclature.csv" and f[2] == "coefficient" and f[3] == "REF-VALUE" for f in found)
 

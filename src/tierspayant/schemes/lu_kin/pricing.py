@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 
 from tierspayant.core.money import HUNDRED, percentage, round_cents
@@ -72,3 +73,35 @@ def price_frame(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     return lazy.with_columns(insured.alias("insured_cents")).with_columns(
         (pl.col("tariff_cents") - pl.col("insured_cents")).alias("fund_cents")
     )
+
+
+# The inputs of each line's price, joined once for the whole batch: the act's coefficient and letter key on the
+# service date, the letter key's value on that date, and the coverage rate of the titre the line quotes.
+PRICE_INPUTS_SQL = """
+SELECT l.row_id, n.letter_key, n.coefficient, k.value AS key_value,
+       n.coefficient_e4, k.value_e5 AS key_value_e5, t.rate_e2
+FROM lines l
+LEFT JOIN nomenclature n ON n.act_code = l.act_code AND l.service_date BETWEEN n.valid_from AND n.valid_to
+LEFT JOIN letter_keys k ON k.letter_key = n.letter_key AND l.service_date BETWEEN k.valid_from AND k.valid_to
+LEFT JOIN titres t ON t.titre_id = l.titre_id
+ORDER BY l.row_id
+"""
+
+
+def price_lines(
+    lines: pl.DataFrame, nomenclature: pl.DataFrame, letter_keys: pl.DataFrame, titres: pl.DataFrame
+) -> pl.DataFrame:
+    """The official price of every line: ``row_id``, the inputs, ``tariff_cents``, ``insured_cents``, ``fund_cents``.
+
+    A line whose act has no tariff on its date has null amounts; a line whose titre is unknown has a tariff but no
+    shares (its rate is unknown). The rules say why such a line is not paid.
+    """
+    con = duckdb.connect()
+    try:
+        for name, frame in (("lines", lines), ("nomenclature", nomenclature), ("letter_keys", letter_keys),
+                            ("titres", titres)):  # fmt: skip
+            con.register(name, frame)
+        inputs = con.sql(PRICE_INPUTS_SQL).pl()
+    finally:
+        con.close()
+    return price_frame(inputs).collect()

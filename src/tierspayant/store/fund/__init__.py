@@ -1,0 +1,1 @@
+"""The fund's database (fund.db): registries, reference versions, deposits, titres, ledger, findings, payments."""

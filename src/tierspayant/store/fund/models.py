@@ -1,0 +1,259 @@
+"""Tables of the fund side (the CNS engine). The fund never shares tables with a practice: they exchange files.
+
+Money is integer cents (exact on SQLite and PostgreSQL alike, and cheap to bulk-insert a million ledger rows).
+Only files that were accepted are recorded: a file returned untreated leaves no row (the issue's "nothing recorded").
+Database constraints back the rules that protect money: one accepted file per provider reference, one FAC per
+facturier and calendar month, one ledger row per patient, day and act (a service is never paid twice).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- reference data versions (the files themselves, exactly as loaded) ---
+
+
+class ReferenceVersion(Base):
+    __tablename__ = "reference_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(16), unique=True)
+    source: Mapped[str] = mapped_column(String(500))
+    sample: Mapped[bool] = mapped_column(Boolean)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReferenceFile(Base):
+    __tablename__ = "reference_file"
+    __table_args__ = (UniqueConstraint("version_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("reference_version.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+
+
+# --- registries ---
+
+
+class Insured(Base):
+    """A protected person known to the fund (personne protégée)."""
+
+    __tablename__ = "insured"
+
+    matricule: Mapped[str] = mapped_column(String(13), primary_key=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+
+
+class Affiliation(Base):
+    """A period during which the person is affiliated to a fund (CNS, CMFEP, …)."""
+
+    __tablename__ = "affiliation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matricule: Mapped[str] = mapped_column(ForeignKey("insured.matricule"), index=True)
+    fund: Mapped[str] = mapped_column(String(8))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+
+
+class Provider(Base):
+    """A provider code: a physiotherapist, a liberal association, a joint-invoicing group or an institution."""
+
+    __tablename__ = "provider"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class Membership(Base):
+    """A member of an association (common code) or of a declared joint-invoicing group, for a period."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_code: Mapped[str] = mapped_column(ForeignKey("provider.code"), index=True)
+    member_code: Mapped[str] = mapped_column(ForeignKey("provider.code"))
+    kind: Mapped[str] = mapped_column(String(20))  # association | joint_invoicing
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+
+
+# --- intake ---
+
+
+class Deposit(Base):
+    """An accepted file: who, which reference, when acknowledged, what it amounted to."""
+
+    __tablename__ = "deposit"
+    __table_args__ = (UniqueConstraint("provider_code", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_code: Mapped[str] = mapped_column(String(8))
+    file_type: Mapped[str] = mapped_column(String(6))
+    reference: Mapped[str] = mapped_column(String(30))
+    period_year: Mapped[int] = mapped_column(Integer)
+    period_month: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    payment_due_on: Mapped[date | None] = mapped_column(Date)
+    reference_version: Mapped[str] = mapped_column(String(16))
+    item_count: Mapped[int] = mapped_column(Integer)  # requests (DEMAUT) or lines (FAC)
+    accepted_count: Mapped[int] = mapped_column(Integer)  # accords or lines paid (fully or reduced)
+    asked_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    covered_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    outcome_json: Mapped[str] = mapped_column(Text)  # the ProcessOutcome summary, returned again for a duplicate
+
+
+class BillingMonth(Base):
+    """One FAC per facturier and calendar month (art. 20): the primary key makes a second one impossible."""
+
+    __tablename__ = "billing_month"
+
+    provider_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"))
+
+
+class StoredFinding(Base):
+    """What a rule found in an accepted file (kept for ``explain`` and the fund's pages)."""
+
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(10))
+    effect: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+# --- authorisations ---
+
+
+class Counter(Base):
+    """Named sequences (titre serials per year): incremented inside the file's transaction."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Decision(Base):
+    """The decision on one authorisation request."""
+
+    __tablename__ = "decision"
+    __table_args__ = (UniqueConstraint("deposit_id", "request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"))
+    request_id: Mapped[str] = mapped_column(String(30))
+    matricule: Mapped[str] = mapped_column(String(13))
+    outcome: Mapped[str] = mapped_column(String(8))  # ACCORD | REFUS | SUSPENS
+    titre_id: Mapped[str | None] = mapped_column(String(14))
+
+
+class Titre(Base):
+    """A titre de prise en charge: the accord quoted on every billed line."""
+
+    __tablename__ = "titre"
+
+    titre_id: Mapped[str] = mapped_column(String(14), primary_key=True)
+    deposit_id: Mapped[int | None] = mapped_column(ForeignKey("deposit.id"))
+    request_id: Mapped[str] = mapped_column(String(30))
+    matricule: Mapped[str] = mapped_column(String(13), index=True)
+    facturier: Mapped[str] = mapped_column(String(8))
+    prescriber_code: Mapped[str] = mapped_column(String(8))
+    prescription_date: Mapped[date] = mapped_column(Date)
+    pathology: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    rate_e2: Mapped[int] = mapped_column(Integer)  # coverage rate in 1/100 %
+    first_service_on: Mapped[date | None] = mapped_column(Date)  # first paid session (the 30-day start delay)
+
+
+class TitreAct(Base):
+    """An act covered by a titre, the sessions authorised and the sessions paid so far (kept in step by the ledger)."""
+
+    __tablename__ = "titre_act"
+
+    titre_id: Mapped[str] = mapped_column(ForeignKey("titre.titre_id"), primary_key=True)
+    act_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer)
+    sessions_paid: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- billing ---
+
+
+class LedgerEntry(Base):
+    """An accepted (paid) service. The unique key is the last guard against paying one service twice."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (UniqueConstraint("matricule", "service_date", "act_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"))
+    matricule: Mapped[str] = mapped_column(String(13))
+    service_date: Mapped[date] = mapped_column(Date)
+    act_code: Mapped[str] = mapped_column(String(10))
+    titre_id: Mapped[str] = mapped_column(String(14))
+    performer_code: Mapped[str] = mapped_column(String(8))
+    facturier: Mapped[str] = mapped_column(String(8))
+    invoice_number: Mapped[str] = mapped_column(String(30))
+    line_number: Mapped[int] = mapped_column(Integer)
+    tariff_cents: Mapped[int] = mapped_column(BigInteger)
+    insured_cents: Mapped[int] = mapped_column(BigInteger)
+    asked_cents: Mapped[int] = mapped_column(BigInteger)
+    covered_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Payment(Base):
+    """What the fund owes a facturier for one accepted FAC, due 30 days after the acknowledgement (art. 21–22)."""
+
+    __tablename__ = "payment"
+
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"), primary_key=True)
+    facturier: Mapped[str] = mapped_column(String(8), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    due_on: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+
+
+Index("ix_deposit_provider_type", Deposit.provider_code, Deposit.file_type)
