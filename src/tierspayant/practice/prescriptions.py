@@ -9,10 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierspayant.core.findings import FindingsError
+from tierspayant.core.findings import Effect, Finding, FindingsError
+from tierspayant.core.pdf_scan import check_scan, scan_accepted
 from tierspayant.practice.domain import PathologyCategory, PrescriptionStatus
 from tierspayant.practice.identifiers import provider_code
 from tierspayant.practice.patients import patient_by_matricule
+from tierspayant.practice.reference import PracticeReference
 from tierspayant.practice.refusals import refuse
 from tierspayant.store.practice.models import Prescription, PrescriptionAct
 
@@ -52,10 +54,16 @@ class PrescriptionRecord:
     status: PrescriptionStatus
     accident_date: date | None
     acts: list[PrescribedAct] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)  # only when just added: what the CNS may question
 
 
-def add_prescription(db: Session, data: PrescriptionInput, now: datetime) -> PrescriptionRecord:
-    """Record a prescription with its scan; refuses a scan that is not PDF/A, A4, 200–300 DPI (findings say why)."""
+def add_prescription(
+    db: Session, data: PrescriptionInput, now: datetime, reference: PracticeReference
+) -> PrescriptionRecord:
+    """Record a prescription with its scan; refuses a scan that is not PDF/A, A4, 200–300 DPI (findings say why).
+
+    What the CNS would question (unknown prescriber, sessions over the category's limit…) is recorded with warnings.
+    """
     patient = patient_by_matricule(db, data.matricule)
     prescriber = provider_code(data.prescriber_code, "prescriber code")
     performer = provider_code(data.performer_code, "performer code")
@@ -82,18 +90,19 @@ def add_prescription(db: Session, data: PrescriptionInput, now: datetime) -> Pre
     place = data.place_category.strip().upper()
     if not place.isalnum() or not 1 <= len(place) <= 4:
         refuse("PRA-PLACE", f"place-of-service category {data.place_category!r}: 1–4 letters or digits (annex 08)")
-    from tierspayant.core.pdf_scan import check_scan  # type: ignore[import-not-found]  # TODO: top-level once committed
-
     findings = check_scan(data.scan, data.scan_name)
-    if findings:
+    if not scan_accepted(findings):
         # The CNS refuses a request whose scan is not acceptable; say so now, while the patient is still here.
-        raise FindingsError(findings)
+        raise FindingsError([f for f in findings if f.effect is not Effect.INFORM])
+    acts = [(a.act_code.strip().upper(), a.sessions) for a in data.acts]
+    category = PathologyCategory(data.pathology_category).value
+    warnings = findings + reference.prescription_warnings(prescriber, data.prescribed_on, category, acts, place)
     accident = data.accident_date is not None or patient.fund == "AAA"
     prescription = Prescription(
         patient_id=patient.id,
         prescriber_code=prescriber,
         prescribed_on=data.prescribed_on,
-        pathology_category=PathologyCategory(data.pathology_category).value,
+        pathology_category=category,
         performer_code=performer,
         place_category=place,
         accident=accident,
@@ -103,11 +112,11 @@ def add_prescription(db: Session, data: PrescriptionInput, now: datetime) -> Pre
         scan=data.scan,
         status=PrescriptionStatus.PENDING.value,
         created_at=now,
-        acts=[PrescriptionAct(act_code=a.act_code.strip().upper(), sessions=a.sessions) for a in data.acts],
+        acts=[PrescriptionAct(act_code=code, sessions=sessions) for code, sessions in acts],
     )
     db.add(prescription)
     db.flush()
-    return to_record(prescription)
+    return to_record(prescription, warnings)
 
 
 def pending_prescriptions(db: Session) -> list[Prescription]:
@@ -127,7 +136,7 @@ def list_prescriptions(db: Session, status: PrescriptionStatus | None = None) ->
     return [to_record(p) for p in db.scalars(query)]
 
 
-def to_record(prescription: Prescription) -> PrescriptionRecord:
+def to_record(prescription: Prescription, warnings: list[Finding] | None = None) -> PrescriptionRecord:
     return PrescriptionRecord(
         id=prescription.id,
         matricule=prescription.patient.matricule,
@@ -139,4 +148,5 @@ def to_record(prescription: Prescription) -> PrescriptionRecord:
         status=PrescriptionStatus(prescription.status),
         accident_date=prescription.accident_date,
         acts=[PrescribedAct(a.act_code, a.sessions) for a in prescription.acts],
+        warnings=list(warnings or []),
     )

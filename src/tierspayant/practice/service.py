@@ -15,9 +15,28 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tierspayant.core.findings import Finding
-from tierspayant.practice import patients, prescriptions, sessions, setup, titres
+from tierspayant.documents.content import StatementContent
+from tierspayant.practice import (
+    association,
+    billing,
+    it_flat_rate,
+    patients,
+    prescriptions,
+    printing,
+    reconciliation,
+    requests,
+    returns,
+    sessions,
+    setup,
+    titres,
+)
+from tierspayant.practice.exchange import PendingFile
+from tierspayant.practice.it_flat_rate import ItFlatRate
 from tierspayant.practice.patients import PatientRecord
 from tierspayant.practice.prescriptions import PrescriptionInput, PrescriptionRecord
+from tierspayant.practice.reconciliation import Reconciliation
+from tierspayant.practice.reference import PracticeReference
+from tierspayant.practice.returns_summary import ImportSummary
 from tierspayant.practice.sessions import SessionInput, SessionRecord
 from tierspayant.practice.setup import PracticeInfo
 from tierspayant.practice.titres import TitreRecord
@@ -36,7 +55,9 @@ def default_database_url() -> str:
 class PracticeService:
     """One practice's software: set-up, patients, prescriptions, requests, sessions, billing, returns, documents.
 
-    ``clock`` gives "now" (tests pass a fixed one); every refusal is a ``FindingsError`` and leaves nothing written.
+    ``reference_dir`` holds the CNS reference lists (nomenclature, letter keys, prescribers, places…; the SAMPLE set
+    when None); ``clock`` gives "now" (tests pass their own). Every refusal is a ``FindingsError`` and leaves
+    nothing written.
     """
 
     def __init__(
@@ -44,11 +65,14 @@ class PracticeService:
         database_url: str | None = None,
         documents_dir: Path = DEFAULT_DOCUMENTS_DIR,
         *,
+        reference_dir: Path | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.database_url = database_url or default_database_url()
         self.documents_dir = Path(documents_dir)
         self._clock = clock
+        self._reference_dir = reference_dir
+        self._reference: PracticeReference | None = None
         if self.database_url.startswith("sqlite:///") and ":memory:" not in self.database_url:
             Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = make_engine(self.database_url)
@@ -73,6 +97,26 @@ class PracticeService:
     @property
     def pdf_dir(self) -> Path:
         return self.documents_dir / "pdf"
+
+    @property
+    def reference(self) -> PracticeReference:
+        if self._reference is None:
+            self._reference = PracticeReference.load(self._reference_dir)
+        return self._reference
+
+    def _publish(self, db_work: Callable[[Session], PendingFile]) -> Path:
+        """Run ``db_work`` in one transaction; its file is staged before the commit and moved into place after."""
+        pending: PendingFile | None = None
+        try:
+            with transaction(self._sessions) as db:
+                pending = db_work(db)
+                pending.stage()
+        except BaseException:
+            if pending is not None:
+                pending.discard()
+            raise
+        pending.publish()
+        return pending.path
 
     def now(self) -> datetime:
         return self._clock()
@@ -115,7 +159,7 @@ class PracticeService:
 
     def add_prescription(self, data: PrescriptionInput) -> PrescriptionRecord:
         with transaction(self._sessions) as db:
-            return prescriptions.add_prescription(db, data, self.now())
+            return prescriptions.add_prescription(db, data, self.now(), self.reference)
 
     def prescriptions(self) -> list[PrescriptionRecord]:
         with transaction(self._sessions) as db:
@@ -161,3 +205,63 @@ class PracticeService:
     def sessions(self, matricule: str | None = None) -> list[SessionRecord]:
         with transaction(self._sessions) as db:
             return sessions.list_sessions(db, matricule)
+
+    # --- authorisation ---
+
+    def build_request(self, facturier_code: str | None = None) -> Path:
+        """The DEMAUT ZIP package (XML + prescription scans) of every pending prescription, in the outbox."""
+        return self._publish(lambda db: requests.build_demaut(db, facturier_code, self.now(), self.outbox_dir))
+
+    def suspended_requests(self) -> list[tuple[str, str, str, date]]:
+        """Requests the CNS put on hold: (request id, patient, motivation, prescription date)."""
+        with transaction(self._sessions) as db:
+            return requests.suspended_requests(db)
+
+    # --- returns ---
+
+    def import_return(self, path: Path) -> ImportSummary:
+        """Import a RETAUT or RETFAC; the same file a second time changes nothing (status "already imported")."""
+        with transaction(self._sessions) as db:
+            return returns.import_return(db, Path(path), self.now())
+
+    # --- billing ---
+
+    def bill(self, month: str, facturier_code: str | None = None) -> Path:
+        """The FAC of ``month`` (YYYY-MM): every unbilled session up to its end plus corrected contested ones."""
+        return self._publish(
+            lambda db: billing.build_fac(db, month, facturier_code, self.now(), self.outbox_dir, self.reference)
+        )
+
+    def reconcile(self, month: str) -> Reconciliation:
+        with transaction(self._sessions) as db:
+            return reconciliation.reconcile(db, month)
+
+    # --- association, IT flat rate ---
+
+    def association_statement(self, member: str, year: int) -> StatementContent:
+        with transaction(self._sessions) as db:
+            return association.association_statement(db, member, year, self.today())
+
+    def it_flat_rate(self, year: int, today: date | None = None) -> ItFlatRate:
+        """Compute and record the IT flat-rate request for ``year`` (refused outside 1 Jan – 31 Mar of year + 1)."""
+        with transaction(self._sessions) as db:
+            return it_flat_rate.it_flat_rate(db, year, today or self.today())
+
+    # --- printed documents ---
+
+    def print_titre(self, identifier: str) -> Path:
+        with transaction(self._sessions) as db:
+            return printing.print_titre(db, identifier, self.pdf_dir)
+
+    def print_memoire(self, matricule: str, month: str) -> Path:
+        """The patient's mémoire d'honoraires for ``month``; records the insured share as invoiced to the patient."""
+        with transaction(self._sessions) as db:
+            return printing.print_memoire(db, matricule, month, self.pdf_dir, self.now(), self.reference)
+
+    def print_statement(self, member: str, year: int) -> Path:
+        with transaction(self._sessions) as db:
+            return printing.print_statement(db, member, year, self.pdf_dir, self.today())
+
+    def print_it_form(self, year: int, today: date | None = None) -> Path:
+        with transaction(self._sessions) as db:
+            return printing.print_it_form(db, year, self.pdf_dir, today or self.today())

@@ -145,6 +145,11 @@ class ExchangeFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    # a return file: the DEMAUT / FAC it answers; a RETFAC also gives the deposit date and the payment due date
+    answers_file_id: Mapped[int | None] = mapped_column(ForeignKey("exchange_file.id"))
+    deposit_date: Mapped[date | None] = mapped_column(Date)
+    payment_due_date: Mapped[date | None] = mapped_column(Date)
+    returned_untreated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class BillingMonth(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:10:31.752100
+Create Date: 2026-11-23 08:15:09.414728
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("answers_file_id", sa.Integer(), nullable=True),
+        sa.Column("deposit_date", sa.Date(), nullable=True),
+        sa.Column("payment_due_date", sa.Date(), nullable=True),
+        sa.Column("returned_untreated", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answers_file_id"], ["exchange_file.id"], name=op.f("fk_exchange_file_answers_file_id_exchange_file")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exchange_file")),
         sa.UniqueConstraint("name", name=op.f("uq_exchange_file_name")),
         sa.UniqueConstraint("sha256", name=op.f("uq_exchange_file_sha256")),
