@@ -9,8 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tierspayant.core.envelope import ZipLimits, ZipMember, read_zip
+from tierspayant.core.envelope import ZipLimits, ZipMember, read_zip, sniff_archive
 from tierspayant.core.findings import FindingsError
 
 MiB = 1024 * 1024
@@ -254,3 +256,19 @@ def test_several_problems_are_all_reported() -> None:
     link.external_attr = 0o120777 << 16
     codes = [code for code, _ in refused(make_zip([("../x.pdf", b"1"), ("/y.pdf", b"2"), (link, b"z")]))]
     assert codes == ["ZIP-PATH-TRAVERSAL", "ZIP-ABSOLUTE-PATH", "ZIP-SYMLINK"]
+
+
+safe_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,20}\.(pdf|xml)", fullmatch=True)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dictionaries(safe_names, st.binary(max_size=2000), min_size=1, max_size=6).filter(
+        lambda entries: len({name.casefold() for name in entries}) == len(entries)
+    ),
+    st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
+)
+def test_safe_archives_read_back_exactly(entries: dict[str, bytes], method: int) -> None:
+    entries = {name: data for name, data in entries.items() if sniff_archive(data) is None}
+    data = make_zip(list(entries.items()), method=method)
+    assert read_zip(data, "package.zip") == [ZipMember(name, content) for name, content in entries.items()]

@@ -143,7 +143,8 @@ def _duplicate_findings(infos: list[zipfile.ZipInfo], archive: str) -> list[Find
     return findings
 
 
-def _sniff_archive(data: bytes) -> str | None:
+def sniff_archive(data: bytes) -> str | None:
+    """The kind of archive ``data`` starts like (by its magic bytes), or None."""
     for magic, offset, kind in _ARCHIVE_MAGIC:
         if data[offset : offset + len(magic)] == magic:
             return kind
@@ -246,7 +247,7 @@ def read_zip(data: bytes | Path, name: str, limits: ZipLimits = ZipLimits()) -> 
         findings += entry_findings
         if content is None or info.is_dir():
             continue
-        nested = _sniff_archive(content)
+        nested = sniff_archive(content)
         if nested:
             message = f"the entry is a {nested} archive (by its content); nested archives are refused"
             findings.append(_finding("ZIP-NESTED-ARCHIVE", name, info.orig_filename, message))
