@@ -65,7 +65,7 @@ def test_second_first_basic_visit_same_day_is_rejected_even_by_another_nurse() -
         {"nomenclature_code": FIRST_VISIT, "care_provider": NURSE},
         {"nomenclature_code": FIRST_VISIT, "care_provider": NURSE_2},
     )
-    assert run_rule(covers("units_per_day_exceeded"), batch) == {11: "425110 du 03/03/2025 facturée par 10000000001"}
+    assert run_rule(covers("units_per_day_exceeded"), batch) == {11: "425014 du 03/03/2025 facturée par 10000000001"}
 
 
 def test_first_basic_visit_already_accepted_earlier_rejects_the_new_one() -> None:
@@ -133,7 +133,7 @@ def test_not_cumulable_same_day_rejects_both_lines_of_the_sending_and_names_the_
     batch = lines({"nomenclature_code": 425272}, {"nomenclature_code": FIRST_VISIT, "care_provider": NURSE_2})
     found = run_rule(covers("not_cumulable_same_day"), batch)
     assert found == {
-        10: "425110 du 03/03/2025 facturée par 10000000002",
+        10: "425014 du 03/03/2025 facturée par 10000000002",
         11: "425272 du 03/03/2025 facturée par 10000000001",
     }
 
