@@ -44,7 +44,7 @@ def association_statement(db: Session, member: str, year: int, today: date) -> S
             TreatmentSession.performed_on <= end_of_year,
         )
         .order_by(BilledLine.id)
-    ).tuples()
+    )
     latest: dict[int, tuple[BilledLine, TreatmentSession]] = {}
     for line, session in rows:
         latest[session.id] = (line, session)

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from tierspayant.practice import exchange
 from tierspayant.practice.domain import LineStatus
 from tierspayant.practice.exchange import PendingFile
-from tierspayant.practice.months import last_day, parse_month
+from tierspayant.practice.months import first_day, last_day, parse_month
 from tierspayant.practice.reference import PracticeReference
 from tierspayant.practice.refusals import refuse
+from tierspayant.practice.setup import practice_info
 from tierspayant.schemes.lu_kin.models import BilledLine as LineModel
 from tierspayant.schemes.lu_kin.models import Fac, FileHeader, Invoice
 from tierspayant.schemes.lu_kin.xml.writer import to_bytes
@@ -44,30 +45,33 @@ def build_fac(
 ) -> PendingFile:
     year, number = parse_month(month)
     end = min(last_day(month), now.date())
-    if end < last_day(month).replace(day=1):
+    if end < first_day(month):
         refuse("PRA-FAC-FUTURE", f"month {month} has not started yet")
     candidates = sessions_to_bill(db, facturier, datetime.combine(end, datetime.min.time()))
     by_facturier: dict[str, list[TreatmentSession]] = defaultdict(list)
     for session in candidates:
         by_facturier[session.facturier_code].append(session)
     if facturier is None:
-        if len(by_facturier) > 1:
+        common = practice_info(db).facturier_code  # an association or group bills everything under one code
+        if common is not None:
+            facturier = common
+        elif len(by_facturier) > 1:
             refuse(
                 "PRA-WHICH-FACTURIER",
                 f"sessions are waiting for several facturiers ({', '.join(sorted(by_facturier))}): say which",
             )
-        facturier = next(iter(by_facturier), None)
-    used = (
-        db.scalar(select(BillingMonth).where(BillingMonth.facturier_code == facturier, BillingMonth.month == month))
-        if facturier
-        else None
-    )
-    if used is not None:
-        refuse(
-            "PRA-FAC-MONTH-USED",
-            f"a FAC for {month} was already built for facturier {facturier}: one billing file per facturier and "
-            "calendar month (art. 20); unbilled sessions go on the next month's FAC",
+        else:
+            facturier = next(iter(by_facturier), None)
+    if facturier is not None:
+        used = db.scalar(
+            select(BillingMonth).where(BillingMonth.facturier_code == facturier, BillingMonth.month == month)
         )
+        if used is not None:
+            refuse(
+                "PRA-FAC-MONTH-USED",
+                f"a FAC for {month} was already built for facturier {facturier}: one billing file per facturier "
+                "and calendar month (art. 20); sessions not on it go on the next month's FAC",
+            )
     sessions = by_facturier.get(facturier or "", [])
     if facturier is None or not sessions:
         refuse("PRA-NOTHING-TO-BILL", f"no unbilled session up to {end} for {facturier or 'this practice'}")

@@ -27,13 +27,12 @@ from tierspayant.practice.months import first_day, last_day
 from tierspayant.practice.patients import patient_by_matricule
 from tierspayant.practice.reference import PracticeReference
 from tierspayant.practice.refusals import refuse
-from tierspayant.practice.setup import facturier_for, practice_info
+from tierspayant.practice.setup import facturier_for, physiotherapist_names, practice_info
 from tierspayant.practice.titres import titre_by_identifier
 from tierspayant.store.practice.models import (
     BilledLine,
     Patient,
     PatientInvoice,
-    Physiotherapist,
     TreatmentSession,
 )
 
@@ -91,7 +90,7 @@ def print_memoire(
             .join(TreatmentSession, TreatmentSession.id == BilledLine.session_id)
             .where(TreatmentSession.patient_id == patient.id, BilledLine.billing_month == month)
             .order_by(BilledLine.invoice_number, BilledLine.line_number)
-        ).tuples()
+        )
         for line, session in billed:
             numbers.append(line.invoice_number)
             facturiers.add(session.facturier_code)
@@ -135,7 +134,7 @@ def print_memoire(
         if not lines:
             refuse("PRA-NOTHING-TO-PRINT", f"no session for {patient.matricule} in {month}")
     performer_codes = sorted({line.performer_code for line in lines})
-    names = dict(db.execute(select(Physiotherapist.code, Physiotherapist.name)).tuples())
+    names = physiotherapist_names(db)
     number = sorted(set(numbers))[0] if numbers else f"{month.replace('-', '')}-P{patient.id}"
     content = MemoireContent(
         number=number,
@@ -167,7 +166,7 @@ def print_statement(db: Session, member: str, year: int, folder: Path, today: da
 def print_it_form(db: Session, year: int, folder: Path, today: date) -> Path:
     result = it_flat_rate(db, year, today)
     info = practice_info(db)
-    codes = list(db.execute(select(Physiotherapist.code, Physiotherapist.name).order_by(Physiotherapist.code)).tuples())
+    codes = sorted(physiotherapist_names(db).items())
     content = ItFormContent(
         year=year,
         requested_on=result.requested_on,

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from tierspayant.core.money import from_cents, to_cents
 from tierspayant.practice.domain import LineStatus
 from tierspayant.practice.months import parse_month
-from tierspayant.store.practice.models import BilledLine, Patient, PatientInvoice, Physiotherapist, TreatmentSession
+from tierspayant.practice.setup import physiotherapist_names
+from tierspayant.store.practice.models import BilledLine, Patient, PatientInvoice, TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def reconcile(db: Session, month: str) -> Reconciliation:
             select(PatientInvoice.patient_id, PatientInvoice.amount).where(PatientInvoice.month == month)
         )
     }
-    names = dict(db.execute(select(Physiotherapist.code, Physiotherapist.name)).tuples())
+    names = physiotherapist_names(db)
     patients = [
         _balance(row, row["matricule"], row["patient_name"], invoiced.get(row["patient_id"], 0))
         for row in frame.group_by("patient_id", "matricule", "patient_name")

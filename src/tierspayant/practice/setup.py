@@ -90,6 +90,10 @@ def physiotherapist_name(db: Session, code: str) -> str | None:
     return db.scalar(select(Physiotherapist.name).where(Physiotherapist.code == code))
 
 
+def physiotherapist_names(db: Session) -> dict[str, str]:
+    return {code: name for code, name in db.execute(select(Physiotherapist.code, Physiotherapist.name))}
+
+
 def add_membership(db: Session, performer_code: str, joined_on: date, left_on: date | None = None) -> None:
     """Declare a physiotherapist as member of the practice's association or joint-invoicing group for a period."""
     info = practice_info(db)
