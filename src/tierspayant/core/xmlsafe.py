@@ -179,15 +179,24 @@ def safe_iterparse(
     return etree.iterparse(stream, events=events, tag=tag, **options)
 
 
-def malformed_finding(exc: etree.XMLSyntaxError, name: str) -> Finding:
-    """A not-well-formed / truncated document as a finding with its line number."""
+def _line_count(source: Source) -> int:
+    return sum(chunk.count(b"\n") for chunk in _chunks(source)) + 1
+
+
+def malformed_finding(exc: etree.XMLSyntaxError, name: str, source: Source | None = None) -> Finding:
+    """A not-well-formed / truncated document as a finding with its line number.
+
+    With ``source``, an error on the last line is reported as a truncated file (an interrupted transfer is the
+    usual cause, and the fix — send the file again — differs from fixing the XML).
+    """
     line = exc.lineno if exc.lineno else None
     message = (exc.msg or str(exc)).strip()
     message = re.sub(r",? line \d+, column \d+$", "", message)
-    if "Premature end of data" in message or ("EndTag" in message and "not finished" in message):
-        message = f"the file ends too early (truncated?): {message}"
-    elif "Extra content at the end" in message:
-        message = f"something follows the root element: {message}"
+    truncated = "Premature end of data" in message
+    if source is not None and line is not None and not truncated:
+        truncated = line >= _line_count(source)
+    if truncated:
+        return Finding("XML-MALFORMED", f"the file ends too early (truncated?): {message}", file=name, line=line)
     return Finding("XML-MALFORMED", f"not well-formed XML: {message}", file=name, line=line)
 
 
@@ -201,7 +210,7 @@ def parse_document(source: Source, name: str | None = None, limits: XmlLimits = 
         try:
             return etree.parse(stream, safe_parser(limits)).getroot()
         except etree.XMLSyntaxError as exc:
-            raise FindingsError([malformed_finding(exc, label)]) from None
+            raise FindingsError([malformed_finding(exc, label, source)]) from None
 
 
 __all__ = [

@@ -55,8 +55,12 @@ def _value(message: str) -> str | None:
     return match.group(1) if match.group(1) is not None else match.group(2)
 
 
-def translate(message: str) -> tuple[str, str]:
-    """One libxml2 schema message → (finding code, plain-language message)."""
+def translate(message: str, known_elements: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """One libxml2 schema message → (finding code, plain-language message).
+
+    ``known_elements``: the names the file type declares. libxml2 says "<B> is not expected, expected <A>" both
+    when <A> is missing and when <B> is extra; a known <B> means <A> is most likely missing.
+    """
     match = _ELEMENT.match(message)
     element = match.group(1) if match else None
     attribute = match.group(2) if match else None
@@ -80,8 +84,10 @@ def translate(message: str) -> tuple[str, str]:
         return "XSD-MISSING", f"{where} is incomplete: {_plain_names(expected)} is missing"
     if "This element is not expected" in rest:
         if "Expected is" in rest:
-            expected = rest.split("Expected is", 1)[-1].replace("one of", "")
-            return "XSD-UNEXPECTED", f"{where} is not allowed here; expected {_plain_names(expected)}"
+            expected = _plain_names(rest.split("Expected is", 1)[-1].replace("one of", ""))
+            if element in known_elements:
+                return "XSD-MISSING", f"{expected} is missing: found {where} where {expected} was expected"
+            return "XSD-UNEXPECTED", f"{where} is not allowed here; expected {expected}"
         return "XSD-UNEXPECTED", f"{where} is not allowed here (nothing more is expected at this place)"
     if "Character content other than whitespace is not allowed" in rest:
         return "XSD-TEXT", f"{where} contains text; only elements are allowed inside it"

@@ -29,7 +29,14 @@ from tierspayant.core.xmlsafe import (
     source_name,
 )
 from tierspayant.schemes.lu_kin.xml.messages import translate
-from tierspayant.schemes.lu_kin.xsd import FILE_TYPES, LAYOUTS, FileType, identify_namespace, lxml_schema
+from tierspayant.schemes.lu_kin.xsd import (
+    FILE_TYPES,
+    LAYOUTS,
+    FileType,
+    element_names,
+    identify_namespace,
+    lxml_schema,
+)
 
 PartKind = Literal["header", "anomaly", "item", "trailer"]
 MAX_FINDINGS: Final = 1000
@@ -135,7 +142,7 @@ class KinScan:
             for _event, element in safe_iterparse(stream, events=("start",), limits=self.limits):
                 return str(element.tag)
         except etree.XMLSyntaxError as exc:
-            self.findings.append(malformed_finding(exc, self.label))
+            self.findings.append(malformed_finding(exc, self.label, self.source))
             return None
         self.add("XML-MALFORMED", "the file has no root element", line=1)
         return None
@@ -226,7 +233,7 @@ class KinScan:
                 if self.stopped:
                     return
         except etree.XMLSyntaxError as exc:
-            self.findings.append(malformed_finding(exc, self.label))
+            self.findings.append(malformed_finding(exc, self.label, self.source))
             self.stopped = True
             return
         if root is None:
@@ -296,7 +303,7 @@ class KinScan:
             if (error.line, location) in seen:
                 continue  # libxml2 often reports two facets of one bad value; the first says it best
             seen.add((error.line, location))
-            code, message = translate(error.message)
+            code, message = translate(error.message, element_names(self.file_type or "", self.layout or ""))
             self.add(code, message, error.line or None, location)
         return False
 

@@ -53,4 +53,26 @@ def lxml_schema(file_type: str, layout: str = "01") -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(xsd_path(file_type, layout)), parser))
 
 
-__all__ = ["FILE_TYPES", "LAYOUTS", "FileType", "identify_namespace", "lxml_schema", "namespace", "xsd_path"]
+@cache
+def element_names(file_type: str, layout: str = "01") -> frozenset[str]:
+    """Every element name the XSD of a file type declares (its own file and what it includes)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    names: set[str] = set()
+    for path in (xsd_path(file_type, layout), xsd_path(file_type, layout).with_name("common.xsd")):
+        tree = etree.parse(str(path), parser)
+        names.update(str(e.get("name")) for e in tree.iter(f"{{{XS}}}element") if e.get("name"))
+    return frozenset(names)
+
+
+XS: Final = "http://www.w3.org/2001/XMLSchema"
+
+__all__ = [
+    "FILE_TYPES",
+    "LAYOUTS",
+    "FileType",
+    "element_names",
+    "identify_namespace",
+    "lxml_schema",
+    "namespace",
+    "xsd_path",
+]
