@@ -22,6 +22,7 @@ def scan_pdf(
     pdfa: tuple[str, str] | None = ("2", "B"),
     inline: bool = False,
     in_form: bool = False,
+    rotate: float = 0,
 ) -> bytes:
     """One page per entry of ``dpis``: an image of ``pixels`` drawn at that DPI (None: a page without image)."""
     buffer = io.BytesIO()
@@ -42,7 +43,11 @@ def scan_pdf(
                 page.doForm("scan")
                 page.restoreState()
             else:
-                page.drawImage(ImageReader(image), 60, 60, width=width, height=height)
+                page.saveState()
+                page.translate(300, 300)
+                page.rotate(rotate)  # a rotated image keeps its resolution: the transform's column lengths
+                page.drawImage(ImageReader(image), 0, 0, width=width, height=height)
+                page.restoreState()
         page.showPage()
     page.save()
     data = buffer.getvalue()

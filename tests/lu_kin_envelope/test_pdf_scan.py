@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from kin_envelope_pdfs import encrypted, scan_pdf, with_content, with_pdfa, with_raw_xmp
+from PIL import Image
 from reportlab.lib.pagesizes import A4, LETTER, landscape
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
 
 from tierspayant.core.findings import Effect
 from tierspayant.core.pdf_scan import check_scan, inspect_scan, scan_accepted
@@ -46,6 +51,25 @@ def test_image_inside_a_form_xobject_follows_both_transforms() -> None:
     assert check_scan(scan_pdf([250], in_form=True), "scan.pdf") == []
     [finding] = check_scan(scan_pdf([600], in_form=True), "scan.pdf")
     assert "600 DPI" in finding.message
+
+
+@pytest.mark.parametrize("angle", [90, 33])
+def test_rotated_image(angle: float) -> None:
+    report = inspect_scan(scan_pdf([250], rotate=angle), "scan.pdf")
+    [image] = report.images
+    assert (round(image.dpi_x), round(image.dpi_y)) == (250, 250)
+    assert report.findings == []
+
+
+def test_non_square_pixels_reported_per_axis() -> None:
+    # 300 × 400 px drawn into a 72 × 72 pt square: 300 DPI across, 400 DPI down
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.drawImage(ImageReader(Image.new("L", (300, 400))), 60, 60, width=72, height=72)
+    page.save()
+    [finding] = check_scan(with_pdfa(buffer.getvalue(), ("2", "B")), "scan.pdf")
+    assert "300 × 400 DPI (over 300" in finding.message
 
 
 def test_each_page_checked() -> None:

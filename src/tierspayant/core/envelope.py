@@ -161,11 +161,13 @@ def _inflate(info: zipfile.ZipInfo, data: bytes, archive: str) -> tuple[bytes | 
     fields = _LOCAL_HEADER.unpack(header)
     flags, name_length, extra_length = fields[2], fields[9], fields[10]
     local_name_bytes = data[offset + _LOCAL_HEADER.size : offset + _LOCAL_HEADER.size + name_length]
+    # compare bytes, each header read with its own encoding flag: writers may set the UTF-8 flag in one header only
+    central_name_bytes = name.encode("utf-8" if info.flag_bits & _FLAG_UTF8 else "cp437", errors="replace")
     local_name = local_name_bytes.decode("utf-8" if flags & _FLAG_UTF8 else "cp437", errors="replace")
     start = offset + _LOCAL_HEADER.size + name_length + extra_length
     end = start + info.compress_size
     findings: list[Finding] = []
-    if local_name != name:
+    if local_name_bytes != central_name_bytes and local_name != name:
         message = f"the entry's local header names it {local_name!r}: two names for one entry are refused"
         findings.append(_finding("ZIP-NAME-MISMATCH", archive, name, message))
     if end > len(data):
