@@ -105,3 +105,30 @@ def test_table_output(tmp_path: Path) -> None:
     result = runner.invoke(app, ["kin", "validate", str(path)])
     assert result.exit_code == 1
     assert "KIN-NAME-FORMAT" in result.stdout
+
+
+def test_hostile_xml_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / kin_name(example_model("FAC").header)
+    body = example("FAC").split(b"?>", 1)[1]
+    path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + body)
+    code, report = validate(path)
+    assert code == 1
+    codes = [f["code"] for f in report[0]["findings"]]  # type: ignore[union-attr]
+    assert "XML-DTD" in codes
+    assert "root:" not in json.dumps(report)
+
+
+def test_hostile_zip_refused(tmp_path: Path) -> None:
+    xml_name, xml, _ = demaut_with_scans()
+    path = tmp_path / package_name(xml_name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(xml_name, xml)
+        archive.writestr("../../etc/evil.pdf", b"x")
+    path.write_bytes(buffer.getvalue())
+    code, report = validate(path)
+    assert code == 1
+    assert [(f["code"], f["location"]) for f in report[0]["findings"]] == [  # type: ignore[union-attr]
+        ("ZIP-PATH-TRAVERSAL", "../../etc/evil.pdf")
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # nothing extracted

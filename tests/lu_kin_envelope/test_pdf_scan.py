@@ -63,7 +63,6 @@ def test_rotated_image(angle: float) -> None:
 
 def test_non_square_pixels_reported_per_axis() -> None:
     # 300 × 400 px drawn into a 72 × 72 pt square: 300 DPI across, 400 DPI down
-
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     page.drawImage(ImageReader(Image.new("L", (300, 400))), 60, 60, width=72, height=72)
