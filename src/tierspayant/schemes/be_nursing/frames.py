@@ -178,15 +178,20 @@ def load_bytes(source: Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
 
 def _split_segments(data: bytes) -> tuple[str, str, bytes, bool]:
-    """Segment 200, segment 300, the body bytes, and whether records are separated by line ends."""
-    if b"\n" in data[: SEGMENT_200_LENGTH + SEGMENT_300_LENGTH + 2]:
-        first, _, rest = data.partition(b"\n")
-        if len(first) == SEGMENT_200_LENGTH + SEGMENT_300_LENGTH:  # both segments on one line
-            return first[:67].decode("latin-1"), first[67:].decode("latin-1"), rest, True
-        second, _, rest = rest.partition(b"\n")
-        return first.decode("latin-1"), second.decode("latin-1"), rest, True
-    head = data[: SEGMENT_200_LENGTH + SEGMENT_300_LENGTH].decode("latin-1")
-    return head[:SEGMENT_200_LENGTH], head[SEGMENT_200_LENGTH:], data[SEGMENT_200_LENGTH + SEGMENT_300_LENGTH :], False
+    """Segment 200, segment 300, the body bytes, and whether records are separated by line ends (one copy)."""
+    both = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH
+    first_end = data.find(b"\n", 0, both + 2)
+    if first_end >= 0:
+        first = data[:first_end].rstrip(b"\r").decode("latin-1")
+        if len(first) == both:  # both segments on one line
+            return first[:SEGMENT_200_LENGTH], first[SEGMENT_200_LENGTH:], data[first_end + 1 :], True
+        second_end = data.find(b"\n", first_end + 1)
+        if second_end < 0:
+            second_end = len(data)
+        second = data[first_end + 1 : second_end].rstrip(b"\r").decode("latin-1")
+        return first, second, data[second_end + 1 :], True
+    head = data[:both].decode("latin-1")
+    return head[:SEGMENT_200_LENGTH], head[SEGMENT_200_LENGTH:], data[both:], False
 
 
 def _u8(data: bytes) -> pl.Series:
@@ -218,7 +223,8 @@ def _uniform_lines(data: bytes, width: int, count: int) -> pl.Series:
 
 def _split_body(body: bytes, separated: bool) -> _Body:
     if separated:
-        body = body.replace(b"\r\n", b"\n")
+        if b"\r" in body:
+            body = body.replace(b"\r\n", b"\n")
         if body and not body.endswith(b"\n"):
             body += b"\n"
         width = RECORD_LENGTH + 1
@@ -632,7 +638,7 @@ def read_sending(
     name = name or (source.name if isinstance(source, Path) else "<bytes>")
     errors = _Errors()
     data = load_bytes(source, max_bytes)
-    if not data.strip():
+    if not data or data.isspace():
         errors.add(None, None, "E000001", None, "the file is empty")
         frame = errors.frame()
         return Sending(name, {}, {}, {}, _empty_raw(), frame, findings_of(frame, name), policy)
@@ -661,9 +667,10 @@ def read_sending(
     _check_digits(raw, body.checks, errors)
 
     frames: dict[str, pl.DataFrame] = {}
-    well_sized = raw.filter(pl.col("line").str.len_chars() == RECORD_LENGTH)
+    well_sized = raw.filter(pl.col("line").str.len_chars() == RECORD_LENGTH) if wrong_length.height else raw
+    by_type = well_sized.partition_by("record_type", as_dict=True)
     for record_type in FILE_RECORD_TYPES:
-        lines = well_sized.filter(pl.col("record_type") == record_type)
+        lines = by_type.get((record_type,), well_sized.clear())
         layout = RECORDS[record_type]
         malformed = lines.filter(~pl.col("line").str.contains(record_pattern(layout)))
         if malformed.height:
