@@ -1,0 +1,172 @@
+"""Association member statements, the IT flat rate, and printing through the facade."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from tierspayant.core.findings import FindingsError
+from tierspayant.practice.domain import InvoicingForm
+from tierspayant.practice.it_flat_rate import address_key, prorate
+from tierspayant.practice.service import PracticeService
+from tierspayant.practice.sessions import SessionInput
+from tierspayant.practice.setup import PracticeInfo
+
+from .conftest import PHYSIO_A, PHYSIO_B
+from .fund_files import retfac_for
+from .helpers import Clock
+from .workflow import DUPONT, TITRE_DUPONT, TITRE_MARTIN, authorised_practice
+
+ASSOCIATION = "44440001"
+
+
+def codes(error: pytest.ExceptionInfo[FindingsError]) -> list[str]:
+    return [f.code for f in error.value.findings]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.fixture
+def association(service: PracticeService, clock: Clock, tmp_path: Path) -> PracticeService:
+    """A liberal association opened 2024-03-01; A member since then, B joins 2024-03-15; a month billed and paid."""
+    service.setup_practice(
+        PracticeInfo(
+            "Association Kiné Nord",
+            "5, Grand-Rue",
+            "9050",
+            "Ettelbruck",
+            InvoicingForm.ASSOCIATION,
+            ASSOCIATION,
+            opened_on=date(2024, 3, 1),
+        )
+    )
+    service.add_physiotherapist(PHYSIO_A, "Paul Weber")
+    service.add_physiotherapist(PHYSIO_B, "Marie Schmit")
+    service.add_member(PHYSIO_A, date(2024, 3, 1))
+    service.add_member(PHYSIO_B, date(2024, 3, 15))
+    authorised_practice(service, clock, tmp_path / "inbox")
+    clock.set(date(2024, 3, 31))
+    for day in (4, 6, 18, 20):  # A
+        service.add_session(SessionInput(TITRE_DUPONT, date(2024, 3, day), performer_code=PHYSIO_A))
+    for day in (5, 19, 21):  # B: the 5th is before B joined (warned, billed by the association anyway)
+        service.add_session(SessionInput(TITRE_MARTIN, date(2024, 3, day), performer_code=PHYSIO_B))
+    fac = service.bill("2024-03")
+    clock.set(date(2024, 4, 10))
+    service.import_return(retfac_for(fac, {}, tmp_path / "inbox", date(2024, 4, 10)))
+    return service
+
+
+def test_member_statement_covers_the_membership_only(association: PracticeService) -> None:
+    statement = association.association_statement(PHYSIO_B, 2024)
+    [march] = statement.months
+    assert (march.sessions, march.own_sessions) == (4, 2)  # from the 15th: A on 18, 20 and B on 19, 21
+    whole = association.association_statement(PHYSIO_A, 2024).months[0]
+    assert whole.sessions == 7 and whole.own_sessions == 4
+    assert march.billed == march.covered > 0
+    assert statement.periods == [(date(2024, 3, 15), None)]
+    pdf = association.print_statement(PHYSIO_B, 2024)
+    text = pdf_text(pdf)
+    assert ASSOCIATION in text and PHYSIO_B in text and f"{march.billed:.2f}" in text
+    with pytest.raises(FindingsError) as error:
+        association.association_statement(PHYSIO_B, 2023)
+    assert codes(error) == ["PRA-NOT-MEMBER"]
+
+
+def test_statement_only_for_an_association(group_practice: PracticeService) -> None:
+    with pytest.raises(FindingsError) as error:
+        group_practice.association_statement(PHYSIO_A, 2024)
+    assert codes(error) == ["PRA-NOT-ASSOCIATION"]
+
+
+def test_it_flat_rate_prorated_for_a_practice_opened_in_march(association: PracticeService) -> None:
+    result = association.it_flat_rate(2024, date(2025, 1, 15))
+    assert (result.days_active, result.days_in_year) == (306, 366)  # 2024-03-01 … 2024-12-31, leap year
+    assert result.amount == Decimal("1337.70")  # 1600 × 306 / 366 = 1337.7049…
+    assert result.threshold == 1672  # 2000 × 306 / 366 = 1672.13…
+    assert result.services_counted == 7 and not result.eligible
+    again = association.it_flat_rate(2024, date(2025, 2, 1))
+    assert again == result  # recorded once; asking again returns the request as recorded
+    pdf = association.print_it_form(2024, date(2025, 2, 1))
+    text = pdf_text(pdf)
+    assert "1337.70 EUR" in text and "1672" in text and "306 / 366" in text and "non" in text
+
+
+@pytest.mark.parametrize("today", [date(2024, 12, 31), date(2025, 4, 1), date(2026, 1, 10)])
+def test_it_flat_rate_refused_outside_its_period(association: PracticeService, today: date) -> None:
+    with pytest.raises(FindingsError) as error:
+        association.it_flat_rate(2024, today)
+    assert codes(error) == ["PRA-IT-PERIOD"]
+
+
+def test_it_flat_rate_one_per_postal_address(association: PracticeService) -> None:
+    association.it_flat_rate(2024, date(2025, 1, 15))
+    info = association.practice()
+    moved = PracticeInfo(
+        "Association Kiné Nord",
+        "7, route d'Arlon",
+        "8008",
+        "Strassen",
+        info.invoicing_form,
+        info.facturier_code,
+        info.opened_on,
+    )
+    association.setup_practice(moved)
+    with pytest.raises(FindingsError) as error:
+        association.it_flat_rate(2024, date(2025, 1, 20))
+    assert codes(error) == ["PRA-IT-ONE-PER-ADDRESS"]
+
+
+def test_it_flat_rate_full_year_and_closed_practice(service: PracticeService) -> None:
+    service.setup_practice(
+        PracticeInfo(
+            "Solo",
+            "1, rue Neuve",
+            "1234",
+            "Luxembourg",
+            InvoicingForm.SEPARATE,
+            None,
+            opened_on=date(2010, 1, 1),
+            closed_on=date(2023, 6, 30),
+        )
+    )
+    full = service.it_flat_rate(2022, date(2023, 3, 31))
+    assert (full.amount, full.threshold, full.days_active) == (Decimal("1600.00"), 2000, 365)
+    half = service.it_flat_rate(2023, date(2024, 1, 1))
+    assert (half.days_active, half.amount, half.threshold) == (181, Decimal("793.42"), 992)
+    with pytest.raises(FindingsError) as error:
+        service.it_flat_rate(2024, date(2025, 1, 2))
+    assert codes(error) == ["PRA-IT-INACTIVE"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=1, max_value=366))
+def test_prorate_never_exceeds_the_full_year(days: int) -> None:
+    amount, threshold = prorate(min(days, 365), 365)
+    assert Decimal("0") < amount <= Decimal("1600.00") and 0 <= threshold <= 2000
+    assert amount == amount.quantize(Decimal("0.01"))
+    bigger, _ = prorate(min(days + 1, 365), 365)
+    assert bigger >= amount
+
+
+def test_address_key_ignores_spelling() -> None:
+    assert address_key("12, Rue de Strasbourg", " 2560", "LUXEMBOURG") == address_key(
+        "12 rue de  strasbourg", "2560", "Luxembourg"
+    )
+
+
+def test_print_titre_and_memoire(association: PracticeService) -> None:
+    titre = pdf_text(association.print_titre(TITRE_DUPONT))
+    assert TITRE_DUPONT in titre and DUPONT in titre
+    memoire = pdf_text(association.print_memoire(DUPONT, "2024-03"))
+    assert DUPONT in memoire and TITRE_DUPONT in memoire and "4 séance(s)" in memoire
+    with pytest.raises(FindingsError) as error:
+        association.print_memoire(DUPONT, "2024-05")
+    assert codes(error) == ["PRA-NOTHING-TO-PRINT"]
