@@ -1,0 +1,407 @@
+"""The REFAC facade: a 920000 file in, the mutuality's replies out, the registry updated — all or nothing.
+
+``RefacService(database_url, reference_dir=None).process(path, outbox, received_at=None) -> RefacOutcome``
+
+1. read the file (structure, every record's check digits, check numbers) — header / 95 / 96 problems → 920999;
+2. sending number: taken by another accepted sending → 920999; this very sending already accepted → 920098;
+3. the history the rules need, fetched once for the file's patients and dates;
+4. every rule of ``rules.yaml``, one SQL query each, then propagation to blocks (500119) and days (500118);
+5. file decision: blocking error or > 5 % → 920099; otherwise 920098 (if anything to report) + 920900 with the
+   payment date;
+6. replies are written under temporary names, the registry transaction commits, then the replies get their names:
+   a failure anywhere leaves the outbox and the database as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from tierspayant.core.findings import Effect, Finding, FindingsError
+from tierspayant.core.money import from_cents
+from tierspayant.schemes.be_nursing.messages import ReplyHeader
+from tierspayant.schemes.be_nursing.refac import decision as file_decision
+from tierspayant.schemes.be_nursing.refac import replies
+from tierspayant.schemes.be_nursing.refac.batch import Batch, SendingHeader, build_batch, header_of
+from tierspayant.schemes.be_nursing.refac.evaluation import evaluate_rules
+from tierspayant.schemes.be_nursing.refac.intake import (
+    READER_RULE,
+    Intake,
+    blocking_findings_frame,
+    read_intake,
+    reader_findings_frame,
+)
+from tierspayant.schemes.be_nursing.refac.payment import schedule_payment
+from tierspayant.schemes.be_nursing.refac.preliminary import NumberStatus, check_number
+from tierspayant.schemes.be_nursing.refac.propagation import Propagated, propagate
+from tierspayant.schemes.be_nursing.refac.reference import ReferenceData, load_reference
+from tierspayant.schemes.be_nursing.refac.tables import build_tables, with_nomenclature
+from tierspayant.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
+
+
+@dataclass(frozen=True)
+class RefacCounts:
+    lines: int = 0
+    lines_in_error: int = 0
+    accepted_lines: int = 0
+    rejected_lines: int = 0
+    accepted_amount: Decimal = Decimal("0.00")  # euros
+    rejected_amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class RefacOutcome:
+    """What REFAC did with one file."""
+
+    status: str  # accepted | rejected | refused | duplicate
+    reply_kind: str  # the decisive reply: 920900, 920099, 920999, or 920098 for a duplicate
+    replies: tuple[str, ...]  # every reply written, in order
+    written: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+    counts: RefacCounts = field(default_factory=RefacCounts)
+    error_percentage: Decimal | None = None
+    refusal_type: str | None = None
+    payment_date: date | None = None
+    payment_order: int | None = None
+    sending: SendingHeader | None = None
+    reference_version: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "reply_kind": self.reply_kind,
+            "replies": list(self.replies),
+            "written": [str(p) for p in self.written],
+            "error_percentage": None if self.error_percentage is None else str(self.error_percentage),
+            "refusal_type": self.refusal_type,
+            "payment_date": None if self.payment_date is None else self.payment_date.isoformat(),
+            "payment_order": self.payment_order,
+            "counts": {
+                "lines": self.counts.lines,
+                "lines_in_error": self.counts.lines_in_error,
+                "accepted_lines": self.counts.accepted_lines,
+                "rejected_lines": self.counts.rejected_lines,
+                "accepted_amount": str(self.counts.accepted_amount),
+                "rejected_amount": str(self.counts.rejected_amount),
+            },
+            "sending": None if self.sending is None else self.sending.__dict__,
+            "reference_version": self.reference_version,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def sending_digest(data: bytes) -> str:
+    """Fingerprint of a sending's content: the records after the two header segments (200, 300), which carry
+    message references that a resend may renew."""
+    return hashlib.sha256(replies.body_bytes(data)).hexdigest()
+
+
+class RefacService:
+    """The mutuality's REFAC processing on one database (SQLite by default, PostgreSQL by URL)."""
+
+    def __init__(self, database_url: str, reference_dir: str | Path | None = None) -> None:
+        self.registry = RefacRegistry(database_url)
+        self.reference: ReferenceData = load_reference(reference_dir)
+
+    def close(self) -> None:
+        self.registry.close()
+
+    def process(self, path: str | Path, outbox: str | Path, received_at: datetime | None = None) -> RefacOutcome:
+        source = Path(path)
+        destination = Path(outbox)
+        destination.mkdir(parents=True, exist_ok=True)
+        received = received_at or datetime.now().replace(microsecond=0)
+        data = source.read_bytes()
+        digest = sending_digest(data)
+        try:
+            intake = read_intake(data, source.name)
+        except FindingsError as error:  # not readable at all (too large): refused, nothing to answer on
+            return self._refuse(source.name, digest, received, None, None, error.findings, outbox=destination)
+
+        header = _header(intake)
+        if intake.preliminary.height or header is None:
+            findings = intake.findings(intake.preliminary) or [
+                Finding("E000004", "record 10 (batch header) missing or unreadable", file=source.name, line=3)
+            ]
+            return self._refuse(source.name, digest, received, intake, header, findings, outbox=destination)
+        key = SendingKey(header.third_party, header.invoiced_year, header.sending_number)
+        number = check_number(self.registry.accepted_with_number(key), digest)
+        number_finding = number.finding(source.name, header.sending_number)
+        if number.status is NumberStatus.TAKEN and number_finding is not None:
+            return self._refuse(source.name, digest, received, intake, header, [number_finding], outbox=destination)
+        if number.status is NumberStatus.DUPLICATE and number_finding is not None:
+            return self._duplicate(source.name, digest, received, intake, header, number_finding, destination)
+        return self._control(source.name, digest, received, intake, header, destination)
+
+    # -- the three ways out ------------------------------------------------------------------------------------
+
+    def _control(
+        self,
+        name: str,
+        digest: str,
+        received: datetime,
+        intake: Intake,
+        header: SendingHeader,
+        outbox: Path,
+    ) -> RefacOutcome:
+        batch = build_batch(intake.frames)
+        blocking = intake.blocking.height > 0
+        reader_rows = reader_findings_frame(intake)
+        if blocking:  # the structure is broken: report it; the rules would read garbage
+            rule_findings = pl.concat([blocking_findings_frame(intake), reader_rows], how="vertical")
+            lines_table = with_nomenclature(batch.lines, self.reference["nomenclature"])
+        else:
+            history = self._history(batch)
+            tables = build_tables(batch.lines, batch.invoices, history, self.reference)
+            rule_findings = pl.concat([reader_rows, evaluate_rules(tables)], how="vertical")
+            lines_table = tables["lines"]
+        propagated = propagate(lines_table, rule_findings, batch.attached)
+        has_errors = propagated.errors.height > 0 or blocking
+        decided = file_decision.decide(propagated, blocking=blocking, has_errors_to_report=has_errors)
+        findings = [
+            *intake.findings(intake.blocking),
+            *intake.findings(intake.other),
+            *_as_findings(rule_findings.filter(pl.col("rule") != READER_RULE), name),
+        ]
+        key = SendingKey(header.third_party, header.invoiced_year, header.sending_number)
+        if not decided.accepted:
+            record = SendingRecord(
+                file_name=name,
+                digest=digest,
+                key=key,
+                invoiced_month=header.invoiced_month,
+                received_at=received,
+                status="rejected",
+                reply_kind=file_decision.REJECTION,
+                refusal_type=decided.refusal_type,
+                error_percentage=float(decided.error_percentage),
+                line_count=decided.line_count,
+                rejected_lines=decided.rejected_lines,
+                rejected_cents=decided.rejected_cents,
+            )
+            header_fields = replies.rejection_fields(decided)
+            rejection = [(file_decision.REJECTION, replies.all_errors(propagated, intake.blocking), header_fields)]
+            written = self._commit(intake, rejection, outbox, name, record, None)
+            return _outcome("rejected", decided, written, findings, header, self.reference, None, None)
+
+        last_order, last_date = self.registry.last_payment()
+        slot = schedule_payment(received, last_order, last_date)
+        record = SendingRecord(
+            file_name=name,
+            digest=digest,
+            key=key,
+            invoiced_month=header.invoiced_month,
+            received_at=received,
+            status="accepted",
+            reply_kind=file_decision.SETTLEMENT,
+            error_percentage=float(decided.error_percentage),
+            line_count=decided.line_count,
+            accepted_lines=decided.accepted_lines,
+            rejected_lines=decided.rejected_lines,
+            accepted_cents=decided.accepted_cents,
+            rejected_cents=decided.rejected_cents,
+            payment_date=slot.payment_date,
+            payment_order=slot.order,
+        )
+        plan: list[tuple[str, dict[int, replies.RecordErrors], ReplyHeader]] = []
+        if file_decision.INFORMATIVE in decided.replies:
+            plan.append(
+                (file_decision.INFORMATIVE, replies.all_errors(propagated, None), replies.informative_fields(decided))
+            )
+        plan.append(
+            (
+                file_decision.SETTLEMENT,
+                replies.settlement_errors(propagated),
+                replies.settlement_fields(decided, propagated, intake, slot.payment_date),
+            )
+        )
+        services = _accepted_services(batch, propagated)
+        written = self._commit(intake, plan, outbox, name, record, services)
+        return _outcome("accepted", decided, written, findings, header, self.reference, slot.payment_date, slot.order)
+
+    def _refuse(
+        self,
+        name: str,
+        digest: str,
+        received: datetime,
+        intake: Intake | None,
+        header: SendingHeader | None,
+        findings: Sequence[Finding],
+        *,
+        outbox: Path,
+    ) -> RefacOutcome:
+        record = SendingRecord(
+            file_name=name,
+            digest=digest,
+            key=None,  # a refused file takes no number and is not attached to one
+            invoiced_month=header.invoiced_month if header else None,
+            received_at=received,
+            status="refused",
+            reply_kind=file_decision.REFUSAL,
+        )
+        plan = [(file_decision.REFUSAL, replies.finding_errors(findings), replies.refusal_fields(findings))]
+        written = self._commit(intake, plan, outbox, name, record, None) if intake else self._commit_raw(record)
+        return RefacOutcome(
+            status="refused",
+            reply_kind=file_decision.REFUSAL,
+            replies=(file_decision.REFUSAL,) if written else (),
+            written=tuple(written),
+            findings=tuple(findings),
+            sending=header,
+            reference_version=self.reference.version,
+        )
+
+    def _duplicate(
+        self,
+        name: str,
+        digest: str,
+        received: datetime,
+        intake: Intake,
+        header: SendingHeader,
+        finding: Finding,
+        outbox: Path,
+    ) -> RefacOutcome:
+        record = SendingRecord(
+            file_name=name,
+            digest=digest,
+            key=SendingKey(header.third_party, header.invoiced_year, header.sending_number),
+            invoiced_month=header.invoiced_month,
+            received_at=received,
+            status="duplicate",
+            reply_kind=file_decision.INFORMATIVE,
+        )
+        plan = [(file_decision.INFORMATIVE, replies.finding_errors([finding]), replies.duplicate_fields())]
+        written = self._commit(intake, plan, outbox, name, record, None)
+        return RefacOutcome(
+            status="duplicate",
+            reply_kind=file_decision.INFORMATIVE,
+            replies=(file_decision.INFORMATIVE,),
+            written=tuple(written),
+            findings=(finding,),
+            sending=header,
+            reference_version=self.reference.version,
+        )
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _history(self, batch: Batch) -> pl.DataFrame:
+        lines = batch.lines
+        if lines.height == 0:
+            return self.registry.history([], date.min, date.min)
+        required = self.reference["prerequisites"]["required_code"].to_list()
+        return self.registry.history(
+            lines["niss"].unique().to_list(),
+            lines["first_service_date"].min(),  # type: ignore[arg-type]
+            lines["last_service_date"].max(),  # type: ignore[arg-type]
+            codes_any_time=required,
+        )
+
+    def _commit(
+        self,
+        intake: Intake | None,
+        plan: list[tuple[str, dict[int, replies.RecordErrors], ReplyHeader]],
+        outbox: Path,
+        name: str,
+        record: SendingRecord,
+        services: pl.DataFrame | None,
+    ) -> list[Path]:
+        """Write the replies under temporary names, commit the registry, then give the replies their names."""
+        staged: list[tuple[Path, Path]] = []
+        try:
+            if intake is not None:
+                for kind, errors, fields in plan:
+                    final = outbox / replies.reply_name(name, kind)
+                    temporary = final.with_name(f".{final.name}.part")
+                    replies.write(kind, intake, errors, fields, temporary)
+                    staged.append((temporary, final))
+            self.registry.record(record, services)
+        except BaseException:
+            for temporary, _ in staged:
+                temporary.unlink(missing_ok=True)
+            raise
+        for temporary, final in staged:
+            temporary.replace(final)
+        return [final for _, final in staged]
+
+    def _commit_raw(self, record: SendingRecord) -> list[Path]:
+        self.registry.record(record, None)
+        return []
+
+
+def _header(intake: Intake) -> SendingHeader | None:
+    """The registry key of the sending from its record 10, or None when there is no usable record 10."""
+    record_10 = intake.frames.get("10")
+    needed = ("third_party_number", "invoiced_year", "invoiced_month", "sending_number")
+    if record_10 is None or record_10.height != 1 or any(record_10[c][0] is None for c in needed):
+        return None
+    return header_of(intake.frames)
+
+
+def _as_findings(frame: pl.DataFrame, file: str) -> list[Finding]:
+    return [
+        Finding(
+            code=row["code"],
+            message=row["detail"] or "",
+            file=file,
+            line=row["key"],
+            location=f"record {'20' if row['level'] == 'invoice' else '50'}",
+            rule=row["rule"],
+            effect=Effect(row["effect"]),
+        )
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def _accepted_services(batch: Batch, propagated: Propagated) -> pl.DataFrame:
+    """The accepted lines, in the ledger's shape, for the history of later sendings."""
+    accepted = propagated.lines.filter(pl.col("status") == "accepted").select("key")
+    return batch.lines.join(accepted, on="key", how="semi").select(
+        "niss",
+        "nomenclature_code",
+        "first_service_date",
+        "last_service_date",
+        "care_provider",
+        "units",
+        "insurance_amount",
+        "third_party",
+        "invoice_number",
+    )
+
+
+def _outcome(
+    status: str,
+    decided: file_decision.FileDecision,
+    written: list[Path],
+    findings: list[Finding],
+    header: SendingHeader,
+    reference: ReferenceData,
+    payment_date: date | None,
+    payment_order: int | None,
+) -> RefacOutcome:
+    return RefacOutcome(
+        status=status,
+        reply_kind=decided.replies[-1],
+        replies=decided.replies,
+        written=tuple(written),
+        findings=tuple(findings),
+        counts=RefacCounts(
+            lines=decided.line_count,
+            lines_in_error=decided.lines_in_error,
+            accepted_lines=decided.accepted_lines,
+            rejected_lines=decided.rejected_lines,
+            accepted_amount=from_cents(decided.accepted_cents),
+            rejected_amount=from_cents(decided.rejected_cents),
+        ),
+        error_percentage=decided.error_percentage,
+        refusal_type=decided.refusal_type,
+        payment_date=payment_date,
+        payment_order=payment_order,
+        sending=header,
+        reference_version=reference.version,
+    )
