@@ -147,15 +147,16 @@ def split_rejection(text: str) -> tuple[str, str] | None:
     text = text.strip()
     if not text or set(text) <= {"0"}:
         return None
-    if text[0].isalpha() and len(text) == 7:
+    if len(text) == 7 and not text[0].isdigit():
         return text[0], text[1:]
     entry = lookup(text)
     return (entry.type if entry else "?"), text
 
 
 def rejection_text(code: str) -> str:
-    """``500545`` → ``R500545`` (the letter comes from the list; an unknown code gets ``?``)."""
+    """``500545`` → ``R500545``: the letter comes from the list; a code the list lacks (the seed's ``5004K6``) is
+    taken as a line rejection ``R``."""
     entry = lookup(code)
     if entry is not None:
         return entry.rejection
-    return code.ljust(7)[:7] if len(code) == 7 else f"?{code}"[:7].ljust(7)
+    return code.ljust(7)[:7] if len(code) == 7 else f"R{code}"[:7].ljust(7)

@@ -359,10 +359,10 @@ def _error_part(error: LineError | None) -> str:
     if error is not None:
         for number, code in enumerate(error.codes, start=1):
             values[f"rejection_{number}"] = error_codes.rejection_text(code)
-        comment = error.comment
-        if len(comment) > COMMENT_LENGTH:
-            comment = comment[: COMMENT_LENGTH - 1] + "…"
-        values["comment"] = _ascii(comment)
+        comment = _ascii(error.comment)
+        if len(comment) > COMMENT_LENGTH:  # cut, and say so
+            comment = comment[: COMMENT_LENGTH - 3] + "..."
+        values["comment"] = comment
     return format_record(REPLY_ERROR_PART, values)
 
 
