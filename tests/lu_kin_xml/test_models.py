@@ -102,3 +102,10 @@ def test_returned_invoice_contested_total() -> None:
 def test_return_header_needs_original_reference() -> None:
     with pytest.raises(ValidationError, match="original_reference"):
         FileHeader(file_type="RETAUT", sender="CNS", billing_provider="12345678", reference="R", send_date=date.today())
+
+
+def test_negative_zero_becomes_zero() -> None:
+    line = ReturnedLine(
+        line_number=1, amount_asked=Decimal("-0.00"), amount_covered=Decimal(0), insured_share=Decimal(0)
+    )
+    assert str(line.amount_asked) == "0.00"

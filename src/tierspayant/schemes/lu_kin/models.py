@@ -59,7 +59,8 @@ def _no_float(value: Any) -> Any:
 
 
 def _to_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT)
+    cents = value.quantize(CENT)
+    return cents.copy_abs() if cents.is_zero() else cents  # -0.00 passes ge=0 but is no wire amount
 
 
 # Patterns copied from xsd/01/common.xsd (anchored: pydantic patterns are searches, XSD patterns are whole-value).
