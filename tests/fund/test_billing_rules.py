@@ -99,7 +99,6 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
                     "service_date": date(2024, 3, 11),
                     "act_code": "ZK11",
                     "titre_id": TITRE,
-                    "facturier": FACTURIER,
                     "deposit_id": 7,
                 }
             ]
@@ -112,7 +111,6 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
                     "service_date": date(2024, 3, 10),
                     "act_code": "ZK11",
                     "titre_id": TITRE,
-                    "facturier": FACTURIER,
                     "deposit_id": 7,
                 }
             ]
@@ -165,7 +163,6 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
                     "service_date": date(2024, 3, 11),
                     "act_code": "ZK16",
                     "titre_id": "T2024000000029",
-                    "facturier": "70099999",
                     "deposit_id": 3,
                 }
             ],
@@ -180,7 +177,6 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
                     "service_date": date(2024, 3, 11),
                     "act_code": "ZK12",
                     "titre_id": "T2024000000029",
-                    "facturier": "70099999",
                     "deposit_id": 3,
                 }
             ],

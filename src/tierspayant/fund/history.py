@@ -44,7 +44,6 @@ LEDGER_SCHEMA = {
     "service_date": pl.Date,
     "act_code": pl.Utf8,
     "titre_id": pl.Utf8,
-    "facturier": pl.Utf8,
     "deposit_id": pl.Int64,
 }
 
@@ -102,7 +101,7 @@ def titres(session: Session, titre_ids: Iterable[str]) -> tuple[pl.DataFrame, pl
 def ledger(session: Session, matricules: Iterable[str], first_day: date, last_day: date) -> pl.DataFrame:
     """Services already paid for these patients between ``first_day`` and ``last_day`` (the file's service dates)."""
     columns = (LedgerEntry.matricule, LedgerEntry.service_date, LedgerEntry.act_code, LedgerEntry.titre_id,
-               LedgerEntry.facturier, LedgerEntry.deposit_id)  # fmt: skip
+               LedgerEntry.deposit_id)  # fmt: skip
     return _fetch(
         session,
         lambda keys: select(*columns).where(

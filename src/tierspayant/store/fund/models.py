@@ -223,7 +223,11 @@ class TitreAct(Base):
 
 
 class LedgerEntry(Base):
-    """An accepted (paid) service. The unique key is the last guard against paying one service twice."""
+    """An accepted (paid) service. The unique key is the last guard against paying one service twice.
+
+    Kept narrow on purpose (a national month is a million rows): what was paid, for whom, when, on which titre and
+    line; the facturier and the file's other amounts are on the deposit and in the return file.
+    """
 
     __tablename__ = "ledger_entry"
     __table_args__ = (UniqueConstraint("matricule", "service_date", "act_code"),)
@@ -235,12 +239,8 @@ class LedgerEntry(Base):
     act_code: Mapped[str] = mapped_column(String(10))
     titre_id: Mapped[str] = mapped_column(String(14))
     performer_code: Mapped[str] = mapped_column(String(8))
-    facturier: Mapped[str] = mapped_column(String(8))
     invoice_number: Mapped[str] = mapped_column(String(30))
     line_number: Mapped[int] = mapped_column(Integer)
-    tariff_cents: Mapped[int] = mapped_column(BigInteger)
-    insured_cents: Mapped[int] = mapped_column(BigInteger)
-    asked_cents: Mapped[int] = mapped_column(BigInteger)
     covered_cents: Mapped[int] = mapped_column(BigInteger)
 
 
