@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from tierspayant import __version__
 from tierspayant.platform.api import api_router
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.fundview import FundView
+from tierspayant.platform.practice_desk import PracticeDesk
+from tierspayant.platform.web import mount_web
 
 
-def create_app(context: PlatformContext, fund: FundView | None = None, practice: Any = None) -> FastAPI:
+def create_app(
+    context: PlatformContext, fund: FundView | None = None, practice_desk: PracticeDesk | None = None
+) -> FastAPI:
     app = FastAPI(
         title="tierspayant platform",
         version=__version__,
@@ -24,6 +26,7 @@ def create_app(context: PlatformContext, fund: FundView | None = None, practice:
     )
     app.state.context = context
     app.state.fund = fund
-    app.state.practice = practice
+    app.state.practice_desk = practice_desk
     app.include_router(api_router())
+    mount_web(app, context.settings.session_secret())
     return app
