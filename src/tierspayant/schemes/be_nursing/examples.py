@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tierspayant.core.identifiers.niss import compute_niss
 from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, CheckNumberPolicy
 from tierspayant.schemes.be_nursing.columnar import format_records, with_record_checks
 from tierspayant.schemes.be_nursing.frames import SEQUENCE_MODULUS
@@ -43,10 +44,8 @@ NURSES = ("10234567001", "10234568002", "10234569003", "10234570004")
 
 
 def niss_for(birth: date, serial: int) -> str:
-    """A valid NISS (mod 97, both centuries) for a birth date and a serial number (odd male, even female)."""
-    body = f"{birth:%y%m%d}{serial:03d}"
-    base = int(body) + (2_000_000_000 if birth.year >= 2000 else 0)
-    return f"{body}{97 - base % 97:02d}"
+    """A valid NISS for a birth date and a serial number (odd male, even female)."""
+    return compute_niss(birth, serial)
 
 
 def sample_model(sending_number: int = 1) -> SendingModel:

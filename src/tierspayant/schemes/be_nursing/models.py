@@ -11,9 +11,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from tierspayant.core.identifiers.niss import check_niss
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
+
+
+def _valid_niss(value: str) -> str:
+    check = check_niss(value)
+    if not check.valid:
+        raise ValueError("; ".join(check.reasons) or "not a valid NISS")
+    return value
+
+
+Niss = Annotated[str, Field(pattern=r"^[0-9]{11}$"), AfterValidator(_valid_niss)]
 EFACT_TEXT = r"^[ -~À-ÿ]*$"  # printable; accents are folded when written
 
 
@@ -100,7 +112,7 @@ class ServiceLine(_Model):
 class Invoice(_Model):
     """One patient's invoice: record 20, its lines, record 80."""
 
-    niss: Annotated[str, Field(pattern=r"^[0-9]{11}$")]
+    niss: Niss
     sex: Literal[1, 2]
     affiliation_mutuality: Annotated[int, Field(ge=100, le=999)]
     destination_mutuality: Annotated[int, Field(ge=100, le=999)]  # zone 18: the PUC number

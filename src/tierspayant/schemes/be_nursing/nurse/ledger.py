@@ -1,0 +1,331 @@
+"""The nurse's ledger: visits recorded once, sending numbers never re-used, replies imported once.
+
+Everything a command changes happens in one transaction: a sending whose file cannot be written leaves no trace,
+a reply that cannot be matched changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tierspayant.core.findings import Effect, Finding, FindingsError
+from tierspayant.schemes.be_nursing import error_codes
+from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, CheckNumberPolicy
+from tierspayant.schemes.be_nursing.messages import Reply, read_reply, render_920000, write_lines
+from tierspayant.schemes.be_nursing.models import SendingModel
+from tierspayant.schemes.be_nursing.nurse.billing import build_sending
+from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, PatientRecord, Visit, VisitBook
+from tierspayant.store.database import make_engine, migrate, session_factory, transaction
+from tierspayant.store.nurse.models import NursePatient, NurseReply, NurseSending, NurseVisit
+
+MIGRATIONS = "tierspayant.store.nurse.migrations"
+MAX_SENDING_NUMBER = 999
+# Rejections caused by another line (block / same day): fixing the faulty line clears them — re-invoiced as they are.
+PROPAGATED = frozenset({"500118", "500119", "510119", "510120", "520119", "500120"})
+RESENDABLE = ("rejected", "refused")  # 920099 / 920999: the file is resent with the same sending number
+
+
+@dataclass(frozen=True)
+class RejectedLine:
+    reference: str
+    patient_niss: str
+    service_date: date
+    nomenclature_code: int
+    codes: tuple[str, ...]
+    labels_fr: tuple[str, ...]
+    labels_nl: tuple[str, ...]
+    comment: str
+    sending_number: int | None
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    sending_number: int | None
+    already_imported: bool = False
+    accepted: int = 0
+    rejected: int = 0
+    requeued: int = 0
+    informative: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class NurseLedger:
+    """The nurse's database (created and migrated on first use)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        migrate(self.engine, MIGRATIONS)
+        self.sessions = session_factory(self.engine)
+
+    # --- recording -----------------------------------------------------------------------------------------------
+
+    def record_book(self, book: VisitBook) -> list[str]:
+        """Store patients (and their insurability answer) and the visits not yet recorded; returns new references."""
+        new: list[str] = []
+        with transaction(self.sessions) as session:
+            for patient in book.patients:
+                row = session.get(NursePatient, patient.niss)
+                data = patient.model_dump(mode="json")
+                if row is None:
+                    session.add(NursePatient(niss=patient.niss, data=data))
+                else:
+                    row.data = data
+            for visit in book.visits:
+                if self._known(session, visit):
+                    continue
+                visit_row = NurseVisit(reference="", patient_niss=visit.patient, service_date=visit.date,
+                                 nomenclature_code=visit.code, data=visit.to_data(), status="pending",
+                                 rejection_codes="", comment="", corrections=0)
+                session.add(visit_row)
+                session.flush()
+                visit_row.reference = f"V{visit_row.id:08d}"
+                new.append(visit_row.reference)
+        return new
+
+    @staticmethod
+    def _known(session: Session, visit: Visit) -> bool:
+        candidates = session.scalars(select(NurseVisit).where(
+            NurseVisit.patient_niss == visit.patient, NurseVisit.service_date == visit.date,
+            NurseVisit.nomenclature_code == visit.code))
+        data = visit.to_data()
+        return any(row.data.get("time") == data["time"] and row.data.get("nurse") == data["nurse"]
+                   for row in candidates)
+
+    # --- sending numbers --------------------------------------------------------------------------------------------
+
+    def next_sending_number(self, third_party_number: str) -> int:
+        with self.sessions() as session:
+            highest = session.scalar(select(func.max(NurseSending.sending_number)).where(
+                NurseSending.third_party_number == third_party_number))
+        number = (highest or 0) + 1
+        if number > MAX_SENDING_NUMBER:
+            raise FindingsError([Finding("100721", "every sending number 1-999 has been used", rule="nurse-sending")])
+        return number
+
+    # --- building ---------------------------------------------------------------------------------------------------
+
+    def build(
+        self,
+        group: GroupSettings,
+        period: int,
+        destination: Path,
+        *,
+        creation_date: date | None = None,
+        resend: int | None = None,
+        policy: CheckNumberPolicy = DEFAULT_POLICY,
+    ) -> tuple[Path, SendingModel]:
+        """Invoice every pending or corrected visit in a new sending (or resend a rejected one with its number)."""
+        creation_date = creation_date or date.today()
+        with transaction(self.sessions) as session:
+            existing = None
+            if resend is not None:
+                existing = session.scalar(select(NurseSending).where(
+                    NurseSending.third_party_number == group.third_party_number,
+                    NurseSending.sending_number == resend))
+                if existing is None or existing.status not in RESENDABLE:
+                    state = "unknown" if existing is None else existing.status
+                    raise FindingsError([Finding(
+                        "E301040", f"sending {resend} is {state}: only a refused or rejected sending is resent "
+                        "with its own number; an accepted number is never re-used", rule="nurse-sending")])
+                number = resend
+            else:
+                number = self.next_sending_number(group.third_party_number)
+            rows = list(session.scalars(select(NurseVisit).where(NurseVisit.status == "pending")
+                                        .order_by(NurseVisit.id)))
+            if not rows:
+                raise FindingsError([Finding("E000001", "no pending visit to invoice", rule="nurse-sending")])
+            patients = {p.niss: PatientRecord.model_validate(p.data) for p in session.scalars(select(NursePatient))}
+            visits = [(row.reference, Visit.model_validate(row.data)) for row in rows]
+            model = build_sending(group, patients, visits, period, number, creation_date)
+            path = write_lines(render_920000(model, policy), destination)
+            digest = sha256(path)
+            try:
+                if existing is not None:
+                    existing.file_name, existing.sha256, existing.status = path.name, digest, "sent"
+                    existing.invoiced_period, existing.created_at = period, datetime.now()
+                    sending = existing
+                else:
+                    sending = NurseSending(third_party_number=group.third_party_number, sending_number=number,
+                                           invoiced_period=period, file_name=path.name, sha256=digest,
+                                           status="sent", created_at=datetime.now())
+                    session.add(sending)
+                session.flush()
+                for row in rows:
+                    row.status, row.sending_id = "invoiced", sending.id
+            except BaseException:
+                path.unlink(missing_ok=True)  # nothing half-done: no file without its record
+                raise
+        return path, model
+
+    # --- replies ----------------------------------------------------------------------------------------------------
+
+    def import_reply(self, path: Path) -> ImportResult:
+        """Apply a reply (931000, 920999, 920099, 920098, 920900) to the sending and its visits, once."""
+        digest = sha256(path)
+        reply = read_reply(path)
+        result = ImportResult(reply.kind, reply.sending_number, findings=list(reply.findings))
+        if reply.findings:
+            raise FindingsError(reply.findings)
+        with transaction(self.sessions) as session:
+            if session.scalar(select(NurseReply).where(NurseReply.sha256 == digest)) is not None:
+                result.already_imported = True
+                return result
+            sending = self._sending_of(session, reply)
+            session.add(NurseReply(sha256=digest, kind=reply.kind, sending_id=sending.id, file_name=Path(path).name,
+                                   imported_at=datetime.now()))
+            visits = {v.reference: v for v in session.scalars(select(NurseVisit).where(
+                NurseVisit.sending_id == sending.id))}
+            said = _line_errors(reply)
+            if reply.kind == "931000":
+                sending.status = "acknowledged" if sending.status == "sent" else sending.status
+            elif reply.kind in ("920999", "920099"):
+                sending.status = "refused" if reply.kind == "920999" else "rejected"
+                for reference, visit in visits.items():
+                    self._apply(visit, said.get(reference), result, final=False)
+            elif reply.kind == "920098":
+                sending.status = "informative"
+                for reference, codes in said.items():
+                    if reference in visits:
+                        visits[reference].rejection_codes = ",".join(codes[0])
+                        visits[reference].comment = codes[1]
+                        result.informative += 1
+            elif reply.kind == "920900":
+                sending.status = "settled"
+                sending.payment_date = reply.payment_date
+                for reference, visit in visits.items():
+                    self._apply(visit, said.get(reference), result, final=True)
+        return result
+
+    @staticmethod
+    def _apply(visit: NurseVisit, said: tuple[tuple[str, ...], str] | None, result: ImportResult, final: bool) -> None:
+        if said is None:
+            if final:
+                visit.status, visit.rejection_codes, visit.comment = "accepted", "", ""
+                result.accepted += 1
+            else:  # the whole file was refused: the line goes back unchanged with the resent file
+                visit.status = "pending"
+                result.requeued += 1
+            return
+        codes, comment = said
+        visit.rejection_codes, visit.comment = ",".join(codes), comment
+        if codes and set(codes) <= PROPAGATED:
+            visit.status = "pending"  # rejected only because another line was: re-invoiced as it is
+            result.requeued += 1
+        else:
+            visit.status = "rejected"
+            result.rejected += 1
+
+    @staticmethod
+    def _sending_of(session: Session, reply: Reply) -> NurseSending:
+        third_party = None
+        for record in reply.records:
+            if record.record_type == "10":
+                third_party = f"{record.values.get('third_party_number') or 0}"
+        query = select(NurseSending).where(NurseSending.sending_number == reply.sending_number)
+        candidates = [s for s in session.scalars(query) if third_party is None or s.third_party_number == third_party]
+        if len(candidates) != 1:
+            raise FindingsError([Finding("E301041", f"no single sending {reply.sending_number} of this nurse "
+                                         "matches the reply", file=reply.name, rule="nurse-reply",
+                                         effect=Effect.REJECT_FILE)])
+        return candidates[0]
+
+    # --- corrections ------------------------------------------------------------------------------------------------
+
+    def rejected_lines(self) -> list[RejectedLine]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(NurseVisit, NurseSending.sending_number)
+                .join(NurseSending, NurseVisit.sending_id == NurseSending.id, isouter=True)
+                .where(NurseVisit.status == "rejected").order_by(NurseVisit.id)).all()
+            return [_rejected(visit, number) for visit, number in rows]
+
+    def correct(self, reference: str, **changes: Any) -> None:
+        """Correct a rejected visit (any visit field); it is re-invoiced in the next sending."""
+        with transaction(self.sessions) as session:
+            visit = session.scalar(select(NurseVisit).where(NurseVisit.reference == reference))
+            if visit is None:
+                raise KeyError(f"no visit {reference}")
+            if visit.status != "rejected":
+                raise ValueError(f"visit {reference} is {visit.status}, not rejected")
+            corrected = Visit.model_validate({**visit.data, **changes})
+            visit.data = corrected.to_data()
+            visit.service_date, visit.nomenclature_code = corrected.date, corrected.code
+            visit.status, visit.corrections = "pending", visit.corrections + 1
+
+    def visits(self, statuses: Iterable[str] | None = None) -> list[tuple[str, str]]:
+        """(reference, status) of the visits, optionally of some statuses."""
+        with self.sessions() as session:
+            query = select(NurseVisit.reference, NurseVisit.status).order_by(NurseVisit.id)
+            if statuses is not None:
+                query = query.where(NurseVisit.status.in_(list(statuses)))
+            return [(r, s) for r, s in session.execute(query).all()]
+
+    def sendings(self) -> list[tuple[int, str]]:
+        with self.sessions() as session:
+            query = select(NurseSending.sending_number, NurseSending.status).order_by(NurseSending.sending_number)
+            return [(n, s) for n, s in session.execute(query).all()]
+
+
+def _line_errors(reply: Reply) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Visit reference → (codes, comment). Rejections of records 51/52 count for their line; of records 20/80 for
+    every line of the invoice."""
+    out: dict[str, tuple[tuple[str, ...], str]] = {}
+    current: str | None = None
+    invoice_refs: list[str] = []
+    invoice_said: list[tuple[tuple[str, ...], str]] = []
+
+    def add(reference: str, codes: Sequence[str], comment: str) -> None:
+        old_codes, old_comment = out.get(reference, ((), ""))
+        merged = tuple(dict.fromkeys([*old_codes, *codes]))
+        out[reference] = (merged, old_comment or comment)
+
+    for record in reply.records:
+        codes = [r.code for r in record.rejections]
+        if record.record_type == "20":
+            invoice_refs, invoice_said = [], []
+        if record.record_type == "50":
+            current = str(record.values.get("institution_reference") or "")
+            invoice_refs.append(current)
+        if not codes:
+            if record.record_type == "80":
+                for reference in invoice_refs:
+                    for said in invoice_said:
+                        add(reference, *said)
+            continue
+        if record.record_type in ("50", "51", "52") and current:
+            add(current, codes, record.comment)
+        elif record.record_type in ("20", "80"):
+            invoice_said.append((tuple(codes), record.comment))
+            if record.record_type == "80":
+                for reference in invoice_refs:
+                    for said in invoice_said:
+                        add(reference, *said)
+    return out
+
+
+def _rejected(visit: NurseVisit, sending_number: int | None) -> RejectedLine:
+    codes = tuple(c for c in visit.rejection_codes.split(",") if c)
+    return RejectedLine(
+        reference=visit.reference,
+        patient_niss=visit.patient_niss,
+        service_date=visit.service_date,
+        nomenclature_code=visit.nomenclature_code,
+        codes=codes,
+        labels_fr=tuple(error_codes.label(c, "fr") for c in codes),
+        labels_nl=tuple(error_codes.label(c, "nl") for c in codes),
+        comment=visit.comment,
+        sending_number=sending_number,
+    )
