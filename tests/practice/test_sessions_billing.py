@@ -164,6 +164,10 @@ def test_retfac_statuses_corrections_and_reconciliation(
     with pytest.raises(FindingsError) as error:
         service.correct_session(1, performer_code=PHYSIO_B)
     assert codes(error) == ["PRA-SESSION-BILLED"]
+    reduced_session = next(s.id for s in service.sessions() if s.status == "reduced")
+    with pytest.raises(FindingsError) as error:
+        service.correct_session(reduced_session, performer_code=PHYSIO_A)  # in the fund's ledger already
+    assert codes(error) == ["PRA-SESSION-BILLED"]
     assert service.correct_session(session_c, performer_code=PHYSIO_A) == []
     clock.set(date(2024, 5, 2))
     april = read_fac(service.bill("2024-04"))

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.practice import exchange
 from tierspayant.practice.domain import LineStatus
@@ -31,6 +31,7 @@ def sessions_to_bill(db: Session, facturier: str | None, until: datetime | None 
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .where(or_(never_billed, TreatmentSession.rebill.is_(True)))
         .where(or_(Patient.third_party.is_(True), Patient.fund == "AAA"))
+        .options(selectinload(TreatmentSession.patient), selectinload(TreatmentSession.titre))
         .order_by(TreatmentSession.performed_on, TreatmentSession.id)
     )
     if facturier is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.core.findings import Finding
 from tierspayant.practice.domain import InvoicingForm, LineStatus
@@ -142,11 +142,12 @@ def correct_session(
     if session is None:
         refuse("PRA-UNKNOWN-SESSION", f"no session {session_id}")
     last = last_line(db, session_id)
-    if last is not None and last.status in (LineStatus.BILLED.value, LineStatus.PAID.value):
+    if last is not None and last.status != LineStatus.REFUSED.value:
+        # a paid or reduced line is in the fund's ledger: billing it again would be refused as already paid
         refuse(
             "PRA-SESSION-BILLED",
-            f"session {session_id} is {last.status} on FAC month {last.billing_month}: only a contested "
-            "(refused or reduced) line can be corrected and billed again",
+            f"session {session_id} is {last.status} on the FAC of {last.billing_month}: only a refused line can be "
+            "corrected and billed again",
         )
     if performer_code is not None:
         session.performer_code = provider_code(performer_code, "performer code")
@@ -167,7 +168,11 @@ def last_line(db: Session, session_id: int) -> BilledLine | None:
 
 
 def list_sessions(db: Session, matricule: str | None = None) -> list[SessionRecord]:
-    sessions = db.scalars(select(TreatmentSession).order_by(TreatmentSession.performed_on, TreatmentSession.id))
+    sessions = db.scalars(
+        select(TreatmentSession)
+        .options(selectinload(TreatmentSession.patient), selectinload(TreatmentSession.titre))
+        .order_by(TreatmentSession.performed_on, TreatmentSession.id)
+    )
     latest: dict[int, BilledLine] = {}
     for billed in db.scalars(select(BilledLine).order_by(BilledLine.id)):
         latest[billed.session_id] = billed

@@ -7,10 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.practice.refusals import refuse
-from tierspayant.store.practice.models import Titre, TreatmentSession
+from tierspayant.store.practice.models import Patient, Titre, TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ def sessions_done(db: Session, titre_id: int) -> dict[str, int]:
     return {act: int(count) for act, count in rows}
 
 
-def to_record(db: Session, titre: Titre) -> TitreRecord:
-    done = sessions_done(db, titre.id)
+def to_record(db: Session, titre: Titre, done: dict[str, int] | None = None) -> TitreRecord:
+    done = sessions_done(db, titre.id) if done is None else done
     return TitreRecord(
         identifier=titre.identifier,
         matricule=titre.patient.matricule,
@@ -72,7 +72,21 @@ def to_record(db: Session, titre: Titre) -> TitreRecord:
 
 
 def list_titres(db: Session, matricule: str | None = None) -> list[TitreRecord]:
-    query = select(Titre).order_by(Titre.id)
+    query = (
+        select(Titre)
+        .join(Patient, Patient.id == Titre.patient_id)
+        .options(selectinload(Titre.patient), selectinload(Titre.prescription), selectinload(Titre.acts))
+        .order_by(Titre.id)
+    )
+    if matricule is not None:
+        query = query.where(Patient.matricule == matricule)
     titres = list(db.scalars(query))
-    records = [to_record(db, t) for t in titres]
-    return [r for r in records if matricule is None or r.matricule == matricule]
+    done: dict[int, dict[str, int]] = {}
+    counts = (
+        select(TreatmentSession.titre_id, TreatmentSession.act_code, func.count())
+        .where(TreatmentSession.titre_id.in_([t.id for t in titres]))
+        .group_by(TreatmentSession.titre_id, TreatmentSession.act_code)
+    )
+    for titre_id, act, count in db.execute(counts):
+        done.setdefault(titre_id, {})[act] = int(count)
+    return [to_record(db, t, done.get(t.id, {})) for t in titres]
