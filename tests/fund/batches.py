@@ -24,33 +24,61 @@ TITRE = make_titre_id(2024, 1)
 
 def line(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "row_id": 0, "invoice_number": "MH1", "matricule": PATIENT, "fund": "CNS", "line_number": 1,
-        "titre_id": TITRE, "service_date": date(2024, 3, 11), "act_code": "ZK11", "performer_code": MEMBER,
-        "place_category": "01", "tariff_cents": 2987, "insured_cents": 896, "asked_cents": 2091,
+        "row_id": 0,
+        "invoice_number": "MH1",
+        "matricule": PATIENT,
+        "fund": "CNS",
+        "line_number": 1,
+        "titre_id": TITRE,
+        "service_date": date(2024, 3, 11),
+        "act_code": "ZK11",
+        "performer_code": MEMBER,
+        "place_category": "01",
+        "tariff_cents": 2987,
+        "insured_cents": 896,
+        "asked_cents": 2091,
         "facturier": FACTURIER,
-    }  # fmt: skip
+    }
     row.update(changes)
     return row
 
 
 def request(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "row_id": 0, "request_id": "DA1", "act_order": 1, "matricule": PATIENT, "fund": "CNS",
-        "prescriber_code": "10123456", "prescription_date": date(2024, 3, 1), "pathology": "COMMON",
-        "performer_code": MEMBER, "place_category": "01", "accident": False, "act_code": "ZK11", "sessions": 8,
-        "document_name": "ORD-DA1.pdf", "document_problem": None, "facturier": FACTURIER,
+        "row_id": 0,
+        "request_id": "DA1",
+        "act_order": 1,
+        "matricule": PATIENT,
+        "fund": "CNS",
+        "prescriber_code": "10123456",
+        "prescription_date": date(2024, 3, 1),
+        "pathology": "COMMON",
+        "performer_code": MEMBER,
+        "place_category": "01",
+        "accident": False,
+        "act_code": "ZK11",
+        "sessions": 8,
+        "document_name": "ORD-DA1.pdf",
+        "document_problem": None,
+        "facturier": FACTURIER,
         "received_on": date(2024, 3, 7),
-    }  # fmt: skip
+    }
     row.update(changes)
     return row
 
 
 def titre(**changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "titre_id": TITRE, "matricule": PATIENT, "facturier": FACTURIER, "pathology": "COMMON",
-        "issued_on": date(2024, 3, 8), "valid_from": date(2024, 3, 1), "valid_to": date(2025, 3, 8), "rate_e2": 7000,
+        "titre_id": TITRE,
+        "matricule": PATIENT,
+        "facturier": FACTURIER,
+        "pathology": "COMMON",
+        "issued_on": date(2024, 3, 8),
+        "valid_from": date(2024, 3, 1),
+        "valid_to": date(2025, 3, 8),
+        "rate_e2": 7000,
         "first_service_on": None,
-    }  # fmt: skip
+    }
     row.update(changes)
     return row
 
@@ -100,11 +128,19 @@ class Batch:
 
     def file(self, file_type: str) -> pl.DataFrame:
         return frame(
-            [{"file_name": "F70012345202403_KIN_TEST", "file_type": file_type, "facturier": FACTURIER,
-              "sender": FACTURIER, "reference": "REF1", "send_date": self.send_date,
-              "received_on": self.received_on}],
+            [
+                {
+                    "file_name": "F70012345202403_KIN_TEST",
+                    "file_type": file_type,
+                    "facturier": FACTURIER,
+                    "sender": FACTURIER,
+                    "reference": "REF1",
+                    "send_date": self.send_date,
+                    "received_on": self.received_on,
+                }
+            ],
             FILE_SCHEMA,
-        )  # fmt: skip
+        )
 
     def history(self) -> dict[str, pl.DataFrame]:
         return {

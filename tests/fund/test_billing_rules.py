@@ -199,8 +199,14 @@ def test_rule_triggers_and_near_miss_does_not(
 
 
 def test_refused_line_is_not_paid_and_reduced_line_is_paid_the_fund_share() -> None:
-    result = run(Batch(lines=[line(asked_cents=2500), line(row_id=1, line_number=2, service_date=date(2024, 3, 12),
-                                                          place_category="99")]))  # fmt: skip
+    result = run(
+        Batch(
+            lines=[
+                line(asked_cents=2500),
+                line(row_id=1, line_number=2, service_date=date(2024, 3, 12), place_category="99"),
+            ]
+        )
+    )
     rows = {row["row_id"]: row for row in result.lines.iter_rows(named=True)}
     assert rows[0]["paid"] and rows[0]["covered_cents"] == 2091  # reduced to the fund share (K212)
     assert not rows[1]["paid"] and rows[1]["covered_cents"] == 0  # refused (K210)

@@ -45,8 +45,13 @@ def adjudicate(
     if missing:
         raise ValueError(f"history table(s) not given: {', '.join(missing)}")
     prices = price_lines(lines, reference["nomenclature"], reference["letter_keys"], history["titres"])
-    tables: dict[str, pl.DataFrame] = {**reference_tables(reference), **history, "lines": lines, "file": file,
-                                       "prices": prices}  # fmt: skip
+    tables: dict[str, pl.DataFrame] = {
+        **reference_tables(reference),
+        **history,
+        "lines": lines,
+        "file": file,
+        "prices": prices,
+    }
     independent, counting = billing_rules()
     con = connect()
     try:
@@ -78,11 +83,15 @@ def _refusals(findings: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
 def _line_outcomes(lines: pl.DataFrame, prices: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     refused_rows, refused_invoices = _refusals(findings)
     priced = lines.join(
-        prices.select("row_id", pl.col("tariff_cents").alias("fund_tariff_cents"),
-                      pl.col("insured_cents").alias("fund_insured_cents"), "fund_cents"),
+        prices.select(
+            "row_id",
+            pl.col("tariff_cents").alias("fund_tariff_cents"),
+            pl.col("insured_cents").alias("fund_insured_cents"),
+            "fund_cents",
+        ),
         on="row_id",
         how="left",
-    )  # fmt: skip
+    )
     paid = (
         ~pl.col("row_id").is_in(refused_rows.implode())
         & ~pl.col("invoice_number").is_in(refused_invoices.implode())

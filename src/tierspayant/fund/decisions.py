@@ -78,8 +78,9 @@ def decide(
     births = dict(history["insured"].select("matricule", "birth_date").iter_rows())
     decisions = []
     for request_id, acts in requests.sort("row_id").group_by("request_id", maintain_order=True):
-        decisions.append(_decide_one(str(request_id[0]), acts, by_request.get(str(request_id[0]), []), births,
-                                     reference))  # fmt: skip
+        decisions.append(
+            _decide_one(str(request_id[0]), acts, by_request.get(str(request_id[0]), []), births, reference)
+        )
     return Decisions(findings=findings, requests=decisions)
 
 

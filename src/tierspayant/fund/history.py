@@ -75,8 +75,13 @@ def affiliations(session: Session, matricules: Iterable[str]) -> pl.DataFrame:
 
 
 def memberships(session: Session, group_codes: Iterable[str]) -> pl.DataFrame:
-    columns = (Membership.group_code, Membership.member_code, Membership.kind, Membership.valid_from,
-               Membership.valid_to)  # fmt: skip
+    columns = (
+        Membership.group_code,
+        Membership.member_code,
+        Membership.kind,
+        Membership.valid_from,
+        Membership.valid_to,
+    )
     return _fetch(
         session, lambda keys: select(*columns).where(Membership.group_code.in_(keys)), group_codes, MEMBERSHIP_SCHEMA
     )
@@ -90,8 +95,17 @@ def providers(session: Session, codes: Iterable[str]) -> pl.DataFrame:
 def titres(session: Session, titre_ids: Iterable[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The titres quoted in a file and their acts (with the sessions already paid on each)."""
     ids = sorted(set(titre_ids))
-    columns = (Titre.titre_id, Titre.matricule, Titre.facturier, Titre.pathology, Titre.issued_on, Titre.valid_from,
-               Titre.valid_to, Titre.rate_e2, Titre.first_service_on)  # fmt: skip
+    columns = (
+        Titre.titre_id,
+        Titre.matricule,
+        Titre.facturier,
+        Titre.pathology,
+        Titre.issued_on,
+        Titre.valid_from,
+        Titre.valid_to,
+        Titre.rate_e2,
+        Titre.first_service_on,
+    )
     head = _fetch(session, lambda keys: select(*columns).where(Titre.titre_id.in_(keys)), ids, TITRE_SCHEMA)
     act_columns = (TitreAct.titre_id, TitreAct.act_code, TitreAct.sessions, TitreAct.sessions_paid)
     acts = _fetch(session, lambda keys: select(*act_columns).where(TitreAct.titre_id.in_(keys)), ids, TITRE_ACT_SCHEMA)
@@ -100,8 +114,13 @@ def titres(session: Session, titre_ids: Iterable[str]) -> tuple[pl.DataFrame, pl
 
 def ledger(session: Session, matricules: Iterable[str], first_day: date, last_day: date) -> pl.DataFrame:
     """Services already paid for these patients between ``first_day`` and ``last_day`` (the file's service dates)."""
-    columns = (LedgerEntry.matricule, LedgerEntry.service_date, LedgerEntry.act_code, LedgerEntry.titre_id,
-               LedgerEntry.deposit_id)  # fmt: skip
+    columns = (
+        LedgerEntry.matricule,
+        LedgerEntry.service_date,
+        LedgerEntry.act_code,
+        LedgerEntry.titre_id,
+        LedgerEntry.deposit_id,
+    )
     return _fetch(
         session,
         lambda keys: select(*columns).where(

@@ -21,8 +21,9 @@ def store_reference(session: Session, reference: ReferenceSet, now: datetime) ->
     if existing is not None:
         existing.loaded_at = now  # loading it again puts it back in force
         return False
-    version = ReferenceVersion(version=reference.version, source=reference.source[:500], sample=reference.sample,
-                               loaded_at=now)  # fmt: skip
+    version = ReferenceVersion(
+        version=reference.version, source=reference.source[:500], sample=reference.sample, loaded_at=now
+    )
     session.add(version)
     session.flush()
     session.add_all(ReferenceFile(version_id=version.id, name=n, content=t) for n, t in reference.files.items())

@@ -1,0 +1,160 @@
+"""What an accepted file leaves in the fund's database, written inside the file's one transaction.
+
+Bulk rows (ledger entries, findings, session counters) go through one ``executemany`` per table — or PostgreSQL's
+COPY for the ledger — never one statement per line.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from tierspayant.store.fund.models import (
+    BillingMonth,
+    Counter,
+    Decision,
+    Deposit,
+    Payment,
+    StoredFinding,
+    Titre,
+    TitreAct,
+)
+
+LEDGER_COLUMNS = (
+    "deposit_id",
+    "matricule",
+    "service_date",
+    "act_code",
+    "titre_id",
+    "performer_code",
+    "invoice_number",
+    "line_number",
+    "covered_cents",
+)
+
+
+def add_deposit(session: Session, **fields: Any) -> Deposit:
+    deposit = Deposit(**fields)
+    session.add(deposit)
+    session.flush()  # the unique keys (sha256, provider + reference) are checked here, inside the transaction
+    return deposit
+
+
+def claim_billing_month(session: Session, provider_code: str, year: int, month: int, deposit_id: int) -> None:
+    session.add(BillingMonth(provider_code=provider_code, year=year, month=month, deposit_id=deposit_id))
+    session.flush()
+
+
+def next_serials(session: Session, name: str, count: int) -> range:
+    """``count`` new numbers of the sequence ``name`` (row-locked on PostgreSQL; SQLite serialises writers)."""
+    counter = session.get(Counter, name, with_for_update=True)
+    if counter is None:
+        counter = Counter(name=name, value=0)
+        session.add(counter)
+        session.flush()
+    first = counter.value + 1
+    counter.value += count
+    session.flush()
+    return range(first, first + count)
+
+
+def add_decision(
+    session: Session, deposit_id: int, request_id: str, matricule: str, outcome: str, titre_id: str | None
+) -> None:
+    session.add(
+        Decision(deposit_id=deposit_id, request_id=request_id, matricule=matricule, outcome=outcome, titre_id=titre_id)
+    )
+
+
+def add_titre(session: Session, titre: Titre, acts: Sequence[tuple[str, int]]) -> None:
+    session.add(titre)
+    session.flush()
+    session.add_all(TitreAct(titre_id=titre.titre_id, act_code=a, sessions=s, sessions_paid=0) for a, s in acts)
+
+
+def add_findings(session: Session, deposit_id: int, findings: pl.DataFrame) -> None:
+    if findings.height == 0:
+        return
+    # ``where`` (invoice and line number, request id) is the key people read; the file's name for a file finding.
+    key = pl.col("where").fill_null(pl.col("key")).str.slice(0, 80)
+    rows = findings.select(
+        pl.lit(deposit_id).alias("deposit_id"), "rule", "code", "level", "effect", key.alias("key"), "detail"
+    ).to_dicts()
+    session.execute(insert(StoredFinding), rows)
+
+
+def add_ledger(session: Session, deposit_id: int, paid: pl.DataFrame) -> None:
+    """Insert the paid lines (``paid`` has the ledger columns but ``deposit_id``) in one bulk operation."""
+    if paid.height == 0:
+        return
+    frame = paid.select(pl.lit(deposit_id, dtype=pl.Int64).alias("deposit_id"), *LEDGER_COLUMNS[1:])
+    connection = session.connection()
+    columns = ", ".join(LEDGER_COLUMNS)
+    if connection.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False)
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
+            copy.write(buffer.getvalue())
+        return
+    # SQLAlchemy stores dates in SQLite as ISO text: hand the driver the same text.
+    rows = frame.with_columns(pl.col("service_date").dt.strftime("%Y-%m-%d")).rows()
+    marks = ", ".join("?" for _ in LEDGER_COLUMNS)
+    connection.exec_driver_sql(f"INSERT INTO ledger_entry ({columns}) VALUES ({marks})", rows)  # type: ignore[arg-type]
+
+
+def count_sessions(session: Session, paid: pl.DataFrame) -> None:
+    """Keep ``titre_act.sessions_paid`` and ``titre.first_service_on`` in step with the lines just paid."""
+    if paid.height == 0:
+        return
+    per_act = paid.group_by("titre_id", "act_code").agg(pl.len().alias("n"))
+    session.execute(
+        update(TitreAct)
+        .where(TitreAct.titre_id == bindparam("titre_id"), TitreAct.act_code == bindparam("act_code"))
+        .values(sessions_paid=TitreAct.sessions_paid + bindparam("n")),
+        [{"titre_id": t, "act_code": a, "n": n} for t, a, n in per_act.iter_rows()],
+        execution_options={"synchronize_session": False},
+    )
+    firsts = paid.group_by("titre_id").agg(pl.col("service_date").min().alias("first"))
+    current = dict(
+        session.execute(
+            select(Titre.titre_id, Titre.first_service_on).where(Titre.titre_id.in_(firsts["titre_id"].to_list()))
+        ).tuples()
+    )
+    changes = [
+        {"titre_id": titre_id, "first": first}
+        for titre_id, first in firsts.iter_rows()
+        if current.get(titre_id) is None or first < current[titre_id]
+    ]
+    if changes:
+        session.execute(
+            update(Titre).where(Titre.titre_id == bindparam("titre_id")).values(first_service_on=bindparam("first")),
+            changes,
+            execution_options={"synchronize_session": False},
+        )
+
+
+def add_payment(session: Session, deposit_id: int, facturier: str, amount_cents: int, due_on: date) -> None:
+    session.add(Payment(deposit_id=deposit_id, facturier=facturier, amount_cents=amount_cents, due_on=due_on))
+
+
+def deposit_by_sha(session: Session, sha256: str) -> Deposit | None:
+    return session.scalar(select(Deposit).where(Deposit.sha256 == sha256))
+
+
+def deposit_by_reference(session: Session, provider_code: str, reference: str) -> Deposit | None:
+    return session.scalar(select(Deposit).where(Deposit.provider_code == provider_code, Deposit.reference == reference))
+
+
+def billing_month_taken(session: Session, provider_code: str, year: int, month: int) -> BillingMonth | None:
+    return session.get(BillingMonth, (provider_code, year, month))
+
+
+def now_utc() -> datetime:
+    return datetime.now().replace(microsecond=0)

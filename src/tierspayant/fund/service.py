@@ -1,0 +1,736 @@
+"""The fund engine's facade: what the platform's worker, the commands and the practice's end-to-end test call.
+
+>>> fund = FundService("sqlite:///var/fund.db")          # doctest: +SKIP
+>>> fund.init()                                            # migrate, SAMPLE reference set and registries if empty
+>>> outcome = fund.process(Path("in/F70012345202403_KIN_FAC_01_20240402_FA202403.xml"), Path("out"))
+>>> outcome.status, outcome.covered, [p.name for p in outcome.written]
+
+One database transaction per file; the return files are staged and published only after the commit. The same file
+processed again is recognised by its SHA-256 (status ``duplicate``) and never paid twice.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tierspayant.core.findings import Effect, Finding, FindingsError
+from tierspayant.core.money import ZERO, from_cents
+from tierspayant.fund import history, recording, returns
+from tierspayant.fund.adjudication import adjudicate
+from tierspayant.fund.decisions import decide
+from tierspayant.fund.intake import Opened, anomaly_code, open_deposit, sha256_of
+from tierspayant.fund.outbox import Staging, publish_leftovers
+from tierspayant.fund.reference_store import current_version, load_version, store_reference
+from tierspayant.fund.registries import (
+    AffiliationSpec,
+    MembershipSpec,
+    load_sample_registries,
+    registries_empty,
+)
+from tierspayant.fund.registries import add_insured as _add_insured
+from tierspayant.fund.registries import add_provider as _add_provider
+from tierspayant.schemes.lu_kin.models import DecisionOutcome
+from tierspayant.schemes.lu_kin.naming import KinFileName, check_name
+from tierspayant.schemes.lu_kin.reference import ReferenceSet, load_reference_dir, load_sample_reference
+from tierspayant.schemes.lu_kin.rules_tables import (
+    distinct,
+    file_frame,
+    kin_rules,
+    requests_frame,
+    with_effective_acts,
+)
+from tierspayant.schemes.lu_kin.titre import make_titre_id
+from tierspayant.store.database import make_engine, migrate, session_factory, transaction
+from tierspayant.store.fund.models import Deposit, Payment, StoredFinding, Titre
+
+MIGRATIONS = "tierspayant.store.fund.migrations"
+Status = Literal["accepted", "refused", "duplicate"]
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """What processing one deposited file gave."""
+
+    status: Status
+    file_type: str | None
+    file_name: str
+    received_at: datetime
+    written: list[Path] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    items: int = 0  # requests (DEMAUT) or billed lines (FAC)
+    accepted: int = 0  # accords, or lines paid (in full or reduced)
+    refused: int = 0  # refus, or lines refused
+    suspended: int = 0  # suspens (DEMAUT)
+    reduced: int = 0  # lines paid less than asked (FAC)
+    asked: Decimal = ZERO
+    covered: Decimal = ZERO
+    acknowledged_on: date | None = None
+    payment_due_on: date | None = None
+    deposit_id: int | None = None
+    reference_version: str | None = None
+
+    @property
+    def contested(self) -> Decimal:
+        return self.asked - self.covered
+
+    def summary(self) -> dict[str, Any]:
+        """The outcome without its findings, as JSON-ready values."""
+        data = asdict(self)
+        data.pop("findings")
+        data["written"] = [str(path) for path in self.written]
+        data["finding_count"] = len(self.findings)
+        data["contested"] = self.contested
+        return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.summary(), "findings": [finding.to_dict() for finding in self.findings]}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One finding explained: the rule that made it, what the rule checks, and the reference data it read."""
+
+    code: str
+    label: str
+    rule: str
+    description: str
+    level: str
+    effect: str
+    where: str | None
+    detail: str | None
+    reference_tables: list[str]
+    reference_version: str | None
+
+
+@dataclass(frozen=True)
+class PaymentDue:
+    deposit_id: int
+    facturier: str
+    file_name: str
+    amount: Decimal
+    due_on: date
+    paid_on: date | None
+
+
+class _Refused(Exception):
+    def __init__(self, findings: list[Finding], codes: list[str] | None = None) -> None:
+        super().__init__(f"{len(findings)} refusal finding(s)")
+        self.findings = findings
+        self.codes = codes or [anomaly_code(f) for f in findings]
+
+
+class _DryRun(Exception):
+    def __init__(self, outcome: ProcessOutcome) -> None:
+        super().__init__("dry run: rolled back")
+        self.outcome = outcome
+
+
+class FundService:
+    """The CNS engine for KIN files over one fund database (SQLite by default, PostgreSQL by URL)."""
+
+    def __init__(self, database_url: str, reference_dir: Path | None = None) -> None:
+        self.database_url = database_url
+        self.reference_dir = reference_dir
+        self.engine = make_engine(database_url)
+        self.sessions = session_factory(self.engine)
+        self._references: dict[str, ReferenceSet] = {}
+
+    # --- set-up ---
+
+    def init(self) -> str:
+        """Migrate the database; load the reference set (``reference_dir`` or the SAMPLE set) and the SAMPLE
+        registries when the database has none. Returns the reference version in force."""
+        migrate(self.engine, MIGRATIONS)
+        with transaction(self.sessions) as session:
+            if current_version(session) is None:
+                chosen = load_reference_dir(self.reference_dir) if self.reference_dir else load_sample_reference()
+                store_reference(session, chosen, datetime.now())
+                self._references[chosen.version] = chosen
+            if registries_empty(session):
+                load_sample_registries(session)
+            version = current_version(session)
+        assert version is not None
+        return version
+
+    def load_reference(self, directory: Path) -> ReferenceSet:
+        """Check a folder of reference files and put it in force (``FindingsError`` naming file, row, column)."""
+        reference = load_reference_dir(directory)
+        with transaction(self.sessions) as session:
+            store_reference(session, reference, datetime.now())
+        self._references[reference.version] = reference
+        return reference
+
+    def reference(self) -> ReferenceSet:
+        with self.sessions() as session:
+            version = current_version(session)
+            if version is None:
+                raise RuntimeError("no reference data: run FundService.init() (tierspayant fund init) first")
+            if version not in self._references:
+                self._references[version] = load_version(session, version)
+        return self._references[version]
+
+    # --- registries ---
+
+    def add_insured(self, matricule: str, birth_date: date, affiliations: Sequence[AffiliationSpec] = ()) -> None:
+        with transaction(self.sessions) as session:
+            _add_insured(session, matricule, birth_date, affiliations)
+
+    def add_provider(self, code: str, name: str, kind: str, memberships: Sequence[MembershipSpec] = ()) -> str:
+        with transaction(self.sessions) as session:
+            return _add_provider(session, code, name, kind, memberships)
+
+    # --- payments ---
+
+    def payments_due(self, on: date | None = None, include_paid: bool = False) -> list[PaymentDue]:
+        """What the fund owes facturiers for accepted FACs, by due date (only those due by ``on`` when given)."""
+        query = select(Payment, Deposit.file_name).join(Deposit, Deposit.id == Payment.deposit_id)
+        if not include_paid:
+            query = query.where(Payment.paid_on.is_(None))
+        if on is not None:
+            query = query.where(Payment.due_on <= on)
+        with self.sessions() as session:
+            rows = session.execute(query.order_by(Payment.due_on, Payment.deposit_id)).all()
+        return [
+            PaymentDue(p.deposit_id, p.facturier, name, from_cents(p.amount_cents), p.due_on, p.paid_on)
+            for p, name in rows
+        ]
+
+    def mark_paid(self, deposit_id: int, paid_on: date) -> None:
+        with transaction(self.sessions) as session:
+            payment = session.get(Payment, deposit_id)
+            if payment is None:
+                raise LookupError(f"no payment for deposit {deposit_id}")
+            payment.paid_on = paid_on
+
+    # --- processing ---
+
+    def process(self, path: Path, outbox: Path, received_at: datetime | None = None) -> ProcessOutcome:
+        """Process one deposited DEMAUT or FAC (XML or ZIP package); write the answers into ``outbox``."""
+        return self._process(Path(path), Path(outbox), received_at or datetime.now().replace(microsecond=0))
+
+    def _process(self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False) -> ProcessOutcome:
+        sha = sha256_of(path)
+        with self.sessions() as session:
+            previous = recording.deposit_by_sha(session, sha)
+            if previous is not None:
+                return self._duplicate(session, previous, path, outbox, received_at, dry_run)
+        reference = self.reference()
+        try:
+            opened = open_deposit(path)
+        except FindingsError as error:
+            return self._refuse(path, outbox, received_at, sha, error.findings, None, reference, dry_run)
+        try:
+            with Staging(outbox, sha) as staging:
+                with transaction(self.sessions) as session:
+                    self._check_uniqueness(session, opened, path.name)
+                    if opened.demaut is not None:
+                        outcome = self._authorise(session, staging, path, opened, received_at, sha, reference)
+                    else:
+                        outcome = self._bill(session, staging, path, opened, received_at, sha, reference)
+                    if dry_run:
+                        raise _DryRun(outcome)
+                written = staging.publish()
+        except _Refused as refusal:
+            return self._refuse(
+                path, outbox, received_at, sha, refusal.findings, opened, reference, dry_run, refusal.codes
+            )
+        except IntegrityError:
+            # Another process recorded the same file, reference or month meanwhile: decide again from the new state.
+            return self._process(path, outbox, received_at, dry_run)
+        written.extend(self._write_receipts(outbox, path.name, received_at, sha, "accepted", [], outcome, written))
+        return replace(outcome, written=written)
+
+    def _check_uniqueness(self, session: Session, opened: Opened, name: str) -> None:
+        provider = opened.file_name.provider_code
+        used = recording.deposit_by_reference(session, provider, opened.file_name.reference)
+        if used is not None:
+            message = f"reference {opened.file_name.reference} was already used by {provider} in {used.file_name}"
+            raise _Refused([Finding("K003", message, file=name, location="reference", rule="intake")])
+        if opened.file_name.file_type == "FAC":
+            year, month = opened.file_name.year, opened.file_name.month
+            taken = recording.billing_month_taken(session, provider, year, month)
+            if taken is not None:
+                other = session.get(Deposit, taken.deposit_id)
+                message = (
+                    f"{provider} already billed {year}-{month:02d} with {other.file_name if other else 'another FAC'}:"
+                    " one FAC per facturier and calendar month (art. 20)"
+                )
+                raise _Refused([Finding("K004", message, file=name, location="period", rule="intake")])
+
+    # --- DEMAUT ---
+
+    def _authorise(
+        self,
+        session: Session,
+        staging: Staging,
+        path: Path,
+        opened: Opened,
+        received_at: datetime,
+        sha: str,
+        reference: ReferenceSet,
+    ) -> ProcessOutcome:
+        assert opened.demaut is not None
+        header, received_on = opened.header, received_at.date()
+        requests = with_effective_acts(
+            requests_frame(opened.demaut, received_on, opened.document_problems), reference["conversion"]
+        )
+        matricules = distinct(requests, "matricule")
+        past = {
+            "insured": history.insured(session, matricules),
+            "affiliations": history.affiliations(session, matricules),
+            "providers": history.providers(session, [header.billing_provider]),
+            "memberships": history.memberships(session, [header.billing_provider]),
+        }
+        decisions = decide(requests, file_frame(header, path.name, received_on), past, reference)
+        located = locate(decisions.findings, None, "request")
+        findings = as_findings(located, path.name)
+        if decisions.file_rejected:
+            raise _Refused([f for f in findings if f.effect is Effect.REJECT_FILE])
+        counts = {outcome: 0 for outcome in DecisionOutcome}
+        for decision in decisions.requests:
+            counts[decision.outcome] += 1
+        deposit = recording.add_deposit(
+            session,
+            file_name=path.name,
+            sha256=sha,
+            provider_code=opened.file_name.provider_code,
+            file_type="DEMAUT",
+            reference=opened.file_name.reference,
+            period_year=opened.file_name.year,
+            period_month=opened.file_name.month,
+            received_at=received_at,
+            reference_version=reference.version,
+            item_count=len(decisions.requests),
+            accepted_count=counts[DecisionOutcome.ACCORD],
+            outcome_json="{}",
+        )
+        serials = iter(recording.next_serials(session, f"titre-{received_on.year}", counts[DecisionOutcome.ACCORD]))
+        validity = timedelta(days=reference.int_parameter("titre_validity_days", received_on))
+        granted: list[tuple[Any, returns.GrantedTitre | None]] = []
+        for decision in decisions.requests:
+            titre = None
+            if decision.outcome is DecisionOutcome.ACCORD:
+                assert decision.prescription_date is not None and decision.rate_e2 is not None
+                titre = returns.GrantedTitre(
+                    titre_id=make_titre_id(received_on.year, next(serials)),
+                    issued_on=received_on,
+                    valid_from=decision.prescription_date,
+                    valid_to=received_on + validity,
+                )
+                recording.add_titre(
+                    session,
+                    Titre(
+                        titre_id=titre.titre_id,
+                        deposit_id=deposit.id,
+                        request_id=decision.request_id,
+                        matricule=decision.matricule,
+                        facturier=header.billing_provider,
+                        prescriber_code=decision.prescriber_code,
+                        prescription_date=decision.prescription_date,
+                        pathology=decision.pathology,
+                        issued_on=titre.issued_on,
+                        valid_from=titre.valid_from,
+                        valid_to=titre.valid_to,
+                        rate_e2=decision.rate_e2,
+                    ),
+                    decision.covered_acts,
+                )
+            recording.add_decision(
+                session,
+                deposit.id,
+                decision.request_id,
+                decision.matricule,
+                decision.outcome.value,
+                titre.titre_id if titre else None,
+            )
+            granted.append((decision, titre))
+        recording.add_findings(session, deposit.id, located)
+        model = returns.retaut(header, received_on, granted)
+        returns.write_retaut(staging.path(returns.return_name(opened.file_name, "RETAUT", received_on)), model)
+        outcome = ProcessOutcome(
+            status="accepted",
+            file_type="DEMAUT",
+            file_name=path.name,
+            received_at=received_at,
+            findings=[*opened.notes, *findings],
+            items=len(decisions.requests),
+            accepted=counts[DecisionOutcome.ACCORD],
+            refused=counts[DecisionOutcome.REFUS],
+            suspended=counts[DecisionOutcome.SUSPENS],
+            deposit_id=deposit.id,
+            reference_version=reference.version,
+        )
+        deposit.outcome_json = _stored(outcome, staging)
+        return outcome
+
+    # --- FAC ---
+
+    def _bill(
+        self,
+        session: Session,
+        staging: Staging,
+        path: Path,
+        opened: Opened,
+        received_at: datetime,
+        sha: str,
+        reference: ReferenceSet,
+    ) -> ProcessOutcome:
+        assert opened.lines is not None
+        header, received_on = opened.header, received_at.date()
+        facturier = header.billing_provider
+        lines = opened.lines.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("row_id"),
+            "invoice_number",
+            "matricule",
+            "fund",
+            pl.col("line_number").cast(pl.Int64),
+            "titre_id",
+            "service_date",
+            "act_code",
+            "performer_code",
+            "place_category",
+            "tariff_cents",
+            pl.col("insured_share_cents").alias("insured_cents"),
+            pl.col("amount_asked_cents").alias("asked_cents"),
+            pl.lit(facturier).alias("facturier"),
+        )
+        matricules = distinct(lines, "matricule")
+        titres, titre_acts = history.titres(session, distinct(lines, "titre_id"))
+        first_day, last_day = lines["service_date"].min(), lines["service_date"].max()
+        assert isinstance(first_day, date) and isinstance(last_day, date)
+        past = {
+            "titres": titres,
+            "titre_acts": titre_acts,
+            "ledger": history.ledger(session, matricules, first_day, last_day),
+            "insured": history.insured(session, matricules),
+            "affiliations": history.affiliations(session, matricules),
+            "providers": history.providers(session, [facturier]),
+            "memberships": history.memberships(session, [facturier]),
+        }
+        result = adjudicate(lines, file_frame(header, path.name, received_on), past, reference)
+        if result.file_rejected:
+            file_level = result.findings.filter(pl.col("level") == "file")
+            raise _Refused(as_findings(locate(file_level, None, "invoice"), path.name))
+        delay = reference.int_parameter("payment_delay_days", received_on)
+        due_on = received_on + timedelta(days=delay)
+        out = result.lines
+        paid = out.filter(pl.col("paid"))
+        asked = int(out["asked_cents"].sum())
+        covered = int(out["covered_cents"].sum())
+        reduced = paid.filter(pl.col("covered_cents") < pl.col("asked_cents")).height
+        deposit = recording.add_deposit(
+            session,
+            file_name=path.name,
+            sha256=sha,
+            provider_code=opened.file_name.provider_code,
+            file_type="FAC",
+            reference=opened.file_name.reference,
+            period_year=opened.file_name.year,
+            period_month=opened.file_name.month,
+            received_at=received_at,
+            acknowledged_on=received_on,
+            payment_due_on=due_on,
+            reference_version=reference.version,
+            item_count=out.height,
+            accepted_count=paid.height,
+            asked_cents=asked,
+            covered_cents=covered,
+            outcome_json="{}",
+        )
+        recording.claim_billing_month(session, facturier, opened.file_name.year, opened.file_name.month, deposit.id)
+        recording.add_ledger(session, deposit.id, paid)
+        recording.count_sessions(session, paid)
+        located = locate(result.findings, out, "invoice")
+        recording.add_findings(session, deposit.id, located)
+        if covered:
+            recording.add_payment(session, deposit.id, facturier, covered, due_on)
+        retfac_header = returns.return_header(
+            header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
+        )
+        returns.write_returned_retfac(
+            staging.path(returns.return_name(opened.file_name, "RETFAC", received_on)),
+            retfac_header,
+            out,
+            result.findings,
+        )
+        outcome = ProcessOutcome(
+            status="accepted",
+            file_type="FAC",
+            file_name=path.name,
+            received_at=received_at,
+            findings=[*opened.notes, *as_findings(located, path.name)],
+            items=out.height,
+            accepted=paid.height,
+            refused=out.height - paid.height,
+            reduced=reduced,
+            asked=from_cents(asked),
+            covered=from_cents(covered),
+            acknowledged_on=received_on,
+            payment_due_on=due_on,
+            deposit_id=deposit.id,
+            reference_version=reference.version,
+        )
+        deposit.outcome_json = _stored(outcome, staging)
+        return outcome
+
+    # --- refusals, duplicates, receipts ---
+
+    def _refuse(
+        self,
+        path: Path,
+        outbox: Path,
+        received_at: datetime,
+        sha: str,
+        findings: list[Finding],
+        opened: Opened | None,
+        reference: ReferenceSet,
+        dry_run: bool,
+        codes: list[str] | None = None,
+    ) -> ProcessOutcome:
+        """Return the file untreated: nothing recorded; the notification says why, a refused FAC gets a RETFAC
+        carrying the reasons as file-level anomalies."""
+        name = path.name
+        file_name = opened.file_name if opened else (KinFileName.parse(name) if not check_name(name) else None)
+        file_type = file_name.file_type if file_name else None
+        outcome = ProcessOutcome(
+            "refused", file_type, name, received_at, findings=findings, reference_version=reference.version
+        )
+        if dry_run:
+            return outcome
+        written: list[Path] = []
+        if file_name is not None and file_type == "FAC":
+            received_on = received_at.date()
+            header = returns.return_header(
+                _header_of(opened, file_name),
+                "RETFAC",
+                received_on,
+                deposit_date=received_on,
+                payment_due_date=received_on,
+            )
+            codes = codes or [anomaly_code(f) for f in findings]
+            anomalies = returns.file_anomalies(findings[:50], codes[:50], reference)
+            with Staging(outbox, sha) as staging:
+                returns.write_untreated_retfac(
+                    staging.path(returns.return_name(file_name, "RETFAC", received_on)), header, anomalies
+                )
+                written = staging.publish()
+        written.extend(self._write_receipts(outbox, name, received_at, sha, "refused", findings, outcome, written))
+        return replace(outcome, written=written)
+
+    def _duplicate(
+        self, session: Session, deposit: Deposit, path: Path, outbox: Path, received_at: datetime, dry_run: bool
+    ) -> ProcessOutcome:
+        stored = json.loads(deposit.outcome_json or "{}")
+        found = session.scalars(select(StoredFinding).where(StoredFinding.deposit_id == deposit.id)).all()
+        outcome = ProcessOutcome(
+            status="duplicate",
+            file_type=deposit.file_type,
+            file_name=path.name,
+            received_at=received_at,
+            findings=[_stored_finding(f, deposit.file_name, self._labels(deposit.reference_version)) for f in found],
+            items=deposit.item_count,
+            accepted=deposit.accepted_count,
+            refused=int(stored.get("refused", 0)),
+            suspended=int(stored.get("suspended", 0)),
+            reduced=int(stored.get("reduced", 0)),
+            asked=from_cents(deposit.asked_cents),
+            covered=from_cents(deposit.covered_cents),
+            acknowledged_on=deposit.acknowledged_on,
+            payment_due_on=deposit.payment_due_on,
+            deposit_id=deposit.id,
+            reference_version=deposit.reference_version,
+        )
+        if dry_run:
+            return outcome
+        # A crash after the commit may have left the return files staged: publish them now.
+        written = publish_leftovers(outbox, deposit.sha256)
+        written += [
+            outbox / name
+            for name in stored.get("returns", [])
+            if (outbox / name).exists() and outbox / name not in written
+        ]
+        note = Finding(
+            "DUPLICATE",
+            f"already received as {deposit.file_name} on {deposit.received_at}: the earlier "
+            "answer stands, nothing is paid twice",
+            file=path.name,
+            rule="intake",
+            effect=Effect.INFORM,
+        )
+        written += self._write_receipts(
+            outbox, path.name, received_at, deposit.sha256, "duplicate", [note], outcome, written
+        )
+        return replace(outcome, written=written)
+
+    def _write_receipts(
+        self,
+        outbox: Path,
+        name: str,
+        received_at: datetime,
+        sha: str,
+        status: str,
+        reasons: Sequence[Finding],
+        outcome: ProcessOutcome,
+        written: Sequence[Path],
+    ) -> list[Path]:
+        outbox.mkdir(parents=True, exist_ok=True)
+        receipts = [
+            returns.write_notification(
+                outbox / returns.notification_name(name),
+                name,
+                received_at,
+                sha,
+                status,
+                reasons,
+                [p.name for p in written],
+            )
+        ]
+        if status == "accepted" and outcome.file_type == "FAC":
+            assert outcome.acknowledged_on is not None and outcome.payment_due_on is not None
+            days = (outcome.payment_due_on - outcome.acknowledged_on).days
+            receipts.append(
+                returns.write_acknowledgement(
+                    outbox / returns.acknowledgement_name(name),
+                    name,
+                    outcome.acknowledged_on,
+                    outcome.payment_due_on,
+                    days,
+                )
+            )
+        return receipts
+
+    # --- explanations ---
+
+    def explain(self, path: Path, received_at: datetime | None = None) -> list[Explanation]:
+        """Each finding on a file with its rule, what the rule checks and the reference data it read.
+
+        A file already processed is explained from what was recorded; another is run without recording anything.
+        """
+        path = Path(path)
+        sha = sha256_of(path)
+        with self.sessions() as session:
+            deposit = recording.deposit_by_sha(session, sha)
+            if deposit is not None:
+                stored = session.scalars(select(StoredFinding).where(StoredFinding.deposit_id == deposit.id)).all()
+                labels = self._labels(deposit.reference_version)
+                findings = [_stored_finding(f, deposit.file_name, labels) for f in stored]
+                return self._explanations(findings, deposit.reference_version)
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                outcome = self._process(path, Path(scratch), received_at or datetime.now(), dry_run=True)
+            except _DryRun as run:
+                outcome = run.outcome
+        return self._explanations(outcome.findings, outcome.reference_version)
+
+    def _labels(self, version: str) -> dict[str, str]:
+        if version not in self._references:
+            with self.sessions() as session:
+                self._references[version] = load_version(session, version)
+        return dict(self._references[version]["anomalies"].select("code", "label").iter_rows())
+
+    def _explanations(self, findings: Sequence[Finding], version: str | None) -> list[Explanation]:
+        rules = {rule.id: rule for rule in kin_rules()}
+        labels: dict[str, str] = {}
+        reference_names: set[str] = set()
+        if version is not None:
+            labels = self._labels(version)
+            reference_names = {*self._references[version].tables, "act_categories"}
+        explained = []
+        for finding in findings:
+            rule = rules.get(finding.rule or "")
+            label, _, detail = finding.message.partition(": ") if rule else (labels.get(finding.code, ""), "", "")
+            explained.append(
+                Explanation(
+                    code=finding.code,
+                    label=label or labels.get(finding.code, finding.code),
+                    rule=finding.rule or "intake",
+                    description=rule.description if rule else finding.message,
+                    level=rule.level.value if rule else "file",
+                    effect=finding.effect.value,
+                    where=finding.location,
+                    detail=detail or (None if rule else finding.message),
+                    reference_tables=sorted(t for t in (rule.tables if rule else ()) if t in reference_names),
+                    reference_version=version,
+                )
+            )
+        return explained
+
+
+# --- helpers ---
+
+
+def _header_of(opened: Opened | None, file_name: KinFileName) -> Any:
+    """The header of a refused file, or one made from its name when the content could not be read."""
+    if opened is not None:
+        return opened.header
+    from tierspayant.schemes.lu_kin.models import FileHeader
+
+    return FileHeader.model_validate(
+        {
+            "file_type": file_name.file_type,
+            "sender": file_name.provider_code,
+            "billing_provider": file_name.provider_code,
+            "reference": file_name.reference,
+            "send_date": file_name.send_date,
+        }
+    )
+
+
+def locate(findings: pl.DataFrame, lines: pl.DataFrame | None, block: str) -> pl.DataFrame:
+    """Add ``where``: "invoice MH-1, line 3" (the FAC's own references), "invoice MH-1" / "request DA-1", or null."""
+    if lines is None or findings.height == 0:
+        where = pl.when(pl.col("level") == "file").then(None).otherwise(pl.lit(f"{block} ") + pl.col("key"))
+        return findings.with_columns(where.cast(pl.Utf8).alias("where"))
+    line_keys = lines.select(pl.col("row_id").cast(pl.Utf8).alias("key"), "invoice_number", "line_number")
+    joined = findings.join(line_keys, on="key", how="left", maintain_order="left")
+    where = (
+        pl.when(pl.col("level") == "file")
+        .then(None)
+        .when(pl.col("level") == "line")
+        .then(pl.format("invoice {}, line {}", "invoice_number", "line_number"))
+        .otherwise(pl.lit(f"{block} ") + pl.col("key"))
+    )
+    return joined.with_columns(where.cast(pl.Utf8).alias("where")).drop("invoice_number", "line_number")
+
+
+def as_findings(located: pl.DataFrame, file_name: str) -> list[Finding]:
+    """Findings frame (labelled, located) → ``Finding`` objects: "label: detail", where, rule, effect."""
+    findings = []
+    for row in located.iter_rows(named=True):
+        message = f"{row['label']}: {row['detail']}" if row["detail"] else str(row["label"])
+        findings.append(
+            Finding(
+                row["code"],
+                message,
+                file=file_name,
+                location=row["where"],
+                rule=row["rule"],
+                effect=Effect(row["effect"]),
+            )
+        )
+    return findings
+
+
+def _stored_finding(stored: StoredFinding, file_name: str, labels: dict[str, str]) -> Finding:
+    label = labels.get(stored.code, stored.code)
+    message = f"{label}: {stored.detail}" if stored.detail else label
+    where = None if stored.level == "file" else stored.key
+    return Finding(stored.code, message, file=file_name, location=where, rule=stored.rule, effect=Effect(stored.effect))
+
+
+def _stored(outcome: ProcessOutcome, staging: Staging) -> str:
+    summary = outcome.summary()
+    summary["returns"] = [path.name for path in staging.folder.iterdir()] if staging.folder.exists() else []
+    return json.dumps(summary)
