@@ -29,6 +29,7 @@ class PatientBlock:
 class ActRow:
     act_code: str
     sessions: int
+    label: str | None = None  # the nomenclature's wording, when known
 
 
 @dataclass(frozen=True)

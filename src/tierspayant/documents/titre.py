@@ -71,11 +71,11 @@ def render_titre(content: TitreContent, path: Path) -> Path:
         paragraph("Actes et séances autorisés", HEADING),
         Spacer(1, 2),
         grid(
-            ["Code de l'acte", "Nombre de séances autorisées"],
-            [[a.act_code, a.sessions] for a in content.acts],
-            widths=[0.5, 0.5],
-            right_aligned=[1],
-            total_row=["Total", sum(a.sessions for a in content.acts)],
+            ["Code de l'acte", "Libellé", "Séances autorisées"],
+            [[a.act_code, a.label or "", a.sessions] for a in content.acts],
+            widths=[0.2, 0.55, 0.25],
+            right_aligned=[2],
+            total_row=["Total", "", sum(a.sessions for a in content.acts)],
         ),
         block(
             "Masseur-kinésithérapeute",

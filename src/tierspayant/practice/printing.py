@@ -53,7 +53,7 @@ def _provider_block(db: Session, facturier: str | None = None) -> ProviderBlock:
     return ProviderBlock(info.name, info.address_lines, facturier or info.facturier_code)
 
 
-def print_titre(db: Session, identifier: str, folder: Path) -> Path:
+def print_titre(db: Session, identifier: str, folder: Path, reference: PracticeReference) -> Path:
     titre = titre_by_identifier(db, identifier)
     prescription = titre.prescription
     content = TitreContent(
@@ -66,7 +66,7 @@ def print_titre(db: Session, identifier: str, folder: Path) -> Path:
         prescriber_code=prescription.prescriber_code,
         prescribed_on=prescription.prescribed_on,
         pathology_category=prescription.pathology_category,
-        acts=[ActRow(a.act_code, a.sessions) for a in titre.acts],
+        acts=[ActRow(a.act_code, a.sessions, reference.act_label(a.act_code, titre.valid_from)) for a in titre.acts],
         provider=_provider_block(db, facturier_for(db, prescription.performer_code)),
         performer_code=prescription.performer_code,
         fund=titre.patient.fund,

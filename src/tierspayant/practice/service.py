@@ -251,7 +251,7 @@ class PracticeService:
 
     def print_titre(self, identifier: str) -> Path:
         with transaction(self._sessions) as db:
-            return printing.print_titre(db, identifier, self.pdf_dir)
+            return printing.print_titre(db, identifier, self.pdf_dir, self.reference)
 
     def print_memoire(self, matricule: str, month: str) -> Path:
         """The patient's mémoire d'honoraires for ``month``; records the insured share as invoiced to the patient."""
