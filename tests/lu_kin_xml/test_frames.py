@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -120,3 +121,18 @@ def test_demaut_frame_checks_the_count() -> None:
     with pytest.raises(FindingsError) as caught:
         demaut_requests_frame(data, "d.xml")
     assert caught.value.findings[0].location == "/DEMAUT/Controle/NombreDemandes"
+
+
+def test_a_file_without_indentation_reads_the_same() -> None:
+    data = examples.example("FAC")
+    compact = re.sub(rb">\s+<", b"><", data)
+    assert compact.count(b"\n") == 1
+    assert fac_lines_frame(compact, "compact.xml")[1].equals(fac_lines_frame(data, "fac.xml")[1])
+
+
+def test_whitespace_the_xsd_collapses_is_accepted() -> None:
+    data = examples.example("FAC").replace(b"<MontantTarif>29.87<", b"<MontantTarif>\n  29.87 <")
+    data = data.replace(b"<DatePrestation>2024-03-11<", b"<DatePrestation> 2024-03-11<")
+    expected = fac_lines_frame(examples.example("FAC"))[1]
+    assert fac_lines_frame(data, "spaced.xml")[1].equals(expected)
+    assert read_file(data) == examples.example_fac()

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import polars as pl
+from lxml import etree
 from pydantic import ValidationError
 
 from tierspayant.core.findings import Finding, FindingsError
@@ -73,6 +74,22 @@ _LINE_FIELDS: Final = (
 _WIDTH: Final = len(_LINE_FIELDS)  # a validated Ligne has exactly these 9 children, in this order
 
 
+def _invoice_values(element: Any) -> list[str]:
+    """The leaf values of a validated Facture in document order: NumeroFacture, Matricule, Caisse, 9 per Ligne,
+    TotalTarif, TotalParticipation, TotalDemande.
+
+    Fast way: the element's text in one C call, split on whitespace — no FAC value can contain whitespace (the
+    XSD patterns forbid it), so in an indented file each leaf gives exactly one token. A file without whitespace
+    between elements glues values together; the token count then falls short and the values are taken one by one.
+    """
+    tokens: list[str] = etree.tostring(element, method="text", encoding=str).split()
+    if len(tokens) == 6 + _WIDTH * (len(element) - 6):
+        return tokens
+    children = list(element)
+    leaves = [*children[:3], *(leaf for line in children[3:-3] for leaf in line), *children[-3:]]
+    return [str(leaf.text).strip() for leaf in leaves]
+
+
 def _cents(column: str) -> pl.Expr:
     return (pl.col(column).cast(pl.Decimal(14, 2)) * 100).cast(pl.Int64)
 
@@ -120,13 +137,10 @@ def fac_lines_frame(
             continue
         element = part.element
         if part.kind == "item":
-            # NumeroFacture, Matricule, Caisse, Ligne × n, TotalTarif, TotalParticipation, TotalDemande
-            children = list(element)
-            head, lines, tail = children[:3], children[3:-3], children[-3:]
-            texts = [leaf.text for line in lines for leaf in line]
-            count = len(lines)
-            line_texts.extend(texts)
-            number, patient, caisse = head[0].text, head[1].text, head[2].text
+            tokens = _invoice_values(element)
+            count = (len(tokens) - 6) // _WIDTH
+            line_texts.extend(tokens[3:-3])
+            number, patient, caisse = tokens[0], tokens[1], tokens[2]
             invoice_index.extend([part.index] * count)
             invoice_number.extend([number] * count)
             matricule.extend([patient] * count)
@@ -134,12 +148,14 @@ def fac_lines_frame(
             positions.extend(range(1, count + 1))
             inv_number.append(number)
             inv_lines.append(count)
-            inv_totals.append((tail[0].text, tail[1].text, tail[2].text))
+            inv_totals.append((tokens[-3], tokens[-2], tokens[-1]))
             inv_source_line.append(part.line)
         elif part.kind == "header":
             header = _header(scan, part)
         elif part.kind == "trailer":
-            declared = {str(child.tag).rsplit("}", 1)[-1]: (child.text, child.sourceline or 0) for child in element}
+            declared = {
+                str(child.tag).rsplit("}", 1)[-1]: (str(child.text).strip(), child.sourceline or 0) for child in element
+            }
     header = _refuse_unless_ok(scan, header)
 
     raw = {field: line_texts[offset::_WIDTH] for offset, field in enumerate(_LINE_FIELDS)}

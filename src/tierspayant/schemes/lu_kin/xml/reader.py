@@ -51,9 +51,13 @@ class _Elements:
     def q(self, name: str) -> str:
         return f"{{{self.ns}}}{name}"
 
-    def text(self, element: Any, path: str) -> str | None:
+    def text(self, element: Any, path: str, strip: bool = True) -> str | None:
+        """The text of a descendant. Stripped by default: the XSD collapses whitespace around numbers and dates
+        (``<MontantTarif> 12.30 </MontantTarif>`` is valid) and forbids it in codes; free text keeps it."""
         value = element.findtext("/".join(self.q(step) for step in path.split("/")))
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        return str(value).strip() if strip else str(value)
 
     def all(self, element: Any, name: str) -> list[Any]:
         return list(element.iterfind(self.q(name)))
@@ -75,8 +79,8 @@ class _Elements:
     def anomaly(self, element: Any) -> dict[str, Any]:
         return {
             "code": self.text(element, "Code"),
-            "label": self.text(element, "Libelle"),
-            "remark": self.text(element, "Remarque"),
+            "label": self.text(element, "Libelle", strip=False),
+            "remark": self.text(element, "Remarque", strip=False),
         }
 
     def acts(self, element: Any) -> list[dict[str, Any]]:
@@ -129,7 +133,7 @@ class _Elements:
                     coverage_rate=t(body, "TauxPriseEnCharge"),
                 )
             elif outcome is DecisionOutcome.SUSPENS:
-                data["motivation"] = t(body, "Motivation")
+                data["motivation"] = t(body, "Motivation", strip=False)
         return data
 
     def invoice(self, element: Any) -> dict[str, Any]:
@@ -182,7 +186,7 @@ class _Elements:
 
     def trailer(self, element: Any) -> dict[str, tuple[str, int]]:
         """Declared counts and totals: element name → (text, line)."""
-        return {local(str(child.tag)): (str(child.text), child.sourceline or 0) for child in element}
+        return {local(str(child.tag)): (str(child.text).strip(), child.sourceline or 0) for child in element}
 
 
 _ITEM_MODELS: dict[str, tuple[type[Any], str]] = {
