@@ -50,13 +50,14 @@ class NurseVisit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(25), unique=True)  # record 50 zone 28: finds the line in replies
+    origin: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the visit as first recorded
     patient_niss: Mapped[str] = mapped_column(String(11), index=True)
     service_date: Mapped[date] = mapped_column(Date)
     nomenclature_code: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, object]] = mapped_column(JSON)  # the visit as recorded (amounts as text, eID reading)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     sending_id: Mapped[int | None] = mapped_column(ForeignKey("nurse_sending.id"), nullable=True)
-    rejection_codes: Mapped[str] = mapped_column(String(40), default="")  # comma-separated
+    rejection_codes: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
     comment: Mapped[str] = mapped_column(Text, default="")
     corrections: Mapped[int] = mapped_column(Integer, default=0)
 

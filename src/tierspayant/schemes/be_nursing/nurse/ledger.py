@@ -7,6 +7,7 @@ a reply that cannot be matched changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -84,9 +85,10 @@ class NurseLedger:
                 else:
                     row.data = data
             for visit in book.visits:
-                if self._known(session, visit):
-                    continue
-                visit_row = NurseVisit(reference="", patient_niss=visit.patient, service_date=visit.date,
+                origin = _origin(visit)
+                if session.scalar(select(NurseVisit.id).where(NurseVisit.origin == origin)) is not None:
+                    continue  # recorded before (perhaps corrected since): never twice
+                visit_row = NurseVisit(reference="", origin=origin, patient_niss=visit.patient, service_date=visit.date,
                                  nomenclature_code=visit.code, data=visit.to_data(), status="pending",
                                  rejection_codes="", comment="", corrections=0)
                 session.add(visit_row)
@@ -94,15 +96,6 @@ class NurseLedger:
                 visit_row.reference = f"V{visit_row.id:08d}"
                 new.append(visit_row.reference)
         return new
-
-    @staticmethod
-    def _known(session: Session, visit: Visit) -> bool:
-        candidates = session.scalars(select(NurseVisit).where(
-            NurseVisit.patient_niss == visit.patient, NurseVisit.service_date == visit.date,
-            NurseVisit.nomenclature_code == visit.code))
-        data = visit.to_data()
-        return any(row.data.get("time") == data["time"] and row.data.get("nurse") == data["nurse"]
-                   for row in candidates)
 
     # --- sending numbers --------------------------------------------------------------------------------------------
 
@@ -277,6 +270,12 @@ class NurseLedger:
         with self.sessions() as session:
             query = select(NurseSending.sending_number, NurseSending.status).order_by(NurseSending.sending_number)
             return [(n, s) for n, s in session.execute(query).all()]
+
+
+def _origin(visit: Visit) -> str:
+    """A visit's identity as first recorded: the same visit in the next book is recognised, even once corrected."""
+    key = json.dumps(visit.to_data(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _line_errors(reply: Reply) -> dict[str, tuple[tuple[str, ...], str]]:

@@ -45,13 +45,14 @@ def upgrade() -> None:
         "nurse_visit",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=25), nullable=False),
+        sa.Column("origin", sa.String(length=64), nullable=False),
         sa.Column("patient_niss", sa.String(length=11), nullable=False),
         sa.Column("service_date", sa.Date(), nullable=False),
         sa.Column("nomenclature_code", sa.Integer(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("sending_id", sa.Integer(), nullable=True),
-        sa.Column("rejection_codes", sa.String(length=40), nullable=False),
+        sa.Column("rejection_codes", sa.String(length=200), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("corrections", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -59,6 +60,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nurse_visit")),
         sa.UniqueConstraint("reference", name=op.f("uq_nurse_visit_reference")),
+        sa.UniqueConstraint("origin", name=op.f("uq_nurse_visit_origin")),
     )
     op.create_index(op.f("ix_nurse_visit_patient_niss"), "nurse_visit", ["patient_niss"], unique=False)
     op.create_table(
