@@ -21,13 +21,23 @@ import polars as pl
 from tierspayant.core.findings import Finding
 from tierspayant.schemes.be_nursing import messages
 from tierspayant.schemes.be_nursing.checks import mod97
-from tierspayant.schemes.be_nursing.error_codes import lookup
-from tierspayant.schemes.be_nursing.frames import SEGMENT_200_LENGTH, SEGMENT_300_LENGTH
-from tierspayant.schemes.be_nursing.records import format_value
+from tierspayant.schemes.be_nursing.columnar import format_records
+from tierspayant.schemes.be_nursing.error_codes import lookup, rejection_text
+from tierspayant.schemes.be_nursing.frames import SEGMENT_200_LENGTH, SEGMENT_300_LENGTH, Sending
+from tierspayant.schemes.be_nursing.messages import COMMENT_LENGTH
+from tierspayant.schemes.be_nursing.records import format_record, format_value, to_efact_text
 from tierspayant.schemes.be_nursing.refac.decision import FileDecision
 from tierspayant.schemes.be_nursing.refac.intake import Intake
 from tierspayant.schemes.be_nursing.refac.propagation import MAX_CODES, Propagated
-from tierspayant.schemes.be_nursing.zones import RECORDS, SEGMENT_200, SEGMENT_300, RecordLayout
+from tierspayant.schemes.be_nursing.zones import (
+    RECORD_LENGTH,
+    RECORDS,
+    REPLY_ERROR_PART,
+    REPLY_RECORD_LENGTH,
+    SEGMENT_200,
+    SEGMENT_300,
+    RecordLayout,
+)
 
 RecordErrors = tuple[tuple[str, ...], str]
 RECORD_10_INDEX = 3  # segments 200 and 300 are records 1 and 2
@@ -50,18 +60,7 @@ def body_bytes(data: bytes) -> bytes:
     return data[header:]
 
 
-def _record_errors(frame: pl.DataFrame, keep_informative: bool) -> dict[int, RecordErrors]:
-    errors: dict[int, RecordErrors] = {}
-    for row in frame.iter_rows(named=True):
-        codes = tuple(row["codes"])
-        if not keep_informative:
-            if row["informative_only"]:
-                continue
-            codes = tuple(c for c in codes if not _informative(c))
-            if not codes:
-                continue
-        errors[int(row["record_index"])] = (codes[:MAX_CODES], row["comment"] or "")
-    return errors
+ERRORS_SCHEMA = pl.Schema([("record_index", pl.Int64), ("codes", pl.List(pl.Utf8)), ("comment", pl.Utf8)])
 
 
 def _informative(code: str) -> bool:
@@ -69,25 +68,55 @@ def _informative(code: str) -> bool:
     return entry is not None and entry.type in ("S", "E") and entry.official
 
 
-def all_errors(propagated: Propagated, blocking: pl.DataFrame | None) -> dict[int, RecordErrors]:
-    """Every record's errors (920099, 920098): rules, propagation and the reader's blocking errors."""
-    errors = _record_errors(propagated.errors, keep_informative=True)
+def all_errors(propagated: Propagated, blocking: pl.DataFrame | None) -> pl.DataFrame:
+    """Every record's errors (920099, 920098): rules, propagation and the reader's blocking errors.
+
+    One row per record: record_index, codes (≤ 3), comment — the shape every reply writer here takes.
+    """
+    errors = propagated.errors.select("record_index", "codes", pl.col("comment").fill_null(""))
     if blocking is not None and blocking.height:
-        for (index,), group in blocking.filter(pl.col("record_index").is_not_null()).group_by(
-            "record_index", maintain_order=True
-        ):
-            codes, comment = errors.get(int(index), ((), ""))
-            merged = tuple(dict.fromkeys([*group["code"].to_list(), *codes]))[:MAX_CODES]
-            errors[int(index)] = (merged, comment or str(group["message"][0]))
-    return errors
+        from_reader = (
+            blocking.filter(pl.col("record_index").is_not_null())
+            .group_by("record_index", maintain_order=True)
+            .agg(pl.col("code").alias("reader_codes"), pl.col("message").first().alias("reader_comment"))
+        )
+        errors = (
+            errors.join(from_reader, on="record_index", how="full", coalesce=True)
+            .with_columns(
+                pl.concat_list(
+                    pl.col("reader_codes").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+                    pl.col("codes").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))),
+                )
+                .list.unique(maintain_order=True)
+                .list.head(MAX_CODES)
+                .alias("codes"),
+                pl.when(pl.col("comment").fill_null("") != "")
+                .then(pl.col("comment"))
+                .otherwise(pl.col("reader_comment").fill_null(""))
+                .alias("comment"),
+            )
+            .select(ERRORS_SCHEMA.names())
+        )
+    return errors.cast(ERRORS_SCHEMA).sort("record_index")
 
 
-def settlement_errors(propagated: Propagated) -> dict[int, RecordErrors]:
+def settlement_errors(propagated: Propagated) -> pl.DataFrame:
     """The 920900 carries rejections only: informative codes appear in the 920098, never here."""
-    return _record_errors(propagated.errors, keep_informative=False)
+    frame = propagated.errors.filter(~pl.col("informative_only"))
+    informative = [c for c in frame["codes"].explode().unique().drop_nulls().to_list() if _informative(c)]
+    return (
+        frame.select(
+            "record_index",
+            pl.col("codes").list.eval(pl.element().filter(~pl.element().is_in(informative))).alias("codes"),
+            pl.col("comment").fill_null(""),
+        )
+        .filter(pl.col("codes").list.len() > 0)
+        .cast(ERRORS_SCHEMA)
+        .sort("record_index")
+    )
 
 
-def finding_errors(findings: Iterable[Finding]) -> dict[int, RecordErrors]:
+def finding_errors(findings: Iterable[Finding]) -> pl.DataFrame:
     """Findings placed on their record (920999 shows only the header segments and the records 95/96 — their zone
     errors go in :func:`refusal_fields`; a duplicate's 920098 says it on record 10)."""
     errors: dict[int, RecordErrors] = {}
@@ -97,7 +126,13 @@ def finding_errors(findings: Iterable[Finding]) -> dict[int, RecordErrors]:
         if len(codes) < MAX_CODES and finding.code not in codes:
             codes = (*codes, finding.code)
         errors[index] = (codes, comment or finding.message)
-    return errors
+    rows = [(index, list(codes), comment) for index, (codes, comment) in sorted(errors.items())]
+    return pl.DataFrame(rows, schema=ERRORS_SCHEMA, orient="row")
+
+
+def as_mapping(errors: pl.DataFrame) -> dict[int, RecordErrors]:
+    """The error table as the format layer's ``write_reply`` takes it (record index → (codes, comment))."""
+    return {int(i): (tuple(c), m or "") for i, c, m in errors.select(ERRORS_SCHEMA.names()).iter_rows()}
 
 
 def _zone_error(code: str, location: str | None) -> tuple[str, str, int] | None:
@@ -226,10 +261,12 @@ def _payment_reference(intake: Intake) -> str:
 def write(
     kind: str,
     intake: Intake,
-    errors: Mapping[int, RecordErrors],
+    errors: pl.DataFrame,
     fields: messages.ReplyHeader,
     destination: Path,
 ) -> Path:
+    """Write one reply to ``destination``. 920098 / 920099 / 920900 — one 800-character record per record of the
+    sending — are built column-wise (:func:`render_columnar`); the short 920999 and 931000 by ``write_reply``."""
     if kind not in messages.REPLY_KINDS:
         raise ValueError(f"not a reply: {kind}")
     original = dataclasses.replace(
@@ -237,7 +274,105 @@ def write(
         segment_200=_writable(SEGMENT_200, intake.sending.segment_200),
         segment_300=_writable(SEGMENT_300, intake.sending.segment_300),
     )
-    return messages.write_reply(kind, original, dict(errors), fields, destination)  # type: ignore[arg-type]
+    if kind in COLUMNAR_KINDS:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with destination.open("wb") as out:
+            for chunk in reply_chunks(kind, original, errors, fields):
+                out.write(chunk)
+        return destination
+    return messages.write_reply(kind, original, as_mapping(errors), fields, destination)  # type: ignore[arg-type]
+
+
+COLUMNAR_KINDS = ("920098", "920099", "920900")
+TOTALS_RECORDS = ("95", "96")
+
+
+def render_columnar(kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader) -> str:
+    """The reply's text — the same as ``messages.render_reply`` gives (the tests hold the two equal)."""
+    return b"".join(reply_chunks(kind, original, errors, fields)).decode("ascii")
+
+
+def reply_chunks(
+    kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader
+) -> list[bytes | bytearray]:
+    """The reply as a few large byte chunks, without a Python loop over the records.
+
+    The header segments and the settlement records 91/92 come from the format layer. The body: when every record
+    is 350 ASCII characters (any file the reader accepted), the records are joined once and each line end becomes
+    "neutral error part + line end" in one ``bytes.replace``; only the records with errors are then patched in place.
+    Otherwise each record is cut and padded with Polars.
+    """
+    framing = messages.render_reply(kind, dataclasses.replace(original, raw=original.raw.clear()), {}, fields)  # type: ignore[arg-type]
+    head = ("\n".join(framing[:2]) + "\n").encode("ascii", errors="replace")
+    tail = "".join(f"{line}\n" for line in framing[2:]).encode("ascii", errors="replace")
+    raw = original.raw.select("record_index", "record_type", "line")
+    if kind == "920900":
+        raw = raw.filter(~pl.col("record_type").is_in(TOTALS_RECORDS))
+    if raw.height == 0:
+        return [head, tail]
+    is_totals = pl.col("record_type").is_in(TOTALS_RECORDS)
+    totals_at_end = raw.with_row_index("_row").filter(is_totals)["_row"]
+    main_count = raw.height - totals_at_end.len()
+    uniform = bool((raw["line"].str.len_bytes() == RECORD_LENGTH).all()) and (
+        totals_at_end.len() == 0 or int(totals_at_end.min()) == main_count  # type: ignore[arg-type]
+    )
+    if not uniform:
+        return [head, _padded_body(raw, errors), tail]
+    main = raw.head(main_count)
+    neutral = format_record(REPLY_ERROR_PART, {}).encode("ascii")
+    body = bytearray((main["line"].str.join("\n").item() + "\n").encode("ascii").replace(b"\n", neutral + b"\n"))
+    width = REPLY_RECORD_LENGTH + 1
+    with_errors = main.with_row_index("_row").join(_error_zones(errors), on="record_index", how="inner").sort("_row")
+    if with_errors.height:
+        parts = format_records(REPLY_ERROR_PART, with_errors.select(ERROR_ZONES), with_check=False)
+        for row, part in zip(with_errors["_row"].to_list(), parts.to_list(), strict=True):
+            start = row * width + RECORD_LENGTH
+            body[start : start + len(neutral)] = part.encode("ascii")
+    totals = "".join(f"{line}\n" for line in raw.tail(totals_at_end.len())["line"].to_list()).encode("ascii")
+    return [head, body, totals, tail]
+
+
+ERROR_ZONES = [f"rejection_{n + 1}" for n in range(MAX_CODES)] + ["comment"]
+
+
+def _error_zones(errors: pl.DataFrame) -> pl.DataFrame:
+    """record_index, rejection_1..3 (letter + code), comment (folded, cut) — the zones of the error part."""
+    codes = errors["codes"].explode().drop_nulls().unique().to_list()
+    rejection = {code: rejection_text(code) for code in codes}
+    return errors.select(
+        "record_index",
+        *(
+            pl.col("codes")
+            .list.get(n, null_on_oob=True)
+            .replace_strict(rejection, default=None, return_dtype=pl.Utf8)
+            .alias(f"rejection_{n + 1}")
+            for n in range(MAX_CODES)
+        ),
+        pl.col("comment").fill_null("").map_elements(reply_comment, return_dtype=pl.Utf8).alias("comment"),
+    )
+
+
+def _padded_body(raw: pl.DataFrame, errors: pl.DataFrame) -> bytes:
+    """Records of any length (a damaged file): cut / padded to 350, then the error part — column-wise."""
+    body = raw.join(_error_zones(errors), on="record_index", how="left", maintain_order="left")
+    error_part = format_records(REPLY_ERROR_PART, body.select(ERROR_ZONES), with_check=False)
+    original_part = pl.col("line").str.head(RECORD_LENGTH).str.pad_end(RECORD_LENGTH)
+    records = body.select(
+        pl.when(pl.col("record_type").is_in(TOTALS_RECORDS))
+        .then(original_part)
+        .otherwise(pl.concat_str(original_part, pl.lit(error_part)))
+        .alias("text")
+    )["text"]
+    joined: str = records.str.join("\n").item()
+    return (joined + "\n").encode("ascii", errors="replace")
+
+
+def reply_comment(text: str) -> str:
+    """Zone 149 as the format layer writes it: accents folded, printable ASCII, cut at 200 with "..." said."""
+    folded = "".join(c if " " <= c <= "~" else "?" for c in to_efact_text(text))
+    if len(folded) > COMMENT_LENGTH:
+        folded = folded[: COMMENT_LENGTH - 3] + "..."
+    return folded
 
 
 def _writable(layout: RecordLayout, values: Mapping[str, Any]) -> dict[str, Any]:

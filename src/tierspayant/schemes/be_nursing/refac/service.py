@@ -209,7 +209,7 @@ class RefacService:
             payment_date=slot.payment_date,
             payment_order=slot.order,
         )
-        plan: list[tuple[str, dict[int, replies.RecordErrors], ReplyHeader]] = []
+        plan: list[tuple[str, pl.DataFrame, ReplyHeader]] = []
         if file_decision.INFORMATIVE in decided.replies:
             plan.append(
                 (file_decision.INFORMATIVE, replies.all_errors(propagated, None), replies.informative_fields(decided))
@@ -305,7 +305,7 @@ class RefacService:
     def _commit(
         self,
         intake: Intake | None,
-        plan: list[tuple[str, dict[int, replies.RecordErrors], ReplyHeader]],
+        plan: list[tuple[str, pl.DataFrame, ReplyHeader]],
         outbox: Path,
         name: str,
         record: SendingRecord,
