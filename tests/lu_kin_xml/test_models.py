@@ -109,3 +109,16 @@ def test_negative_zero_becomes_zero() -> None:
         line_number=1, amount_asked=Decimal("-0.00"), amount_covered=Decimal(0), insured_share=Decimal(0)
     )
     assert str(line.amount_asked) == "0.00"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("1.234", "more than 2 decimals"), ("1E+30", "is over"), ("-1", "greater")]
+)
+def test_amounts_are_never_rounded_silently(text: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        ReturnedLine(line_number=1, amount_asked=Decimal(text), amount_covered=Decimal(0), insured_share=Decimal(0))
+
+
+def test_an_amount_gets_two_decimals() -> None:
+    line = ReturnedLine(line_number=1, amount_asked="12.3", amount_covered=Decimal(0), insured_share=Decimal(0))
+    assert str(line.amount_asked) == "12.30"

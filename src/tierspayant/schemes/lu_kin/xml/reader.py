@@ -47,6 +47,7 @@ class _Elements:
 
     def __init__(self, namespace: str) -> None:
         self.ns = namespace
+        self._paths: dict[str, str] = {}
 
     def q(self, name: str) -> str:
         return f"{{{self.ns}}}{name}"
@@ -54,7 +55,10 @@ class _Elements:
     def text(self, element: Any, path: str, strip: bool = True) -> str | None:
         """The text of a descendant. Stripped by default: the XSD collapses whitespace around numbers and dates
         (``<MontantTarif> 12.30 </MontantTarif>`` is valid) and forbids it in codes; free text keeps it."""
-        value = element.findtext("/".join(self.q(step) for step in path.split("/")))
+        qualified = self._paths.get(path)
+        if qualified is None:
+            qualified = self._paths[path] = "/".join(self.q(step) for step in path.split("/"))
+        value = element.findtext(qualified)
         if value is None:
             return None
         return str(value).strip() if strip else str(value)
@@ -138,18 +142,9 @@ class _Elements:
 
     def invoice(self, element: Any) -> dict[str, Any]:
         t = self.text
+        # A validated Ligne has exactly its 9 children in XSD order: take them by position (hot path).
         lines = [
-            {
-                "line_number": t(line, "NumeroLigne"),
-                "titre_id": t(line, "TitreId"),
-                "service_date": t(line, "DatePrestation"),
-                "act_code": t(line, "CodeActe"),
-                "performer_code": t(line, "CodeExecutant"),
-                "place_category": t(line, "CategorieLieu"),
-                "tariff": t(line, "MontantTarif"),
-                "insured_share": t(line, "Participation"),
-                "amount_asked": t(line, "MontantDemande"),
-            }
+            dict(zip(_BILLED_LINE_FIELDS, (str(leaf.text).strip() for leaf in line), strict=True))
             for line in self.all(element, "Ligne")
         ]
         return {
@@ -188,6 +183,18 @@ class _Elements:
         """Declared counts and totals: element name → (text, line)."""
         return {local(str(child.tag)): (str(child.text).strip(), child.sourceline or 0) for child in element}
 
+
+_BILLED_LINE_FIELDS = (
+    "line_number",  # NumeroLigne
+    "titre_id",  # TitreId
+    "service_date",  # DatePrestation
+    "act_code",  # CodeActe
+    "performer_code",  # CodeExecutant
+    "place_category",  # CategorieLieu
+    "tariff",  # MontantTarif
+    "insured_share",  # Participation
+    "amount_asked",  # MontantDemande
+)
 
 _ITEM_MODELS: dict[str, tuple[type[Any], str]] = {
     "DEMAUT": (AuthorisationRequest, "request"),
