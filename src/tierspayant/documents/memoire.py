@@ -28,7 +28,7 @@ from tierspayant.documents.layout import (
 def render_memoire(content: MemoireContent, path: Path) -> Path:
     meta = DocumentMeta(
         title="Mémoire d'honoraires",
-        subtitle="Masseur-kinésithérapeute — prestations du mois " + content.month + " (annexe 06)",
+        subtitle="Masseur-kinésithérapeute — mémoire du mois " + content.month + " (annexe 06)",
         author=content.provider.name,
         reference=content.number,
     )
