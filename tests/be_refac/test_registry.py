@@ -10,7 +10,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from tierspayant.store.mutuality import registry as registry_module
 from tierspayant.store.mutuality.models import Base
 from tierspayant.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
 
@@ -64,12 +63,16 @@ def test_accepted_sending_takes_its_number_and_adds_its_services(registry: Refac
     assert registry.last_payment() == (1, date(2025, 4, 16))
 
 
-def test_history_for_many_patients_filters_after_one_date_query(
-    registry: RefacRegistry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    registry.record(_accepted(), history({"niss": PLAIN}, {"niss": OTHER}))
-    monkeypatch.setattr(registry_module, "NISS_IN_LIST_LIMIT", 0)
-    assert registry.history([OTHER], date(2025, 3, 1), date(2025, 3, 31))["niss"].to_list() == [OTHER]
+def test_history_comes_in_order_of_acceptance_and_skips_other_segments(registry: RefacRegistry) -> None:
+    registry.record(_accepted(), history({"niss": PLAIN, "invoice_number": "1"}, {"niss": OTHER}))
+    later = SendingKey("90000000001", 2025, 8)
+    registry.record(_accepted(later, "b" * 64, 2), history({"niss": PLAIN, "invoice_number": "2"}))
+    april = SendingKey("90000000001", 2025, 9)
+    registry.record(_accepted(april, "c" * 64, 3), history({"niss": PLAIN, "first_service_date": date(2025, 4, 9)}))
+    found = registry.history([PLAIN], date(2025, 3, 1), date(2025, 3, 31))
+    assert found["invoice_number"].to_list() == ["1", "2"]
+    assert registry.history([], date(2025, 3, 1), date(2025, 3, 31)).height == 0
+    assert registry.service_count() == 4
 
 
 def test_a_number_cannot_be_accepted_twice_and_nothing_is_half_written(registry: RefacRegistry) -> None:

@@ -4,8 +4,8 @@
 - ``refac_sending_number``: the numbers taken for good — a number once accepted can never be used again by the same
   third party in the same invoiced year, even after a cancellation (negative invoicing); the primary key makes two
   concurrent acceptances of one number impossible, not only unlikely;
-- ``refac_service``: the ledger of accepted record-50 lines, which later sendings are checked against (first basic
-  visit of the day, cumulation, prerequisites, daily ceiling).
+- ``refac_ledger_segment``: the ledger of accepted record-50 lines, one columnar segment per accepted sending,
+  which later sendings are checked against (first basic visit of the day, cumulation, prerequisites, ceiling).
 
 Money is integer cents (SQLite has no exact decimal type; cents keep SQLite and PostgreSQL identical).
 """
@@ -14,7 +14,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -71,21 +83,24 @@ class RefacSendingNumber(Base):
     sending_id: Mapped[int] = mapped_column(ForeignKey("refac_sending.id"))
 
 
-class RefacService(Base):
-    """One accepted service line (record 50) — the history later sendings are checked against."""
+class RefacLedgerSegment(Base):
+    """The accepted service lines (records 50) of one accepted sending, as one compressed Parquet segment.
 
-    __tablename__ = "refac_service"
+    REFAC reads the ledger set-at-a-time (the history of a file's patients and dates, once per file) and writes it
+    one sending at a time, so it is stored column-wise: a million lines are written and read back in a fraction of a
+    second, where one row per line would take seconds each way. The date range and the distinct codes of a segment
+    let the history query skip the segments that cannot matter. Columns of the Parquet data:
+    ``registry.HISTORY_SCHEMA``.
+    """
+
+    __tablename__ = "refac_ledger_segment"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sending_id: Mapped[int] = mapped_column(ForeignKey("refac_sending.id"))
-    niss: Mapped[str] = mapped_column(String(11))
-    nomenclature_code: Mapped[int] = mapped_column(Integer)
     first_service_date: Mapped[date] = mapped_column(Date)
     last_service_date: Mapped[date] = mapped_column(Date)
-    care_provider: Mapped[str] = mapped_column(String(12))
-    units: Mapped[int] = mapped_column(Integer)
-    insurance_cents: Mapped[int] = mapped_column(BigInteger)
-    third_party: Mapped[str] = mapped_column(String(12))
-    invoice_number: Mapped[str] = mapped_column(String(12))
+    line_count: Mapped[int] = mapped_column(Integer)
+    codes: Mapped[str] = mapped_column(Text)  # " 424896 425014 … " — distinct nomenclature codes, space-framed
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
-    __table_args__ = (Index("ix_refac_service_day", "first_service_date", "niss"),)
+    __table_args__ = (Index("ix_refac_ledger_segment_dates", "first_service_date", "last_service_date"),)

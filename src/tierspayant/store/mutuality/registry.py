@@ -6,34 +6,32 @@ file leaves only its reception row, an accepted one adds its number and its serv
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
-from tierspayant.store.mutuality.models import RefacSending, RefacSendingNumber, RefacService
+from tierspayant.store.mutuality.models import RefacLedgerSegment, RefacSending, RefacSendingNumber
 
 MIGRATIONS = "tierspayant.store.mutuality.migrations"
 
-# Above this many patients the history query filters on dates only and the patients are kept by a join in
-# Polars: one query either way, and no bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
-NISS_IN_LIST_LIMIT = 5_000
-
-HISTORY_SCHEMA: dict[str, Any] = {
-    "niss": pl.Utf8,
-    "nomenclature_code": pl.Int64,
-    "first_service_date": pl.Date,
-    "last_service_date": pl.Date,
-    "care_provider": pl.Utf8,
-    "units": pl.Int64,
-    "insurance_amount": pl.Int64,  # cents
-    "third_party": pl.Utf8,
-    "invoice_number": pl.Utf8,
-}
+HISTORY_SCHEMA = pl.Schema(
+    [
+        ("niss", pl.Utf8),
+        ("nomenclature_code", pl.Int64),
+        ("first_service_date", pl.Date),
+        ("last_service_date", pl.Date),
+        ("care_provider", pl.Utf8),
+        ("units", pl.Int64),
+        ("insurance_amount", pl.Int64),  # cents
+        ("third_party", pl.Utf8),
+        ("invoice_number", pl.Utf8),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -147,40 +145,29 @@ class RefacRegistry:
         codes_any_time: Iterable[int] = (),
     ) -> pl.DataFrame:
         """Accepted services of these patients the rules need, in ONE query: every service in
-        ``[first_day, last_day]``, plus services with ``codes_any_time`` (prerequisites) on or before ``last_day``."""
+        ``[first_day, last_day]``, plus services with ``codes_any_time`` (prerequisites) on or before ``last_day``.
+
+        The query selects the ledger segments whose date range or codes can matter; their rows are then kept by
+        a join on the patients and a filter on the dates, in Polars. Rows come in the order of acceptance.
+        """
         wanted = sorted(set(niss))
+        codes = sorted(set(codes_any_time))
         if not wanted:
             return pl.DataFrame(schema=HISTORY_SCHEMA)
-        table = RefacService.__table__.c
-        in_window = and_(table.first_service_date <= last_day, table.last_service_date >= first_day)
-        codes = sorted(set(codes_any_time))
-        when = in_window
-        if codes:
-            when = or_(in_window, and_(table.nomenclature_code.in_(codes), table.first_service_date <= last_day))
-        query = (
-            select(
-                table.niss,
-                table.nomenclature_code,
-                table.first_service_date,
-                table.last_service_date,
-                table.care_provider,
-                table.units,
-                table.insurance_cents,
-                table.third_party,
-                table.invoice_number,
-            )
-            .where(when)
-            .order_by(table.id)
-        )  # order of acceptance: "first billed" means first accepted
-        few = len(wanted) <= NISS_IN_LIST_LIMIT
-        if few:
-            query = query.where(table.niss.in_(wanted))
+        segment = RefacLedgerSegment
+        in_window = and_(segment.first_service_date <= last_day, segment.last_service_date >= first_day)
+        with_codes = [segment.codes.like(f"% {code} %") for code in codes]
+        when = or_(in_window, and_(segment.first_service_date <= last_day, or_(*with_codes))) if codes else in_window
+        query = select(segment.data).where(when).order_by(segment.id)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        frame = pl.DataFrame([tuple(r) for r in rows], schema=HISTORY_SCHEMA, orient="row")
-        if not few:
-            frame = frame.join(pl.DataFrame({"niss": wanted}), on="niss", how="semi")
-        return frame
+            blobs = connection.execute(query).scalars().all()
+        if not blobs:
+            return pl.DataFrame(schema=HISTORY_SCHEMA)
+        rows = pl.concat([pl.read_parquet(io.BytesIO(blob)) for blob in blobs], how="vertical").cast(HISTORY_SCHEMA)
+        keep = (pl.col("first_service_date") <= last_day) & (
+            (pl.col("last_service_date") >= first_day) | pl.col("nomenclature_code").is_in(codes)
+        )
+        return rows.filter(keep).join(pl.DataFrame({"niss": wanted}), on="niss", how="semi", maintain_order="left")
 
     # -- recording ---------------------------------------------------------------------------------------------
 
@@ -223,9 +210,8 @@ class RefacRegistry:
                         sending_id=row.id,
                     )
                 )
-                session.flush()
                 if services is not None and services.height:
-                    _insert_services(session.connection(), row.id, services)
+                    session.add(ledger_segment(row.id, services))
             return row.id
 
     def sendings(self) -> list[PriorSending]:
@@ -234,27 +220,23 @@ class RefacRegistry:
 
     def service_count(self) -> int:
         with self._sessions() as session:
-            return int(session.execute(select(func.count()).select_from(RefacService)).scalar_one())
+            return int(session.execute(select(func.coalesce(func.sum(RefacLedgerSegment.line_count), 0))).scalar_one())
 
 
-def _insert_services(connection: Connection, sending_id: int, services: pl.DataFrame) -> None:
-    """Bulk insert: one executemany (SQLite) / COPY (PostgreSQL) for the whole ledger part of a sending."""
-    columns = list(HISTORY_SCHEMA)
-    frame = services.select(columns).with_columns(pl.lit(sending_id).alias("sending_id"))
-    names = ["sending_id", *[c if c != "insurance_amount" else "insurance_cents" for c in columns]]
-    ordered = frame.select(["sending_id", *columns])
-    raw = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql" and raw is not None:
-        with raw.cursor() as cursor, cursor.copy(f"COPY refac_service ({', '.join(names)}) FROM STDIN") as copy:
-            for record in ordered.iter_rows():
-                copy.write_row(record)
-        return
-    if connection.dialect.name == "sqlite" and raw is not None:
-        marks = ", ".join("?" for _ in names)
-        rows = ordered.with_columns(pl.col(pl.Date).cast(pl.Utf8)).iter_rows()
-        raw.cursor().executemany(f"INSERT INTO refac_service ({', '.join(names)}) VALUES ({marks})", rows)
-        return
-    connection.execute(insert(RefacService), [dict(zip(names, r, strict=True)) for r in ordered.iter_rows()])
+def ledger_segment(sending_id: int, services: pl.DataFrame) -> RefacLedgerSegment:
+    """One sending's accepted services as a compressed Parquet segment, with what the history query prunes on."""
+    frame = services.select(list(HISTORY_SCHEMA)).cast(HISTORY_SCHEMA)
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=False)
+    codes = frame["nomenclature_code"].unique().sort().to_list()
+    return RefacLedgerSegment(
+        sending_id=sending_id,
+        first_service_date=frame["first_service_date"].min(),
+        last_service_date=frame["last_service_date"].max(),
+        line_count=frame.height,
+        codes=" " + " ".join(str(code) for code in codes) + " ",
+        data=buffer.getvalue(),
+    )
 
 
 def _prior(row: RefacSending) -> PriorSending:

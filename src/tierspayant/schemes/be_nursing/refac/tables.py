@@ -6,6 +6,7 @@ and the history in one DuckDB query each, so that no rule repeats that join.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -75,7 +76,7 @@ SERVICE_COLUMNS = (
 )
 
 
-def conform(frame: pl.DataFrame, schema: dict[str, Any], what: str) -> pl.DataFrame:
+def conform(frame: pl.DataFrame, schema: Mapping[str, Any], what: str) -> pl.DataFrame:
     """Select and cast the declared columns (in order); a missing column is a programming error, said clearly."""
     missing = [c for c in schema if c not in frame.columns]
     if missing:

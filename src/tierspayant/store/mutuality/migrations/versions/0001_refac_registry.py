@@ -1,4 +1,4 @@
-"""REFAC registry: sendings received, sending numbers taken, ledger of accepted services.
+"""REFAC registry: sendings received, sending numbers taken, ledger of accepted services (columnar segments).
 
 Revision ID: 0001_refac_registry
 Revises:
@@ -57,29 +57,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("third_party", "invoiced_year", "sending_number", name=op.f("pk_refac_sending_number")),
     )
     op.create_table(
-        "refac_service",
+        "refac_ledger_segment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sending_id", sa.Integer(), nullable=False),
-        sa.Column("niss", sa.String(length=11), nullable=False),
-        sa.Column("nomenclature_code", sa.Integer(), nullable=False),
         sa.Column("first_service_date", sa.Date(), nullable=False),
         sa.Column("last_service_date", sa.Date(), nullable=False),
-        sa.Column("care_provider", sa.String(length=12), nullable=False),
-        sa.Column("units", sa.Integer(), nullable=False),
-        sa.Column("insurance_cents", sa.BigInteger(), nullable=False),
-        sa.Column("third_party", sa.String(length=12), nullable=False),
-        sa.Column("invoice_number", sa.String(length=12), nullable=False),
+        sa.Column("line_count", sa.Integer(), nullable=False),
+        sa.Column("codes", sa.Text(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["sending_id"], ["refac_sending.id"], name=op.f("fk_refac_service_sending_id_refac_sending")
+            ["sending_id"], ["refac_sending.id"], name=op.f("fk_refac_ledger_segment_sending_id_refac_sending")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refac_service")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refac_ledger_segment")),
     )
-    op.create_index("ix_refac_service_day", "refac_service", ["first_service_date", "niss"])
+    op.create_index(
+        "ix_refac_ledger_segment_dates", "refac_ledger_segment", ["first_service_date", "last_service_date"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_refac_service_day", table_name="refac_service")
-    op.drop_table("refac_service")
+    op.drop_index("ix_refac_ledger_segment_dates", table_name="refac_ledger_segment")
+    op.drop_table("refac_ledger_segment")
     op.drop_table("refac_sending_number")
     op.drop_index("ix_refac_sending_number", table_name="refac_sending")
     op.drop_index(op.f("ix_refac_sending_digest"), table_name="refac_sending")
