@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tierspayant.store.fund.models import (
@@ -114,30 +114,23 @@ def count_sessions(session: Session, paid: pl.DataFrame) -> None:
     if paid.height == 0:
         return
     per_act = paid.group_by("titre_id", "act_code").agg(pl.len().alias("n"))
-    session.execute(
-        update(TitreAct)
-        .where(TitreAct.titre_id == bindparam("titre_id"), TitreAct.act_code == bindparam("act_code"))
-        .values(sessions_paid=TitreAct.sessions_paid + bindparam("n")),
-        [{"titre_id": t, "act_code": a, "n": n} for t, a, n in per_act.iter_rows()],
-        execution_options={"synchronize_session": False},
+    connection = session.connection()  # Core statements: executemany, no ORM bookkeeping
+    titre_acts, titres = TitreAct.__table__, Titre.__table__
+    assert isinstance(titre_acts, Table) and isinstance(titres, Table)
+    connection.execute(
+        update(titre_acts)
+        .where(titre_acts.c.titre_id == bindparam("b_titre"), titre_acts.c.act_code == bindparam("b_act"))
+        .values(sessions_paid=titre_acts.c.sessions_paid + bindparam("b_n")),
+        [{"b_titre": t, "b_act": a, "b_n": n} for t, a, n in per_act.iter_rows()],
     )
     firsts = paid.group_by("titre_id").agg(pl.col("service_date").min().alias("first"))
-    current = dict(
-        session.execute(
-            select(Titre.titre_id, Titre.first_service_on).where(Titre.titre_id.in_(firsts["titre_id"].to_list()))
-        ).tuples()
+    earlier = or_(titres.c.first_service_on.is_(None), titres.c.first_service_on > bindparam("b_first"))
+    connection.execute(
+        update(titres)
+        .where(titres.c.titre_id == bindparam("b_titre"), earlier)
+        .values(first_service_on=bindparam("b_first")),
+        [{"b_titre": t, "b_first": first} for t, first in firsts.iter_rows()],
     )
-    changes = [
-        {"titre_id": titre_id, "first": first}
-        for titre_id, first in firsts.iter_rows()
-        if current.get(titre_id) is None or first < current[titre_id]
-    ]
-    if changes:
-        session.execute(
-            update(Titre).where(Titre.titre_id == bindparam("titre_id")).values(first_service_on=bindparam("first")),
-            changes,
-            execution_options={"synchronize_session": False},
-        )
 
 
 def add_payment(session: Session, deposit_id: int, facturier: str, amount_cents: int, due_on: date) -> None:

@@ -40,9 +40,6 @@ def load_version(session: Session, version: str) -> ReferenceSet:
     row = session.scalar(select(ReferenceVersion).where(ReferenceVersion.version == version))
     if row is None:
         raise LookupError(f"reference version {version} is not in this database")
-    files = dict(
-        session.execute(select(ReferenceFile.name, ReferenceFile.content).where(ReferenceFile.version_id == row.id))
-        .tuples()
-        .all()
-    )
+    rows = session.execute(select(ReferenceFile.name, ReferenceFile.content).where(ReferenceFile.version_id == row.id))
+    files = {name: content for name, content in rows}
     return load_reference_files(files, source=row.source)
