@@ -7,6 +7,7 @@ used to build big sendings and replies without a Python loop per record.
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
 
 from tierspayant.schemes.be_nursing.frames import record_checks_of_uniform
 from tierspayant.schemes.be_nursing.records import neutral_text
@@ -61,12 +62,22 @@ def format_records(layout: RecordLayout, frame: pl.DataFrame, *, with_check: boo
     return texts
 
 
+def contiguous_bytes(texts: pl.Series) -> bytes:
+    """The texts one after the other, as bytes, taken from the Arrow buffer (one copy, no Python string)."""
+    array = texts.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.cast(pa.large_string())
+    offsets = pa.Array.from_buffers(pa.int64(), len(array) + 1, [None, array.buffers()[1]], offset=array.offset)
+    start, end = offsets[0].as_py(), offsets[-1].as_py()
+    return array.buffers()[2][start:end].to_pybytes()
+
+
 def with_record_checks(bodies: pl.Series) -> pl.Series:
     """348-character record bodies → full records with their check digits, computed for all rows at once."""
     if bodies.len() == 0:
         return bodies
     if not bool((bodies.str.len_bytes() == CHECKED_LENGTH).all()):
         raise ValueError(f"every record body must be {CHECKED_LENGTH} ASCII characters")
-    data = bodies.str.join("").item().encode("ascii")
-    checks = record_checks_of_uniform(data, CHECKED_LENGTH, bodies.len())
+    checks = record_checks_of_uniform(contiguous_bytes(bodies), CHECKED_LENGTH, bodies.len())
     return pl.select(pl.concat_str(pl.lit(bodies), pl.lit(checks).cast(pl.Utf8).str.zfill(2)).alias("text")).to_series()

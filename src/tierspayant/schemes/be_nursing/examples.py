@@ -12,7 +12,7 @@ import polars as pl
 
 from tierspayant.core.identifiers.niss import compute_niss
 from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, CheckNumberPolicy
-from tierspayant.schemes.be_nursing.columnar import format_records, with_record_checks
+from tierspayant.schemes.be_nursing.columnar import contiguous_bytes, format_records, with_record_checks
 from tierspayant.schemes.be_nursing.frames import SEQUENCE_MODULUS
 from tierspayant.schemes.be_nursing.messages import render_920000, write_lines
 from tierspayant.schemes.be_nursing.models import (
@@ -272,9 +272,8 @@ def generate_sending(
                                     "creation_date": date(year, month, days), "invoice_reference": "GENERATED",
                                     "instructions_version": 9991999, "invoice_type": 3, "invoicing_mode": 1}),
     ]
-    middle = records.str.join("\n").item()
-    text = "\n".join(head) + "\n" + middle + "\n" + "\n".join([*lines_95, line_96]) + "\n"
-    data: bytes = text.encode("ascii")
+    body_bytes = contiguous_bytes(pl.select(pl.concat_str(pl.lit(records), pl.lit("\n"))).to_series())
+    data = b"".join([("\n".join(head) + "\n").encode(), body_bytes, ("\n".join([*lines_95, line_96]) + "\n").encode()])
     if destination is not None:
         Path(destination).parent.mkdir(parents=True, exist_ok=True)
         Path(destination).write_bytes(data)
