@@ -126,7 +126,7 @@ def test_demaut_frame_checks_the_count() -> None:
 def test_a_file_without_indentation_reads_the_same() -> None:
     data = examples.example("FAC")
     compact = re.sub(rb">\s+<", b"><", data)
-    assert compact.count(b"\n") == 1
+    assert b"\n" not in compact
     assert fac_lines_frame(compact, "compact.xml")[1].equals(fac_lines_frame(data, "fac.xml")[1])
 
 

@@ -17,6 +17,7 @@ from tierspayant.schemes.lu_kin.xml.reader import iter_file, read_file, validate
 from tierspayant.schemes.lu_kin.xml.writer import to_bytes, write_file
 from tierspayant.schemes.lu_kin.xsd import lxml_schema, xsd_path
 
+from . import lxml_oracle
 from .strategies import FILES
 
 
@@ -55,3 +56,13 @@ def test_round_trip_through_a_file_and_the_streaming_reader(tmp_path: Path, mode
         getattr(model, {"DEMAUT": "requests", "RETAUT": "decisions"}.get(header.file_type, "invoices"))
     )
     assert [p.name for p in tmp_path.iterdir()] == ["kin.xml"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("file_type", list(FILES))
+def test_template_writer_gives_the_same_bytes_as_lxml(file_type: str) -> None:
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(FILES[file_type])
+    def check(model: KinFile) -> None:
+        assert to_bytes(model) == lxml_oracle.to_bytes(model)
+
+    check()

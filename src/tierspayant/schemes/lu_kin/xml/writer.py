@@ -118,7 +118,7 @@ class KinStreamWriter:
             if self.item_count == 0 and not (self.file_type == "RETFAC" and self._file_anomalies):
                 raise ValueError(f"a {self.file_type} file needs at least one item")
             self._write_trailer()
-            self._put(f"\n</{self.file_type}>\n")
+            self._put(f"\n</{self.file_type}>")  # no newline after the root: same bytes as the first (lxml) version
             self._flush()
             self._stack.close()  # closes the temporary file
         except BaseException:
