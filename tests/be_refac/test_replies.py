@@ -12,12 +12,19 @@ import pytest
 
 from tierspayant.schemes.be_nursing import messages
 from tierspayant.schemes.be_nursing.frames import read_sending
-from tierspayant.schemes.be_nursing.refac.replies import ERRORS_SCHEMA, as_mapping, render_columnar, reply_comment
+from tierspayant.schemes.be_nursing.refac.replies import (
+    ERRORS_SCHEMA,
+    as_mapping,
+    render_columnar,
+    reply_comment,
+    reply_comments,
+)
 
 from . import files
 from .helpers import FIRST_VISIT, OTHER, PLAIN
 
 LONG = "Hospitalisé à l'hôpital " + "é" * 250
+ODD = "Cœur … “guillemets” ÿ"
 
 
 @pytest.mark.parametrize("damaged", [False, True])
@@ -43,7 +50,7 @@ def test_columnar_reply_equals_the_record_by_record_writer(kind: str, damaged: b
     errors = pl.DataFrame(
         [
             (line, ["500545", "500444", "E301040"], LONG),
-            (line + 1, ["500119"], ""),
+            (line + 1, ["500119"], ODD),
             (next(i for i, t in types.items() if t == "20"), ["200742"], "NISS inconnu"),
             (next(i for i, t in types.items() if t == "95"), ["999999"], "ignored on a 95"),
         ],
@@ -65,6 +72,11 @@ def test_columnar_reply_equals_the_record_by_record_writer(kind: str, damaged: b
     )
     expected = "\n".join(messages.render_reply(kind, sending, as_mapping(errors), header)) + "\n"  # type: ignore[arg-type]
     assert render_columnar(kind, sending, errors, header) == expected.encode("ascii", "replace").decode("ascii")
+
+
+def test_reply_comments_column_wise_equal_the_one_by_one_folding() -> None:
+    texts = [LONG, ODD, "facturée par 1", "", "Erreur dans l'enregistrement 12 du même jour", "é" * 199 + "…"]
+    assert reply_comments(pl.Series(texts)).to_list() == [reply_comment(t) for t in texts]
 
 
 def test_reply_comment_is_folded_and_cut_with_a_mark() -> None:

@@ -49,15 +49,16 @@ def reply_name(sending_name: str, kind: str) -> str:
     return f"{stem}.{kind}"
 
 
-def body_bytes(data: bytes) -> bytes:
-    """The records after segments 200 and 300 (one line each, or one line together, or a continuous stream)."""
+def body_offset(data: bytes) -> int:
+    """Where the records after segments 200 and 300 start (one line each, or one line together, or a stream)."""
     header = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH
-    if b"\n" in data[: header + 2]:
-        first, _, rest = data.partition(b"\n")
-        if len(first.rstrip(b"\r")) >= header:
-            return rest
-        return rest.partition(b"\n")[2]
-    return data[header:]
+    first_end = data.find(b"\n", 0, header + 2)
+    if first_end < 0:
+        return min(header, len(data))
+    if len(data[:first_end].rstrip(b"\r")) >= header:
+        return first_end + 1
+    second_end = data.find(b"\n", first_end + 1)
+    return len(data) if second_end < 0 else second_end + 1
 
 
 ERRORS_SCHEMA = pl.Schema([("record_index", pl.Int64), ("codes", pl.List(pl.Utf8)), ("comment", pl.Utf8)])
@@ -348,7 +349,7 @@ def _error_zones(errors: pl.DataFrame) -> pl.DataFrame:
             .alias(f"rejection_{n + 1}")
             for n in range(MAX_CODES)
         ),
-        pl.col("comment").fill_null("").map_elements(reply_comment, return_dtype=pl.Utf8).alias("comment"),
+        pl.lit(reply_comments(errors["comment"])).alias("comment"),
     )
 
 
@@ -365,6 +366,26 @@ def _padded_body(raw: pl.DataFrame, errors: pl.DataFrame) -> bytes:
     )["text"]
     joined: str = records.str.join("\n").item()
     return (joined + "\n").encode("ascii", errors="replace")
+
+
+FOLDED = {
+    "à": "a", "â": "a", "ä": "a", "ç": "c", "é": "e", "è": "e", "ê": "e", "ë": "e", "î": "i", "ï": "i",
+    "ô": "o", "ö": "o", "ù": "u", "û": "u", "ü": "u", "À": "A", "É": "E", "È": "E", "Ç": "C",
+}  # fmt: skip
+
+
+def reply_comments(comments: pl.Series) -> pl.Series:
+    """:func:`reply_comment` column-wise: the accents of French text folded by one ``replace_many``; only the
+    distinct comments with other non-ASCII characters go through the character-by-character folding."""
+    folded = comments.fill_null("").str.replace_many(FOLDED)
+    exotic = folded.filter(folded.str.contains(r"[^ -~]")).unique().to_list()
+    if exotic:
+        folded = folded.replace({text: reply_comment(text) for text in exotic})
+    return folded.to_frame("c").select(
+        pl.when(pl.col("c").str.len_chars() > COMMENT_LENGTH)
+        .then(pl.concat_str(pl.col("c").str.head(COMMENT_LENGTH - 3), pl.lit("...")))
+        .otherwise(pl.col("c"))
+    )["c"]
 
 
 def reply_comment(text: str) -> str:

@@ -31,6 +31,7 @@ from tierspayant.schemes.be_nursing.refac import replies
 from tierspayant.schemes.be_nursing.refac.batch import Batch, SendingHeader, build_batch, header_of
 from tierspayant.schemes.be_nursing.refac.evaluation import evaluate_rules
 from tierspayant.schemes.be_nursing.refac.intake import (
+    FINDINGS_PER_CODE,
     READER_RULE,
     Intake,
     blocking_findings_frame,
@@ -99,7 +100,7 @@ class RefacOutcome:
 def sending_digest(data: bytes) -> str:
     """Fingerprint of a sending's content: the records after the two header segments (200, 300), which carry
     message references that a resend may renew."""
-    return hashlib.sha256(replies.body_bytes(data)).hexdigest()
+    return hashlib.sha256(memoryview(data)[replies.body_offset(data) :]).hexdigest()
 
 
 class RefacService:
@@ -343,8 +344,10 @@ def _header(intake: Intake) -> SendingHeader | None:
     return header_of(intake.frames)
 
 
-def _as_findings(frame: pl.DataFrame, file: str) -> list[Finding]:
-    return [
+def _as_findings(frame: pl.DataFrame, file: str, per_code: int = FINDINGS_PER_CODE) -> list[Finding]:
+    """Findings for people: at most ``per_code`` per code, then one saying how many more (the replies have all)."""
+    numbered = frame.with_columns(pl.int_range(pl.len()).over("code").alias("_nth"), pl.len().over("code").alias("_n"))
+    findings = [
         Finding(
             code=row["code"],
             message=row["detail"] or "",
@@ -354,8 +357,19 @@ def _as_findings(frame: pl.DataFrame, file: str) -> list[Finding]:
             rule=row["rule"],
             effect=Effect(row["effect"]),
         )
-        for row in frame.iter_rows(named=True)
+        for row in numbered.filter(pl.col("_nth") < per_code).iter_rows(named=True)
     ]
+    for row in numbered.filter(pl.col("_nth") == per_code).iter_rows(named=True):
+        findings.append(
+            Finding(
+                code=row["code"],
+                message=f"… and {row['_n'] - per_code} more records with this error (see the replies)",
+                file=file,
+                rule=row["rule"],
+                effect=Effect(row["effect"]),
+            )
+        )
+    return findings
 
 
 def _accepted_services(batch: Batch, propagated: Propagated) -> pl.DataFrame:
