@@ -70,7 +70,8 @@ def contiguous_bytes(texts: pl.Series) -> bytes:
     array = array.cast(pa.large_string())
     offsets = pa.Array.from_buffers(pa.int64(), len(array) + 1, [None, array.buffers()[1]], offset=array.offset)
     start, end = offsets[0].as_py(), offsets[-1].as_py()
-    return array.buffers()[2][start:end].to_pybytes()
+    data: bytes = array.buffers()[2][start:end].to_pybytes()
+    return data
 
 
 def with_record_checks(bodies: pl.Series) -> pl.Series:
