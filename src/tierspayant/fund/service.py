@@ -56,6 +56,8 @@ from tierspayant.store.database import make_engine, migrate, session_factory, tr
 from tierspayant.store.fund.models import Deposit, Payment, StoredFinding, Titre
 
 MIGRATIONS = "tierspayant.store.fund.migrations"
+DEFAULT_DATABASE_URL = "sqlite:///var/fund.db"
+DATABASE_URL_ENV = "TIERSPAYANT_FUND_DATABASE_URL"
 Status = Literal["accepted", "refused", "duplicate"]
 
 
@@ -143,6 +145,7 @@ class FundService:
     def __init__(self, database_url: str, reference_dir: Path | None = None) -> None:
         self.database_url = database_url
         self.reference_dir = reference_dir
+        _make_sqlite_folder(database_url)
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
         self._references: dict[str, ReferenceSet] = {}
@@ -669,6 +672,12 @@ class FundService:
 
 
 # --- helpers ---
+
+
+def _make_sqlite_folder(url: str) -> None:
+    """``sqlite:///var/fund.db``: create ``var/`` so that the default works from a fresh checkout."""
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _header_of(opened: Opened | None, file_name: KinFileName) -> Any:
