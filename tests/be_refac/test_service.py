@@ -94,6 +94,9 @@ def test_more_than_five_percent_rejects_the_file_and_the_number_can_be_used_agai
     assert refac.registry.service_count() == 0
     assert refac.registry.accepted_with_number(SendingKey(files.THIRD_PARTY, 2025, 7)) is None
 
+    still_bad = refac.process(tmp_path / "first.txt", tmp_path / "out", received_at=RECEIVED)
+    assert still_bad.written == (tmp_path / "out" / "first.2.920099",)  # the first rejection is kept
+
     fixed = files.sending(files.days_of_visits(PLAIN, 40), files.invoice(OTHER, *bad[:2], number=2))
     again = refac.process(files.write(fixed, tmp_path, "second.txt"), tmp_path / "out", received_at=RECEIVED)
     assert again.status == "accepted" and again.error_percentage == Decimal("4.76")  # 2 of 42

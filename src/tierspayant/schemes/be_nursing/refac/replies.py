@@ -49,6 +49,18 @@ def reply_name(sending_name: str, kind: str) -> str:
     return f"{stem}.{kind}"
 
 
+def free_path(outbox: Path, name: str) -> Path:
+    """``outbox/name``, or ``stem.2.kind``, ``stem.3.kind`` … when an earlier reply has that name: a resent file
+    gets its own replies, the earlier ones are kept."""
+    candidate = outbox / name
+    stem, _, kind = name.rpartition(".")
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = outbox / f"{stem}.{number}.{kind}"
+    return candidate
+
+
 def body_offset(data: bytes) -> int:
     """Where the records after segments 200 and 300 start (one line each, or one line together, or a stream)."""
     header = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH

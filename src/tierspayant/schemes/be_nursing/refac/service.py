@@ -317,7 +317,7 @@ class RefacService:
         try:
             if intake is not None:
                 for kind, errors, fields in plan:
-                    final = outbox / replies.reply_name(name, kind)
+                    final = replies.free_path(outbox, replies.reply_name(name, kind))
                     temporary = final.with_name(f".{final.name}.part")
                     replies.write(kind, intake, errors, fields, temporary)
                     staged.append((temporary, final))
