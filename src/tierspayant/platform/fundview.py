@@ -1,10 +1,11 @@
-"""What the platform shows of the fund side: the payments due (the fund engine's facade adapted here)."""
+"""What the platform shows of the fund side: payments due and explained findings (see :mod:`.processing`)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -18,3 +19,5 @@ class PaymentDue(BaseModel):
 
 class FundView(Protocol):
     def payments_due(self) -> list[PaymentDue]: ...
+
+    def explain(self, path: Path) -> list[dict[str, Any]]: ...

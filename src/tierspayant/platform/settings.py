@@ -134,7 +134,7 @@ def load_settings(
             values[name] = environ[key]
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as exc:
         raise FindingsError(
             [
@@ -148,6 +148,8 @@ def load_settings(
                 for error in exc.errors()
             ]
         ) from exc
+    # Anchored once: the worker and the engine hand paths to each other, relative ones would drift.
+    return settings.model_copy(update={"var_dir": settings.var_dir.resolve()})
 
 
 def _read_settings_file(path: Path) -> dict[str, Any]:

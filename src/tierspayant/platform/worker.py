@@ -100,11 +100,13 @@ class MailboxWorker:
         return count
 
     def _run(self, mailbox: Mailbox, deposit: DepositInfo, archived: Path) -> None:
-        outbox = self._context.settings.work_dir / str(deposit.id)
+        outbox = (self._context.settings.work_dir / str(deposit.id)).resolve()
         shutil.rmtree(outbox, ignore_errors=True)
         outbox.mkdir(mode=0o700, parents=True)
+        published: list[str] = []
         try:
             result = self._processor(archived, outbox, deposit.received_at, mailbox.code)
+            published = [self._publish(mailbox, outbox, produced) for produced in result.written]
         except Exception as exc:  # the engine's failure must not stop the mailbox: recorded for the fund's staff
             log.exception("processing deposit %s failed", deposit.id)
             result = ProcessingResult(
@@ -118,7 +120,6 @@ class MailboxWorker:
                     )
                 ],
             )
-        published = [self._publish(mailbox, outbox, produced) for produced in result.written]
         self._context.deposits.finish(
             deposit.id, result.status, result.file_type, result.summary, result.findings, published
         )
@@ -135,8 +136,8 @@ class MailboxWorker:
     @staticmethod
     def _publish(mailbox: Mailbox, outbox: Path, produced: Path) -> str:
         """Move one result file into ``out/`` under a free valid name (never overwriting one not yet collected)."""
-        source = produced if produced.is_absolute() else outbox / produced
-        if source.resolve().parent != outbox.resolve():
+        source = produced.resolve()
+        if source.parent != outbox:
             raise ValueError(f"the processor wrote outside its outbox: {source}")
         name = check_name(source.name)
         stem, dot, suffix = name.partition(".")
@@ -152,7 +153,7 @@ class MailboxWorker:
         raise RuntimeError(f"no free name in out/ for {source.name}")
 
     def _archive_path(self, deposit: DepositInfo) -> Path:
-        return self._context.settings.archive_dir / deposit.mailbox / f"{deposit.id:08d}-{deposit.name}"
+        return archive_path(self._context, deposit)
 
     # -- the loop ---------------------------------------------------------------------------------------------
     def wake(self) -> None:
@@ -180,6 +181,11 @@ class MailboxWorker:
             await asyncio.wait(waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+
+def archive_path(context: PlatformContext, deposit: DepositInfo) -> Path:
+    """Where a processed deposit is kept, under its own name (the engine reads the KIN file name)."""
+    return context.settings.archive_dir / deposit.mailbox / f"{deposit.id:08d}" / deposit.name
 
 
 def _size_and_sha256(path: Path) -> tuple[int, str]:

@@ -7,6 +7,7 @@ No shell, no exec, no scp, no port forwarding: the only service is the ``sftp`` 
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -109,10 +110,18 @@ class _ReadHandle:
         self.handle = handle
         self.path = path
 
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        # asyncssh's sparse-ranges extension seeks the handle directly (SEEK_DATA / SEEK_HOLE).
+        position: int = self.handle.seek(offset, whence)
+        return position
+
 
 class _WriteHandle:
     def __init__(self, upload: Upload) -> None:
         self.upload = upload
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        raise OSError(errno.ENXIO, "no data ranges on an upload in progress")
 
 
 class MailboxSFTPServer(asyncssh.SFTPServer):

@@ -14,6 +14,7 @@ from tierspayant.platform.deposits import DepositStatus
 from tierspayant.platform.fundview import FundView
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import Forbidden, User, audit, context_of, render
+from tierspayant.platform.worker import archive_path
 
 router = APIRouter(prefix="/fund", include_in_schema=False)
 
@@ -50,7 +51,10 @@ def deposit_page(request: Request, deposit_id: int, user: Agent) -> HTMLResponse
     if deposit is None:
         return render(request, "error.html", user, heading="Not found", message="No such deposit.", status_code=404)
     audit(request, user, "findings", f"deposit {deposit_id} mailbox {deposit.mailbox}")
-    return render(request, "fund_deposit.html", user, section="intake", deposit=deposit)
+    fund: FundView | None = request.app.state.fund
+    archived = archive_path(context, deposit)
+    explanations = fund.explain(archived) if fund is not None and deposit.findings and archived.exists() else []
+    return render(request, "fund_deposit.html", user, section="intake", deposit=deposit, explanations=explanations)
 
 
 @router.get("/payments", response_class=HTMLResponse)

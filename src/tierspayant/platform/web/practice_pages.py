@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+import asyncssh
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -292,7 +293,7 @@ def send_file(
         me.desk.send(name)
     except FindingsError as error:
         refused(request, error, "sending")
-    except OSError as error:
+    except (OSError, asyncssh.Error) as error:
         flash(request, f"The mailbox could not be reached: {error}", "error")
     else:
         audit(request, me.user, "send", f"{name} to mailbox {me.code}")
@@ -307,7 +308,7 @@ def receive(request: Request, me: Desk, back: Annotated[str, Form()] = "/practic
         results = me.desk.receive()
     except FindingsError as error:
         refused(request, error, "receiving")
-    except OSError as error:
+    except (OSError, asyncssh.Error) as error:
         flash(request, f"The mailbox could not be reached: {error}", "error")
     else:
         audit(request, me.user, "receive", f"mailbox {me.code}", f"{len(results)} files")
