@@ -294,7 +294,12 @@ def _read_segments(seg200: str, seg300: str, errors: _Errors) -> tuple[dict[str,
 # --- vectorised checks ----------------------------------------------------------------------------------------------
 
 
+DATE_PATTERN = "(?:0{8}|[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
+
+
 def _zone_pattern(zone: Zone) -> str:
+    if zone.is_date:
+        return DATE_PATTERN  # zeros (absent) or a plausible YYYYMMDD
     if zone.name == "check_digits":
         return r"[0-9]{2}"
     if zone.is_reserve and zone.kind == "N":
@@ -429,10 +434,9 @@ def zone_expression(zone: Zone, source: str = "line") -> pl.Expr:
     if zone.kind == "A":
         expr = piece.str.strip_chars_end(" ")
     elif zone.kind == "S":
-        digits = pl.col(source).str.slice(zone.offset + 1, zone.length - 1).cast(pl.Int64, strict=False)
-        expr = pl.when(piece.str.head(1) == "-").then(-digits).otherwise(digits)
+        expr = piece.cast(pl.Int64, strict=False)  # "+000000001851" / "-…": the sign is read by the cast
     elif zone.is_date:
-        expr = pl.when(piece == "00000000").then(None).otherwise(piece.str.strptime(pl.Date, "%Y%m%d", strict=False))
+        expr = piece.str.to_date("%Y%m%d", strict=False)  # all zeros (absent) and impossible dates → null
     elif zone.length <= 18:
         expr = piece.cast(pl.Int64, strict=False)
     else:
