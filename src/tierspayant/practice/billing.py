@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.practice import exchange
@@ -84,7 +84,7 @@ def build_fac(
         by_patient[session.patient_id].append(session)
     patients = sorted(by_patient, key=lambda pid: (by_patient[pid][0].patient.last_name, pid))
     invoices: list[Invoice] = []
-    rows: list[BilledLine] = []
+    rows: list[dict[str, object]] = []
     for position, patient_id in enumerate(patients, start=1):
         patient = by_patient[patient_id][0].patient
         invoice_number = f"{year:04d}{number:02d}-{position:04d}"
@@ -105,16 +105,16 @@ def build_fac(
                 )
             )
             rows.append(
-                BilledLine(
-                    session_id=session.id,
-                    billing_month=month,
-                    invoice_number=invoice_number,
-                    line_number=line_number,
-                    tariff=price.tariff,
-                    insured_share=price.insured_share,
-                    amount_asked=price.fund_share,
-                    status=LineStatus.BILLED.value,
-                )
+                {
+                    "session_id": session.id,
+                    "billing_month": month,
+                    "invoice_number": invoice_number,
+                    "line_number": line_number,
+                    "tariff": price.tariff,
+                    "insured_share": price.insured_share,
+                    "amount_asked": price.fund_share,
+                    "status": LineStatus.BILLED.value,
+                }
             )
             session.rebill = False
         invoices.append(
@@ -135,8 +135,7 @@ def build_fac(
         now=now,
     )
     db.add(BillingMonth(facturier_code=facturier, month=month, exchange_file_id=row.id))
-    for line in rows:
-        line.fac_file_id = row.id
-        db.add(line)
     db.flush()
+    # one executemany for the lines (a big month has thousands: no per-object unit-of-work bookkeeping)
+    db.execute(insert(BilledLine), [{**line, "fac_file_id": row.id} for line in rows])
     return PendingFile(path, xml)

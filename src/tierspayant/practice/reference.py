@@ -28,6 +28,7 @@ def _valid_on(on: date) -> pl.Expr:
 class PracticeReference:
     def __init__(self, reference: ReferenceSet) -> None:
         self.reference = reference
+        self._prices: dict[tuple[str, date, Decimal], LinePrice] = {}
 
     @classmethod
     def load(cls, directory: Path | None = None) -> PracticeReference:
@@ -43,6 +44,12 @@ class PracticeReference:
 
     def price(self, act_code: str, on: date, coverage_rate: Decimal) -> LinePrice:
         """Tariff (coefficient × letter-key value at ``on``), insured share and fund share of one session."""
+        key = (act_code, on, coverage_rate)
+        if key not in self._prices:  # a month repeats the same few (act, day, rate): look each up once
+            self._prices[key] = self._price(act_code, on, coverage_rate)
+        return self._prices[key]
+
+    def _price(self, act_code: str, on: date, coverage_rate: Decimal) -> LinePrice:
         act = self._act(act_code, on)
         if act is None:
             refuse("PRA-TARIFF", f"act {act_code} is not in the nomenclature on {on}: no tariff to bill")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.practice import exchange
 from tierspayant.practice.domain import PrescriptionStatus
@@ -137,7 +137,14 @@ def import_retaut(db: Session, retaut: Retaut, file: ExchangeFile, summary: Impo
     file.answers_file_id = demaut.id
     requests = {
         r.request_id: r
-        for r in db.scalars(select(AuthorisationRequest).where(AuthorisationRequest.demaut_file_id == demaut.id))
+        for r in db.scalars(
+            select(AuthorisationRequest)
+            .where(AuthorisationRequest.demaut_file_id == demaut.id)
+            .options(
+                selectinload(AuthorisationRequest.prescription).selectinload(Prescription.patient),
+                selectinload(AuthorisationRequest.anomalies),
+            )
+        )
     }
     for position, decision in enumerate(retaut.decisions, start=1):
         request = requests.get(decision.request_id)

@@ -5,14 +5,14 @@ and puts its sessions back to be billed."""
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.practice import exchange
 from tierspayant.practice.domain import LineStatus
 from tierspayant.practice.refusals import refuse, warning
 from tierspayant.practice.returns_summary import ImportSummary
 from tierspayant.schemes.lu_kin.models import Anomaly, Retfac
-from tierspayant.store.practice.models import BilledLine, BillingMonth, ExchangeFile, LineAnomaly
+from tierspayant.store.practice.models import BilledLine, BillingMonth, ExchangeFile, LineAnomaly, TreatmentSession
 
 
 def _labels(anomalies: list[Anomaly]) -> str:
@@ -34,7 +34,14 @@ def import_retfac(db: Session, retfac: Retfac, file: ExchangeFile, summary: Impo
     file.payment_due_date = retfac.header.payment_due_date
     lines = {
         (line.invoice_number, line.line_number): line
-        for line in db.scalars(select(BilledLine).where(BilledLine.fac_file_id == fac.id))
+        for line in db.scalars(
+            select(BilledLine)
+            .where(BilledLine.fac_file_id == fac.id)
+            .options(
+                selectinload(BilledLine.session).selectinload(TreatmentSession.patient),
+                selectinload(BilledLine.anomalies),
+            )
+        )
     }
     if not retfac.invoices:
         _returned_untreated(db, retfac, file, fac, list(lines.values()), summary)
