@@ -232,7 +232,6 @@ def _split_body(body: bytes, separated: bool) -> _Body:
         uniform = (
             body.isascii()
             and len(body) % width == 0
-            and body.count(b"\n") == count
             and count > 0
             and bool((_u8(body).reshape((count, width)).arr.get(RECORD_LENGTH) == ord("\n")).all())
         )
