@@ -124,7 +124,7 @@ def _trailer_xml(totals: RetfacTotals) -> str:
         f"{_indent(2)}<TotalDemande>{euros(totals.asked_cents)}</TotalDemande>"
         f"{_indent(2)}<TotalPrisEnCharge>{euros(totals.covered_cents)}</TotalPrisEnCharge>"
         f"{_indent(2)}<TotalConteste>{euros(totals.contested_cents)}</TotalConteste>"
-        f"{_indent(1)}</Totaux>\n</RETFAC>\n"
+        f"{_indent(1)}</Totaux>\n</RETFAC>"
     )
 
 
