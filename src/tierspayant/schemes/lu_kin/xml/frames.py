@@ -120,36 +120,21 @@ def fac_lines_frame(
     """
     scan = KinScan(source, name, limits, expected_type="FAC")
     header: FileHeader | None = None
-    line_texts: list[str] = []
-    invoice_index: list[int] = []
-    invoice_number: list[str] = []
-    matricule: list[str] = []
-    fund: list[str] = []
-    positions: list[int] = []
-    # Per invoice: declared totals and where they are, for the set-at-a-time checks.
-    inv_number: list[str] = []
-    inv_lines: list[int] = []
-    inv_totals: list[tuple[str, str, str]] = []
-    inv_source_line: list[int] = []
+    # Every leaf value of every invoice, in document order, in ONE list (one conversion to Polars at the end);
+    # per invoice only its line count and the line of its <Facture>. Columns are then cut by index arithmetic.
+    tokens: list[str] = []
+    line_counts: list[int] = []
+    source_lines: list[int] = []
     declared: dict[str, tuple[str, int]] = {}
     for part in scan.parts():
         if not part.valid:
             continue
         element = part.element
         if part.kind == "item":
-            tokens = _invoice_values(element)
-            count = (len(tokens) - 6) // _WIDTH
-            line_texts.extend(tokens[3:-3])
-            number, patient, caisse = tokens[0], tokens[1], tokens[2]
-            invoice_index.extend([part.index] * count)
-            invoice_number.extend([number] * count)
-            matricule.extend([patient] * count)
-            fund.extend([caisse] * count)
-            positions.extend(range(1, count + 1))
-            inv_number.append(number)
-            inv_lines.append(count)
-            inv_totals.append((tokens[-3], tokens[-2], tokens[-1]))
-            inv_source_line.append(part.line)
+            leaf_values = _invoice_values(element)
+            tokens.extend(leaf_values)
+            line_counts.append((len(leaf_values) - 6) // _WIDTH)
+            source_lines.append(part.line)
         elif part.kind == "header":
             header = _header(scan, part)
         elif part.kind == "trailer":
@@ -157,17 +142,56 @@ def fac_lines_frame(
                 str(child.tag).rsplit("}", 1)[-1]: (str(child.text).strip(), child.sourceline or 0) for child in element
             }
     header = _refuse_unless_ok(scan, header)
+    column = pl.Series("value", tokens, dtype=pl.String)
+    del tokens
+    invoices, lines = _cut_columns(column, line_counts, source_lines)
+    del column
+    _check_fac_totals(scan, invoices, lines, declared)
+    if scan.findings:
+        raise FindingsError(list(scan.findings))
+    return header, lines.select(list(FAC_LINE_SCHEMA))
 
-    raw = {field: line_texts[offset::_WIDTH] for offset, field in enumerate(_LINE_FIELDS)}
-    frame = pl.DataFrame(
+
+def _cut_columns(
+    values: pl.Series, line_counts: list[int], source_lines: list[int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Invoice frame and line frame from the flat token Series.
+
+    Invoice i occupies ``6 + 9·n_i`` tokens from ``start_i``: NumeroFacture, Matricule, Caisse, 9 per line, then
+    TotalTarif, TotalParticipation, TotalDemande.
+    """
+    counts = pl.Series("n", line_counts, dtype=pl.Int64)
+    sizes = counts * _WIDTH + 6
+    starts = sizes.cum_sum() - sizes
+    invoices = pl.DataFrame(
         {
-            "invoice_index": pl.Series(invoice_index, dtype=pl.Int32),
-            "invoice_number": pl.Series(invoice_number, dtype=pl.String),
-            "matricule": pl.Series(matricule, dtype=pl.String),
-            "fund": pl.Series(fund, dtype=pl.String),
-            "line_position": pl.Series(positions, dtype=pl.Int32),
-            **{field: pl.Series(values, dtype=pl.String) for field, values in raw.items()},
+            "invoice_index": pl.int_range(1, len(line_counts) + 1, dtype=pl.Int32, eager=True),
+            "n": counts,
+            "start": starts,
+            "source_line": pl.Series(source_lines, dtype=pl.Int64),
         }
+    )
+    head = {"invoice_number": 0, "matricule": 1, "fund": 2}
+    tail = {"declared_tariff": 3, "declared_share": 2, "declared_asked": 1}  # counted back from the invoice's end
+    invoices = invoices.with_columns(
+        *(values.gather(starts + offset).alias(column) for column, offset in head.items()),
+        *(values.gather(starts + sizes - back).alias(column) for column, back in tail.items()),
+    ).with_columns(_cents("declared_tariff"), _cents("declared_share"), _cents("declared_asked"))
+    lines = (
+        invoices.select(
+            "invoice_index",
+            "invoice_number",
+            "matricule",
+            "fund",
+            pl.int_ranges(pl.col("start") + 3, pl.col("start") + 3 + pl.col("n") * _WIDTH, _WIDTH).alias("at"),
+            pl.int_ranges(1, pl.col("n") + 1, dtype=pl.Int32).alias("line_position"),
+        )
+        .explode("at", "line_position")
+        .drop_nulls("at")
+    )
+    at = lines["at"]
+    lines = lines.with_columns(
+        *(values.gather(at + offset).alias(column) for offset, column in enumerate(_LINE_FIELDS))
     ).with_columns(
         pl.col("line_number").cast(pl.Int32),
         pl.col("service_date").str.to_date("%Y-%m-%d"),
@@ -175,33 +199,14 @@ def fac_lines_frame(
         _cents("insured_share_cents"),
         _cents("amount_asked_cents"),
     )
-    del line_texts, raw, invoice_index, invoice_number, matricule, fund, positions
-    _check_fac_totals(scan, frame, inv_number, inv_lines, inv_totals, inv_source_line, declared)
-    if scan.findings:
-        raise FindingsError(list(scan.findings))
-    return header, frame.select(list(FAC_LINE_SCHEMA))
+    return invoices, lines
 
 
 def _check_fac_totals(
-    scan: KinScan,
-    frame: pl.DataFrame,
-    inv_number: list[str],
-    inv_lines: list[int],
-    inv_totals: list[tuple[str, str, str]],
-    inv_source_line: list[int],
-    declared: dict[str, tuple[str, int]],
+    scan: KinScan, invoices: pl.DataFrame, lines: pl.DataFrame, declared: dict[str, tuple[str, int]]
 ) -> None:
     """Invoice totals and file counts/totals against the lines, set at a time (what the models check one by one)."""
-    invoices = pl.DataFrame(
-        {
-            "invoice_index": pl.Series(range(1, len(inv_number) + 1), dtype=pl.Int32),
-            "declared_tariff": [t[0] for t in inv_totals],
-            "declared_share": [t[1] for t in inv_totals],
-            "declared_asked": [t[2] for t in inv_totals],
-            "source_line": inv_source_line,
-        }
-    ).with_columns(_cents("declared_tariff"), _cents("declared_share"), _cents("declared_asked"))
-    sums = frame.group_by("invoice_index").agg(
+    sums = lines.group_by("invoice_index").agg(
         pl.col("tariff_cents").sum().alias("tariff"),
         pl.col("insured_share_cents").sum().alias("share"),
         pl.col("amount_asked_cents").sum().alias("asked"),
@@ -222,9 +227,9 @@ def _check_fac_totals(
                 f"/FAC/Facture[{row['invoice_index']}]/{element}",
             )
     totals = {
-        "NombreFactures": (len(inv_number), str),
-        "NombreLignes": (frame.height, str),
-        "TotalDemande": (int(frame["amount_asked_cents"].sum() or 0), _euros),
+        "NombreFactures": (invoices.height, str),
+        "NombreLignes": (lines.height, str),
+        "TotalDemande": (int(lines["amount_asked_cents"].sum() or 0), _euros),
     }
     for element, (computed, show) in totals.items():
         if element not in declared:
