@@ -22,9 +22,8 @@ CODE_B = "70000029"
 
 
 def make_settings(var_dir: Path, database_url: str | None = None, **overrides: object) -> Settings:
-    return load_settings(
-        environ={}, var_dir=var_dir, database_url=database_url, http_port=0, sftp_port=0, demo=False, **overrides
-    )
+    values: dict[str, object] = {"http_port": 0, "sftp_port": 0, "demo": False, **overrides}
+    return load_settings(environ={}, var_dir=var_dir, database_url=database_url, **values)
 
 
 @dataclass
