@@ -12,6 +12,7 @@ import pytest
 
 from tierspayant.schemes.be_nursing import messages
 from tierspayant.schemes.be_nursing.frames import read_sending
+from tierspayant.schemes.be_nursing.refac import replies
 from tierspayant.schemes.be_nursing.refac.replies import (
     ERRORS_SCHEMA,
     as_mapping,
@@ -27,9 +28,13 @@ LONG = "Hospitalisé à l'hôpital " + "é" * 250
 ODD = "Cœur … “guillemets” ÿ"
 
 
+@pytest.mark.parametrize("chunk", [500_000, 3])
 @pytest.mark.parametrize("damaged", [False, True])
 @pytest.mark.parametrize("kind", ["920098", "920099", "920900"])
-def test_columnar_reply_equals_the_record_by_record_writer(kind: str, damaged: bool, tmp_path: Path) -> None:
+def test_columnar_reply_equals_the_record_by_record_writer(
+    kind: str, damaged: bool, chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "BODY_CHUNK_RECORDS", chunk)
     model = files.sending(
         files.invoice(PLAIN, files.service(FIRST_VISIT), files.service(424255, eid=False)),
         files.invoice(OTHER, files.service(FIRST_VISIT), number=2),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from tierspayant.core.findings import Finding
 from tierspayant.schemes.be_nursing import messages
@@ -307,12 +308,13 @@ def render_columnar(kind: str, original: Sending, errors: pl.DataFrame, fields: 
 
 def reply_chunks(
     kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader
-) -> list[bytes | bytearray]:
+) -> list[bytes | memoryview]:
     """The reply as a few large byte chunks, without a Python loop over the records.
 
     The header segments and the settlement records 91/92 come from the format layer. The body: when every record
     is 350 ASCII characters (any file the reader accepted), the records are joined once and each line end becomes
-    "neutral error part + line end" in one ``bytes.replace``; only the records with errors are then patched in place.
+    "neutral error part + line end" in one ``bytes.replace``; the error parts of the records with errors are spliced
+    in between slices of that buffer (no further copy of the body).
     Otherwise each record is cut and padded with Polars.
     """
     framing = messages.render_reply(kind, dataclasses.replace(original, raw=original.raw.clear()), {}, fields)  # type: ignore[arg-type]
@@ -332,20 +334,44 @@ def reply_chunks(
     if not uniform:
         return [head, _padded_body(raw, errors), tail]
     main = raw.head(main_count)
-    neutral = format_record(REPLY_ERROR_PART, {}).encode("ascii")
-    body = bytearray((main["line"].str.join("\n").item() + "\n").encode("ascii").replace(b"\n", neutral + b"\n"))
-    width = REPLY_RECORD_LENGTH + 1
     with_errors = main.with_row_index("_row").join(_error_zones(errors), on="record_index", how="inner").sort("_row")
-    if with_errors.height:
-        parts = format_records(REPLY_ERROR_PART, with_errors.select(ERROR_ZONES), with_check=False)
-        for row, part in zip(with_errors["_row"].to_list(), parts.to_list(), strict=True):
-            start = row * width + RECORD_LENGTH
-            body[start : start + len(neutral)] = part.encode("ascii")
+    parts = format_records(REPLY_ERROR_PART, with_errors.select(ERROR_ZONES), with_check=False)
+    patches = list(zip(with_errors["_row"].to_list(), parts.to_list(), strict=True))
+    chunks: list[bytes | memoryview] = [head]
+    for first in range(0, main.height, BODY_CHUNK_RECORDS):
+        chunks += _body_chunk(main["line"].slice(first, BODY_CHUNK_RECORDS), first, patches)
     totals = "".join(f"{line}\n" for line in raw.tail(totals_at_end.len())["line"].to_list()).encode("ascii")
-    return [head, body, totals, tail]
+    return [*chunks, totals, tail]
+
+
+BODY_CHUNK_RECORDS = 500_000  # bounds the memory of one step (and a Polars string's 4 GB)
+
+
+def _body_chunk(lines: pl.Series, first: int, patches: list[tuple[int, str]]) -> list[bytes | memoryview]:
+    """Records ``first`` … of the body: joined once, each line end replaced by "neutral error part + line end",
+    the error parts of ``patches`` (row, text) in this range spliced in between slices of that buffer."""
+    neutral = NEUTRAL_ERROR_PART
+    size = lines.len() * (RECORD_LENGTH + 1)
+    joined = lines.to_frame("line").select(pl.concat_str(pl.col("line"), pl.lit("\n")).str.join(""))["line"]
+    data = joined.to_arrow().cast(pa.large_string()).buffers()[2]  # ASCII: the UTF-8 bytes are the text
+    if data is None or int(joined.str.len_bytes()[0]) != size:
+        raise AssertionError("reply body: joined records of unexpected size")
+    view = memoryview(data.slice(0, size).to_pybytes().replace(b"\n", neutral + b"\n"))
+    width = REPLY_RECORD_LENGTH + 1
+    out: list[bytes | memoryview] = []
+    done = 0
+    for row, part in patches:
+        if not first <= row < first + lines.len():
+            continue
+        start = (row - first) * width + RECORD_LENGTH
+        out += [view[done:start], part.encode("ascii")]
+        done = start + len(neutral)
+    out.append(view[done:])
+    return out
 
 
 ERROR_ZONES = [f"rejection_{n + 1}" for n in range(MAX_CODES)] + ["comment"]
+NEUTRAL_ERROR_PART = format_record(REPLY_ERROR_PART, {}).encode("ascii")
 
 
 def _error_zones(errors: pl.DataFrame) -> pl.DataFrame:
