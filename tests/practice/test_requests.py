@@ -164,3 +164,35 @@ def test_return_that_does_not_fit_is_refused_whole(
         group_practice.import_return(renamed)
     assert codes(error)[0].startswith("KIN-NAME")
     assert group_practice.import_return(good).accords == 1
+
+
+def test_refused_prescription_sent_again_with_a_new_scan(
+    group_practice: PracticeService, clock: Clock, tmp_path: Path
+) -> None:
+    add_patients(group_practice)
+    clock.set(date(2024, 2, 27))
+    record = group_practice.add_prescription(prescription(DUPONT, PHYSIO_A))
+    with pytest.raises(FindingsError) as error:
+        group_practice.resubmit_prescription(record.id)  # still waiting for its request
+    assert codes(error) == ["PRA-RESUBMIT"]
+    first = group_practice.build_request()
+    group_practice.import_return(
+        retaut_for(
+            first, {"P1-1": Refus("K108", "Ordonnance numérisée non conforme")}, tmp_path / "a", date(2024, 2, 28)
+        )
+    )
+    with pytest.raises(FindingsError) as error:
+        group_practice.resubmit_prescription(record.id, scan_pdf(dpi=600), "rescan.pdf")
+    assert codes(error) == ["PDF-RESOLUTION"]
+    group_practice.resubmit_prescription(record.id, scan_pdf(dpi=300), "rescan.pdf")
+    second = group_practice.build_request()
+    assert [r.request_id for r in read_demaut(second).requests] == ["P1-2"]
+    group_practice.import_return(retaut_for(second, {"P1-2": Accord(TITRE_DUPONT)}, tmp_path / "b", date(2024, 3, 1)))
+    assert [t.identifier for t in group_practice.titres()] == [TITRE_DUPONT]
+    files = group_practice.files()
+    assert [(f.file_type, f.direction) for f in files] == [
+        ("DEMAUT", "out"),
+        ("RETAUT", "in"),
+        ("DEMAUT", "out"),
+        ("RETAUT", "in"),
+    ]

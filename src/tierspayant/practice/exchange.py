@@ -37,6 +37,36 @@ class PendingFile:
         self.staging.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class ExchangeFileRecord:
+    name: str
+    file_type: str
+    direction: str  # out (built here) | in (imported)
+    facturier_code: str
+    reference: str
+    recorded_at: datetime
+    path: str
+    returned_untreated: bool
+    payment_due_date: date | None
+
+
+def list_files(db: Session) -> list[ExchangeFileRecord]:
+    return [
+        ExchangeFileRecord(
+            f.name,
+            f.file_type,
+            f.direction,
+            f.facturier_code,
+            f.reference,
+            f.recorded_at,
+            f.path,
+            f.returned_untreated,
+            f.payment_due_date,
+        )
+        for f in db.scalars(select(ExchangeFile).order_by(ExchangeFile.id))
+    ]
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -119,6 +119,26 @@ def add_prescription(
     return to_record(prescription, warnings)
 
 
+def resubmit_prescription(db: Session, prescription_id: int, scan: bytes | None, scan_name: str | None) -> None:
+    """Put a refused prescription back in the queue (with a new scan when the old one was the problem)."""
+    prescription = db.get(Prescription, prescription_id)
+    if prescription is None:
+        refuse("PRA-UNKNOWN-PRESCRIPTION", f"no prescription {prescription_id}")
+    if prescription.status != PrescriptionStatus.REFUSED.value:
+        refuse(
+            "PRA-RESUBMIT",
+            f"prescription {prescription_id} is {prescription.status}: only a refused request is sent again",
+        )
+    if scan is not None:
+        findings = check_scan(scan, scan_name or prescription.scan_name)
+        if not scan_accepted(findings):
+            raise FindingsError([f for f in findings if f.effect is not Effect.INFORM])
+        prescription.scan = scan
+        prescription.scan_name = scan_name or prescription.scan_name
+        prescription.scan_sha256 = hashlib.sha256(scan).hexdigest()
+    prescription.status = PrescriptionStatus.PENDING.value
+
+
 def pending_prescriptions(db: Session) -> list[Prescription]:
     return list(
         db.scalars(

@@ -19,6 +19,7 @@ from tierspayant.documents.content import StatementContent
 from tierspayant.practice import (
     association,
     billing,
+    exchange,
     it_flat_rate,
     patients,
     prescriptions,
@@ -30,7 +31,7 @@ from tierspayant.practice import (
     setup,
     titres,
 )
-from tierspayant.practice.exchange import PendingFile
+from tierspayant.practice.exchange import ExchangeFileRecord, PendingFile
 from tierspayant.practice.it_flat_rate import ItFlatRate
 from tierspayant.practice.patients import PatientRecord
 from tierspayant.practice.prescriptions import PrescriptionInput, PrescriptionRecord
@@ -161,6 +162,13 @@ class PracticeService:
         with transaction(self._sessions) as db:
             return prescriptions.add_prescription(db, data, self.now(), self.reference)
 
+    def resubmit_prescription(
+        self, prescription_id: int, scan: bytes | None = None, scan_name: str | None = None
+    ) -> None:
+        """Send a refused prescription again with the next request (optionally with a new scan)."""
+        with transaction(self._sessions) as db:
+            prescriptions.resubmit_prescription(db, prescription_id, scan, scan_name)
+
     def prescriptions(self) -> list[PrescriptionRecord]:
         with transaction(self._sessions) as db:
             return prescriptions.list_prescriptions(db)
@@ -216,6 +224,13 @@ class PracticeService:
         """Requests the CNS put on hold: (request id, patient, motivation, prescription date)."""
         with transaction(self._sessions) as db:
             return requests.suspended_requests(db)
+
+    # --- files ---
+
+    def files(self) -> list[ExchangeFileRecord]:
+        """Every DEMAUT / FAC built and every RETAUT / RETFAC imported, oldest first."""
+        with transaction(self._sessions) as db:
+            return exchange.list_files(db)
 
     # --- returns ---
 
