@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tierspayant.core.findings import Finding, FindingsError
@@ -222,3 +224,14 @@ def test_iter_file_raises_on_the_first_bad_item_after_the_good_ones() -> None:
 def test_valid_examples_have_no_findings() -> None:
     for text in (FAC, DEMAUT, RETAUT, RETFAC):
         assert validate_file(text.encode(), "example.xml") == []
+
+
+def test_an_empty_retfac_must_say_why() -> None:
+    start, end = RETFAC.index("  <Facture>"), RETFAC.index("  <Totaux>")
+    empty = RETFAC[:start] + RETFAC[end:]
+    empty = re.sub(r"<(NombreFactures|NombreLignes)>\d+<", r"<\1>0<", empty)
+    empty = re.sub(r"<(TotalDemande|TotalPrisEnCharge|TotalConteste)>[0-9.]+<", r"<\1>0.00<", empty)
+    finding = only(validate_file(empty.encode(), "r.xml"))
+    assert (finding.code, finding.location) == ("KIN-CONSISTENCY", "/RETFAC")
+    with pytest.raises(FindingsError):
+        read_file(empty.encode())

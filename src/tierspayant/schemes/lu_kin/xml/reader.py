@@ -361,6 +361,11 @@ class KinItems(Iterator[Any]):
             )
         if self.header is None and not scan.findings:
             scan.add("XSD-MISSING", "the file has no readable <Entete>")
+        nothing_returned = not (self.totals.items or self.file_anomalies or self.unreadable)
+        if scan.file_type == "RETFAC" and not scan.stopped and nothing_returned:
+            scan.add(
+                "KIN-CONSISTENCY", "a RETFAC without invoices must say why (file-level <Anomalie>)", location="/RETFAC"
+            )
         self._check()
 
     def __next__(self) -> Any:
