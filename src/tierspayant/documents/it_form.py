@@ -3,13 +3,39 @@ covered services, both prorated for a partial year; asked between 1 January and 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportlab.platypus import Spacer
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from tierspayant.documents.content import ItFormContent
-from tierspayant.documents.layout import HEADING, SMALL, DocumentMeta, block, day, grid, money, paragraph, render
+from tierspayant.documents.layout import (
+    CONTENT_WIDTH,
+    HEADING,
+    RULE,
+    SMALL,
+    DocumentMeta,
+    block,
+    day,
+    grid,
+    money,
+    paragraph,
+    render,
+)
+
+
+def signature_box(on: date) -> Table:
+    """Date and a box to sign in: the request is signed by the provider before it is sent."""
+    table = Table(
+        [[paragraph(f"Date: {day(on)}", SMALL), paragraph("Signature du prestataire", SMALL)], ["", ""]],
+        colWidths=[CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.6],
+        rowHeights=[None, 22 * mm],
+        hAlign="LEFT",
+    )
+    table.setStyle(TableStyle([("BOX", (1, 0), (1, 1), 0.6, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
 
 
 def render_it_form(content: ItFormContent, path: Path) -> Path:
@@ -50,7 +76,7 @@ def render_it_form(content: ItFormContent, path: Path) -> Path:
             "juin après vérification par la CNS.",
             SMALL,
         ),
-        Spacer(1, 24),
-        block("Signature", [("Date", day(content.requested_on)), ("Signature du prestataire", "")]),
+        Spacer(1, 18),
+        signature_box(content.requested_on),
     ]
     return render(path, meta, story)
