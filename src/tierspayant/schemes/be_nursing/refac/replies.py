@@ -11,6 +11,7 @@ Written by the format layer (``messages.write_reply``); this module only says wh
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -351,7 +352,8 @@ def _body_chunk(lines: pl.Series, first: int, patches: list[tuple[int, str]]) ->
     """Records ``first`` … of the body: joined once, each line end replaced by "neutral error part + line end",
     the error parts of ``patches`` (row, text) in this range spliced in between slices of that buffer."""
     neutral = NEUTRAL_ERROR_PART
-    size = lines.len() * (RECORD_LENGTH + 1)
+    count = lines.len()
+    size = count * (RECORD_LENGTH + 1)
     joined = lines.to_frame("line").select(pl.concat_str(pl.col("line"), pl.lit("\n")).str.join(""))["line"]
     data = joined.to_arrow().cast(pa.large_string()).buffers()[2]  # ASCII: the UTF-8 bytes are the text
     if data is None or int(joined.str.len_bytes()[0]) != size:
@@ -360,9 +362,7 @@ def _body_chunk(lines: pl.Series, first: int, patches: list[tuple[int, str]]) ->
     width = REPLY_RECORD_LENGTH + 1
     out: list[bytes | memoryview] = []
     done = 0
-    for row, part in patches:
-        if not first <= row < first + lines.len():
-            continue
+    for row, part in patches[bisect_left(patches, (first, "")) : bisect_left(patches, (first + count, ""))]:
         start = (row - first) * width + RECORD_LENGTH
         out += [view[done:start], part.encode("ascii")]
         done = start + len(neutral)
