@@ -79,7 +79,7 @@ def test_frames_are_typed_and_placed() -> None:
 def test_columns_can_be_limited() -> None:
     sending = read_sending(SAMPLE_FILE, columns={"50": ["nomenclature_code", "niss"]})
     assert sending.frames["50"].columns == ["record_index", "invoice_index", "service_record_index",
-                                            "nomenclature_code", "niss"]
+                                            "nomenclature_code", "niss", "insurance_amount", "account_reference"]
 
 
 def test_line_ends_and_continuous_stream_read_the_same() -> None:

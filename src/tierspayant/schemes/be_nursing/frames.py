@@ -63,6 +63,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     "location": pl.Utf8,
     "message": pl.Utf8,
 }
+TOTAL_COLUMNS_50 = ("nomenclature_code", "insurance_amount", "account_reference")
 EFFECT_OF_TYPE = {"B": Effect.REJECT_FILE, "F": Effect.REJECT_BLOCK, "R": Effect.REJECT_LINE}
 _VALUE_TABLE = bytes(byte_value_table())
 
@@ -474,14 +475,15 @@ def _totals(
 ) -> None:
     """Invoice / sending check numbers and amounts (80, 90) and the recapitulations per mutuality (95, 96)."""
     r50 = RECORDS["50"]
-    coded = raw.filter(pl.col("record_type").is_in(sorted(policy.record_types))).select(
-        "invoice_index", zone_expression(r50.zone("nomenclature_code"))
-    )
-    lines = raw.filter(pl.col("record_type") == "50").select(
-        "invoice_index",
-        zone_expression(r50.zone("insurance_amount")),
-        zone_expression(r50.zone("account_reference")),
-    )
+    # The record-50 frame already holds these columns (read_sending makes sure of it): no second cut.
+    lines = frames["50"].select("invoice_index", "nomenclature_code", "insurance_amount", "account_reference")
+    coded = pl.concat([
+        frames[t].select("invoice_index", "nomenclature_code") if "nomenclature_code" in frames[t].columns
+        else raw.filter(pl.col("record_type") == t).select(
+            "invoice_index", zone_expression(r50.zone("nomenclature_code"))
+        )
+        for t in sorted(policy.record_types)
+    ])
     per_invoice = (
         coded.group_by("invoice_index").agg(pl.col("nomenclature_code").sum().alias("code_sum"))
         .join(
@@ -678,9 +680,11 @@ def read_sending(
         malformed = lines.filter(~pl.col("line").str.contains(record_pattern(layout)))
         if malformed.height:
             _check_zone_formats(record_type, malformed, errors)
-        wanted = None if columns is None or record_type not in columns else columns[record_type]
+        wanted = None if columns is None or record_type not in columns else list(columns[record_type])
         if record_type in ("10", "90", "95", "96") and wanted is not None:
             wanted = None  # the totals need these whole
+        if record_type == "50" and wanted is not None:  # the totals need these
+            wanted += [n for n in TOTAL_COLUMNS_50 if n not in wanted]
         frames[record_type] = typed_frame(lines, layout, wanted)
     _totals(well_sized, policy, errors, frames)
 
