@@ -321,3 +321,15 @@ def test_check_value_of_characters() -> None:
     assert record_check(" " + "0" * 347) == 10
     assert record_check("A" + "0" * 347) == 11 and record_check("Z" + "0" * 347) == 36
     assert record_check("+" + "0" * 347) == 37 and record_check("a" + "0" * 347) == 11
+
+
+def test_segments_200_and_300_on_one_line() -> None:
+    import io
+
+    lines = sample_lines()
+    joined = [lines[0] + lines[1], *lines[2:]]
+    data = ("\n".join(joined) + "\n").encode()
+    sending = read_sending(data, "one-line-header.txt")
+    assert sending.ok, sending.findings
+    assert sending.frames["50"]["record_index"].to_list() == [5, 8, 9, 12]
+    assert [r.text for r in iter_records(io.BytesIO(data))] == lines

@@ -714,7 +714,7 @@ def iter_records(
 
     Works on files with line ends and on continuous streams (records of ``record_length`` characters).
     """
-    head = stream.read(SEGMENT_200_LENGTH + 1)
+    head = stream.read(SEGMENT_200_LENGTH + SEGMENT_300_LENGTH + 2)  # enough to see a line end if there is one
     buffer = head
     separated = b"\n" in head
     index = 0
