@@ -38,6 +38,8 @@ def test_prescription_warnings_from_the_reference_lists(group_practice: Practice
     record = group_practice.add_prescription(prescription(DUPONT, PHYSIO_A, sessions=12, prescriber="99999990"))
     assert {w.code for w in record.warnings} == {"PRA-W-PRESCRIBER", "PRA-W-SESSIONS"}
     assert record.status is PrescriptionStatus.PENDING
+    late = group_practice.add_prescription(prescription(MARTIN, PHYSIO_A, on=date(2024, 1, 15)))  # today: 03-01
+    assert [w.code for w in late.warnings] == ["PRA-W-DELAY"]
 
 
 @pytest.mark.parametrize(

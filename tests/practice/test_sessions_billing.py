@@ -66,6 +66,13 @@ def test_doubtful_sessions_are_recorded_with_warnings(month_of_march: PracticeSe
     assert codes(error) == ["PRA-SESSION-DATE"]
 
 
+def test_treatment_started_too_late_is_warned(group_practice: PracticeService, clock: Clock, tmp_path: Path) -> None:
+    authorised_practice(group_practice, clock, tmp_path / "inbox")  # titres issued 2024-02-28
+    clock.set(date(2024, 4, 30))
+    assert warnings_of(group_practice, TITRE_DUPONT, date(2024, 3, 29)) == set()  # 30 days later: in time
+    assert warnings_of(group_practice, TITRE_MARTIN, date(2024, 3, 30)) == {"PRA-W-START"}  # 31 days later
+
+
 def read_fac(path: Path) -> Fac:
     assert validate_file(path) == []
     model = read_file(path)

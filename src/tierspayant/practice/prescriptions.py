@@ -96,7 +96,9 @@ def add_prescription(
         raise FindingsError([f for f in findings if f.effect is not Effect.INFORM])
     acts = [(a.act_code.strip().upper(), a.sessions) for a in data.acts]
     category = PathologyCategory(data.pathology_category).value
-    warnings = findings + reference.prescription_warnings(prescriber, data.prescribed_on, category, acts, place)
+    warnings = findings + reference.prescription_warnings(
+        prescriber, data.prescribed_on, category, acts, place, now.date()
+    )
     accident = data.accident_date is not None or patient.fund == "AAA"
     prescription = Prescription(
         patient_id=patient.id,

@@ -61,6 +61,13 @@ class PracticeReference:
         assert isinstance(coefficient, Decimal) and isinstance(key_value, Decimal)
         return price(coefficient, key_value, coverage_rate)
 
+    def delay_days(self, name: str, on: date) -> int | None:
+        """A delay parameter (``request_delay_days``, ``start_delay_days``) valid on ``on``; None when not given."""
+        try:
+            return self.reference.int_parameter(name, on)
+        except (KeyError, TypeError):
+            return None
+
     def place_known(self, place: str, on: date) -> bool:
         return self.reference["places"].filter((pl.col("place_code") == place) & _valid_on(on)).height > 0
 
@@ -71,8 +78,19 @@ class PracticeReference:
         category: str,
         acts: Sequence[tuple[str, int]],
         place: str,
+        today: date,
     ) -> list[Finding]:
         found: list[Finding] = []
+        delay = self.delay_days("request_delay_days", prescribed_on)
+        if delay is not None and (today - prescribed_on).days > delay:
+            found.append(
+                warning(
+                    "PRA-W-DELAY",
+                    f"prescribed on {prescribed_on}: the request must reach the CNS within {delay} days of the "
+                    "prescription; it will be refused as late",
+                    location="prescribed_on",
+                )
+            )
         prescribers = self.reference["prescribers"].filter(
             (pl.col("prescriber_code") == prescriber_code) & _valid_on(prescribed_on)
         )

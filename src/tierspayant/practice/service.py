@@ -182,13 +182,16 @@ class PracticeService:
     def add_session(self, data: SessionInput) -> list[Finding]:
         """Record a session; returns the warnings (outside validity, beyond sessions, same day, performer…)."""
         with transaction(self._sessions) as db:
-            _, warnings = sessions.add_session(db, data, self.now())
+            _, warnings = sessions.add_session(db, data, self.now(), self._start_delay())
             return warnings
 
     def record_session(self, data: SessionInput) -> tuple[int, list[Finding]]:
         """Like :meth:`add_session`, also returning the new session's id."""
         with transaction(self._sessions) as db:
-            return sessions.add_session(db, data, self.now())
+            return sessions.add_session(db, data, self.now(), self._start_delay())
+
+    def _start_delay(self) -> int | None:
+        return self.reference.delay_days("start_delay_days", self.today())
 
     def correct_session(
         self,

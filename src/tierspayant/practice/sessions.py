@@ -41,7 +41,9 @@ class SessionRecord:
     status: str  # unbilled | billed | paid | reduced | refused | to rebill
 
 
-def add_session(db: Session, data: SessionInput, now: datetime) -> tuple[int, list[Finding]]:
+def add_session(
+    db: Session, data: SessionInput, now: datetime, start_delay_days: int | None = None
+) -> tuple[int, list[Finding]]:
     """Record a session; returns its id and the warnings about it (empty when nothing is doubtful)."""
     titre = titre_by_identifier(db, data.titre)
     if data.performed_on > now.date():
@@ -63,6 +65,17 @@ def add_session(db: Session, data: SessionInput, now: datetime) -> tuple[int, li
                 "PRA-W-VALIDITY",
                 f"{where}: outside the titre's validity {titre.valid_from} – {titre.valid_to}; "
                 "the CNS will refuse this session",
+                location="performed_on",
+            )
+        )
+    first = db.scalar(select(func.min(TreatmentSession.performed_on)).where(TreatmentSession.titre_id == titre.id))
+    first = data.performed_on if first is None else min(first, data.performed_on)
+    if start_delay_days is not None and (first - titre.issued_on).days > start_delay_days:
+        warnings.append(
+            warning(
+                "PRA-W-START",
+                f"{where}: the treatment starts on {first}, more than {start_delay_days} days after the titre was "
+                f"issued ({titre.issued_on}); the CNS will refuse the sessions",
                 location="performed_on",
             )
         )
