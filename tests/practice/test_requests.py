@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.practice.domain import PrescriptionStatus
+from tierspayant.practice.domain import Fund, PrescriptionStatus
+from tierspayant.practice.patients import PatientRecord
 from tierspayant.practice.service import PracticeService
 from tierspayant.schemes.lu_kin.naming import KinFileName
 from tierspayant.schemes.lu_kin.package import read_package
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A
 from .fund_files import Accord, Refus, Suspens, read_demaut, retaut_for
-from .helpers import Clock, scan_pdf
+from .helpers import Clock, matricule, scan_pdf
 from .workflow import DUPONT, KLEIN, MARTIN, TITRE_DUPONT, TITRE_MARTIN, add_patients, prescription
 
 
@@ -198,3 +199,12 @@ def test_refused_prescription_sent_again_with_a_new_scan(
         ("DEMAUT", "out"),
         ("RETAUT", "in"),
     ]
+
+
+def test_work_accident_goes_to_the_aaa_with_its_date(group_practice: PracticeService, clock: Clock) -> None:
+    number = matricule(date(1985, 5, 5), 55)
+    group_practice.add_patient(PatientRecord(number, "Reuter", "Tom", date(1985, 5, 5), Fund.AAA, third_party=False))
+    base = prescription(number, PHYSIO_A)
+    group_practice.add_prescription(type(base)(**{**base.__dict__, "accident_date": date(2024, 2, 10)}))
+    [request] = read_demaut(group_practice.build_request()).requests
+    assert (request.fund, request.accident, request.accident_date) == ("AAA", True, date(2024, 2, 10))
