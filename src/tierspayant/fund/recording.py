@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from tierspayant.store.fund.models import (
@@ -21,7 +21,6 @@ from tierspayant.store.fund.models import (
     Decision,
     Deposit,
     Payment,
-    StoredFinding,
     Titre,
     TitreAct,
 )
@@ -78,35 +77,56 @@ def add_titre(session: Session, titre: Titre, acts: Sequence[tuple[str, int]]) -
     session.add_all(TitreAct(titre_id=titre.titre_id, act_code=a, sessions=s, sessions_paid=0) for a, s in acts)
 
 
+FINDING_COLUMNS = ("deposit_id", "rule", "code", "level", "effect", "key", "detail")
+
+
 def add_findings(session: Session, deposit_id: int, findings: pl.DataFrame) -> None:
     if findings.height == 0:
         return
     # ``where`` (invoice and line number, request id) is the key people read; the file's name for a file finding.
     key = pl.col("where").fill_null(pl.col("key")).str.slice(0, 80)
-    rows = findings.select(
-        pl.lit(deposit_id).alias("deposit_id"), "rule", "code", "level", "effect", key.alias("key"), "detail"
-    ).to_dicts()
-    session.execute(insert(StoredFinding), rows)
+    frame = findings.select(
+        pl.lit(deposit_id, dtype=pl.Int64).alias("deposit_id"),
+        "rule",
+        "code",
+        "level",
+        "effect",
+        key.alias("key"),
+        "detail",
+    )
+    bulk_insert(session, "finding", FINDING_COLUMNS, frame)
 
 
 def add_ledger(session: Session, deposit_id: int, paid: pl.DataFrame) -> None:
-    """Insert the paid lines (``paid`` has the ledger columns but ``deposit_id``) in one bulk operation."""
+    """Insert the paid lines (``paid`` has the ledger columns but ``deposit_id``) in one bulk operation.
+
+    Rows go in the order of the unique index (patient, day, act): appending to a B-tree in key order costs less
+    than half of inserting in file order.
+    """
     if paid.height == 0:
         return
-    frame = paid.select(pl.lit(deposit_id, dtype=pl.Int64).alias("deposit_id"), *LEDGER_COLUMNS[1:])
+    frame = paid.select(pl.lit(deposit_id, dtype=pl.Int64).alias("deposit_id"), *LEDGER_COLUMNS[1:]).sort(
+        "matricule", "service_date", "act_code"
+    )
+    bulk_insert(session, "ledger_entry", LEDGER_COLUMNS, frame)
+
+
+def bulk_insert(session: Session, table: str, columns: Sequence[str], frame: pl.DataFrame) -> None:
+    """One bulk insert of a frame: PostgreSQL ``COPY … FROM STDIN`` (CSV written by Polars), SQLite one
+    ``executemany`` through the driver (dates as ISO text, the form SQLAlchemy stores them in)."""
     connection = session.connection()
-    columns = ", ".join(LEDGER_COLUMNS)
+    names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         buffer = io.BytesIO()
         frame.write_csv(buffer, include_header=False)
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY ledger_entry ({columns}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
             copy.write(buffer.getvalue())
         return
-    # SQLAlchemy stores dates in SQLite as ISO text: hand the driver the same text.
-    rows = frame.with_columns(pl.col("service_date").dt.strftime("%Y-%m-%d")).rows()
-    marks = ", ".join("?" for _ in LEDGER_COLUMNS)
-    connection.exec_driver_sql(f"INSERT INTO ledger_entry ({columns}) VALUES ({marks})", rows)  # type: ignore[arg-type]
+    dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
+    rows = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")).rows() if dates else frame.rows()
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # type: ignore[arg-type]
 
 
 def count_sessions(session: Session, paid: pl.DataFrame) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -149,6 +151,15 @@ class FundService:
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
         self._references: dict[str, ReferenceSet] = {}
+        self.timings: dict[str, float] = {}  # seconds per phase of the last file processed (benchmarks, logs)
+
+    @contextmanager
+    def _timed(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - start
 
     # --- set-up ---
 
@@ -224,14 +235,17 @@ class FundService:
         return self._process(Path(path), Path(outbox), received_at or datetime.now().replace(microsecond=0))
 
     def _process(self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False) -> ProcessOutcome:
-        sha = sha256_of(path)
+        self.timings = {}
+        with self._timed("hash"):
+            sha = sha256_of(path)
         with self.sessions() as session:
             previous = recording.deposit_by_sha(session, sha)
             if previous is not None:
                 return self._duplicate(session, previous, path, outbox, received_at, dry_run)
         reference = self.reference()
         try:
-            opened = open_deposit(path)
+            with self._timed("read + validate"):
+                opened = open_deposit(path)
         except FindingsError as error:
             return self._refuse(path, outbox, received_at, sha, error.findings, None, reference, dry_run)
         try:
@@ -244,6 +258,8 @@ class FundService:
                         outcome = self._bill(session, staging, path, opened, received_at, sha, reference)
                     if dry_run:
                         raise _DryRun(outcome)
+                    committing = time.perf_counter()
+                self.timings["commit"] = time.perf_counter() - committing
                 written = staging.publish()
         except _Refused as refusal:
             return self._refuse(
@@ -409,20 +425,22 @@ class FundService:
             pl.col("amount_asked_cents").alias("asked_cents"),
             pl.lit(facturier).alias("facturier"),
         )
-        matricules = distinct(lines, "matricule")
-        titres, titre_acts = history.titres(session, distinct(lines, "titre_id"))
-        first_day, last_day = lines["service_date"].min(), lines["service_date"].max()
-        assert isinstance(first_day, date) and isinstance(last_day, date)
-        past = {
-            "titres": titres,
-            "titre_acts": titre_acts,
-            "ledger": history.ledger(session, matricules, first_day, last_day),
-            "insured": history.insured(session, matricules),
-            "affiliations": history.affiliations(session, matricules),
-            "providers": history.providers(session, [facturier]),
-            "memberships": history.memberships(session, [facturier]),
-        }
-        result = adjudicate(lines, file_frame(header, path.name, received_on), past, reference)
+        with self._timed("history"):
+            matricules = distinct(lines, "matricule")
+            titres, titre_acts = history.titres(session, distinct(lines, "titre_id"))
+            first_day, last_day = lines["service_date"].min(), lines["service_date"].max()
+            assert isinstance(first_day, date) and isinstance(last_day, date)
+            past = {
+                "titres": titres,
+                "titre_acts": titre_acts,
+                "ledger": history.ledger(session, matricules, first_day, last_day),
+                "insured": history.insured(session, matricules),
+                "affiliations": history.affiliations(session, matricules),
+                "providers": history.providers(session, [facturier]),
+                "memberships": history.memberships(session, [facturier]),
+            }
+        with self._timed("rules + pricing"):
+            result = adjudicate(lines, file_frame(header, path.name, received_on), past, reference)
         if result.file_rejected:
             file_level = result.findings.filter(pl.col("level") == "file")
             raise _Refused(as_findings(locate(file_level, None, "invoice"), path.name))
@@ -453,21 +471,24 @@ class FundService:
             outcome_json="{}",
         )
         recording.claim_billing_month(session, facturier, opened.file_name.year, opened.file_name.month, deposit.id)
-        recording.add_ledger(session, deposit.id, paid)
-        recording.count_sessions(session, paid)
-        located = locate(result.findings, out, "invoice")
-        recording.add_findings(session, deposit.id, located)
+        with self._timed("ledger"):
+            recording.add_ledger(session, deposit.id, paid)
+            recording.count_sessions(session, paid)
+        with self._timed("findings"):
+            located = locate(result.findings, out, "invoice")
+            recording.add_findings(session, deposit.id, located)
         if covered:
             recording.add_payment(session, deposit.id, facturier, covered, due_on)
-        retfac_header = returns.return_header(
-            header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
-        )
-        returns.write_returned_retfac(
-            staging.path(returns.return_name(opened.file_name, "RETFAC", received_on)),
-            retfac_header,
-            out,
-            result.findings,
-        )
+        with self._timed("RETFAC"):
+            retfac_header = returns.return_header(
+                header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
+            )
+            returns.write_returned_retfac(
+                staging.path(returns.return_name(opened.file_name, "RETFAC", received_on)),
+                retfac_header,
+                out,
+                result.findings,
+            )
         outcome = ProcessOutcome(
             status="accepted",
             file_type="FAC",

@@ -1,0 +1,255 @@
+"""KIN fund engine benchmark (``make bench ONLY=kin_fund``).
+
+On one realistic FAC (default 1,000,000 lines, ≈ 20,000 patients, 500 performers, one month; cached under
+``var/bench/``) it times, in one run and each in its own child process:
+
+  (a) a bare lxml ``iterparse`` of the file;
+  (b) the fastest lxml streaming parse WITH XSD validation (``iterparse(schema=…)``);
+  (c) the fund's whole intake + adjudication + RETFAC writing (``FundService.process``), with the registries and the
+      titres of those patients preloaded in a fresh SQLite database.
+
+It prints lines/s for each, the ratio c/b (goal ≤ 2.0) and each child's peak memory (``ru_maxrss`` of the child,
+read with ``resource.getrusage(RUSAGE_SELF)`` at its end; goal < 2 GB). Wall-clock and CPU seconds are both shown:
+the machine is shared. ``TIERSPAYANT_BENCH_LINES`` changes the size (e.g. 100000 while developing).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import shutil
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+LINES = int(os.environ.get("TIERSPAYANT_BENCH_LINES", "1000000"))
+LINES_PER_PATIENT = 50  # 1,000,000 lines ≈ 20,000 patients
+PERFORMERS = 500
+MONTH = date(2024, 3, 1)
+FOLDER = Path("var/bench")
+console = Console()
+
+
+def fac_path(lines: int = LINES) -> Path:
+    """The cached benchmark FAC (generated once with the project's streaming writer)."""
+    from tierspayant.schemes.lu_kin.naming import KinFileName
+
+    name = KinFileName(
+        provider_code="70012345",
+        year=MONTH.year,
+        month=MONTH.month,
+        file_type="FAC",
+        send_date=date(2024, 4, 1),
+        reference=f"BENCH{lines}",
+        extension="xml",
+    ).build()
+    return FOLDER / f"{lines}" / name
+
+
+def ensure_fac(lines: int = LINES) -> Path:
+    from tierspayant.schemes.lu_kin.examples import generate_fac
+
+    path = fac_path(lines)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    patients = max(1, lines // LINES_PER_PATIENT)
+    with console.status(f"generating a {lines:,}-line FAC ({patients:,} patients) once, into {path.parent} …"):
+        partial = path.with_suffix(".part")
+        generate_fac(partial, lines, patients, PERFORMERS, MONTH, seed=7, reference=f"BENCH{lines}")
+        partial.replace(path)
+    return path
+
+
+# --- the three measurements (each runs in a child process) ---
+
+
+def bare_iterparse(path: Path) -> int:
+    from lxml import etree
+
+    lines = 0
+    for _event, element in etree.iterparse(str(path), events=("end",), tag="{*}Facture", huge_tree=True):
+        lines += len(element) - 6  # NumeroFacture, Matricule, Caisse, 3 totals
+        element.clear(keep_tail=False)
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return lines
+
+
+def validated_iterparse(path: Path) -> int:
+    from lxml import etree
+
+    from tierspayant.schemes.lu_kin.xsd import lxml_schema
+
+    lines = 0
+    schema = lxml_schema("FAC")
+    for _event, element in etree.iterparse(str(path), events=("end",), tag="{*}Facture", schema=schema, huge_tree=True):
+        lines += len(element) - 6
+        element.clear(keep_tail=False)
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return lines
+
+
+def prepare_database(path: Path, folder: Path) -> str:
+    """A fresh fund database with the SAMPLE reference set, the facturier, 500 performers (declared members),
+    every patient of the file (affiliated) and one titre per patient covering its act."""
+    from sqlalchemy import insert
+
+    from tierspayant.fund.service import FundService
+    from tierspayant.schemes.lu_kin.examples import SAMPLE_ACTS, SAMPLE_COVERAGE
+    from tierspayant.schemes.lu_kin.reference import OPEN_END
+    from tierspayant.schemes.lu_kin.xml.frames import fac_lines_frame
+    from tierspayant.store.database import transaction
+    from tierspayant.store.fund.models import Affiliation, Insured, Membership, Provider, Titre, TitreAct
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    url = f"sqlite:///{folder / 'fund.db'}"
+    fund = FundService(url)
+    fund.init()
+    _, lines = fac_lines_frame(path)
+    per_patient = lines.group_by("matricule", "titre_id", "act_code").len().rows()
+    pathology = {act.code: act.pathology for act in SAMPLE_ACTS}
+    performers = sorted(set(lines["performer_code"].to_list()) - {"70012345"})
+    with transaction(fund.sessions) as session:
+        session.execute(
+            insert(Provider), [{"code": c, "name": f"Kiné {c}", "kind": "physiotherapist"} for c in performers]
+        )
+        session.execute(
+            insert(Membership),
+            [
+                {
+                    "group_code": "70012345",
+                    "member_code": c,
+                    "kind": "joint_invoicing",
+                    "valid_from": date(2020, 1, 1),
+                    "valid_to": OPEN_END,
+                }
+                for c in performers
+            ],
+        )
+        session.execute(
+            insert(Insured),
+            [{"matricule": m, "birth_date": date(int(m[:4]), int(m[4:6]), int(m[6:8]))} for m, _, _, _ in per_patient],
+        )
+        session.execute(
+            insert(Affiliation),
+            [
+                {"matricule": m, "fund": "CNS", "valid_from": date(1940, 1, 1), "valid_to": OPEN_END}
+                for m, _, _, _ in per_patient
+            ],
+        )
+        session.execute(
+            insert(Titre),
+            [
+                {
+                    "titre_id": t,
+                    "deposit_id": None,
+                    "request_id": f"R{i}",
+                    "matricule": m,
+                    "facturier": "70012345",
+                    "prescriber_code": "10123456",
+                    "prescription_date": date(2024, 2, 20),
+                    "pathology": pathology[a].value,
+                    "issued_on": date(2024, 2, 28),
+                    "valid_from": date(2024, 2, 20),
+                    "valid_to": date(2025, 2, 28),
+                    "rate_e2": int(SAMPLE_COVERAGE[pathology[a]] * 100),
+                }
+                for i, (m, t, a, _) in enumerate(per_patient)
+            ],
+        )
+        session.execute(
+            insert(TitreAct),
+            [{"titre_id": t, "act_code": a, "sessions": 64, "sessions_paid": 0} for _, t, a, _ in per_patient],
+        )
+    return url
+
+
+def whole_intake(path: Path, url: str, outbox: Path) -> tuple[int, dict[str, Any]]:
+    from tierspayant.fund.service import FundService
+
+    fund = FundService(url)
+    outcome = fund.process(path, outbox, datetime(2024, 4, 1, 9, 0))
+    if outcome.status != "accepted":
+        raise RuntimeError(f"benchmark FAC not accepted: {outcome.findings[:5]}")
+    summary = {
+        "paid": outcome.accepted,
+        "refused": outcome.refused,
+        "reduced": outcome.reduced,
+        "findings": len(outcome.findings),
+        "covered": str(outcome.covered),
+        "timings": fund.timings,
+    }
+    return outcome.items, summary
+
+
+def _child(target: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = target(*args)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    queue.put((result, wall, cpu, peak_kib))
+
+
+def measure(target: Callable[..., Any], *args: Any) -> tuple[Any, float, float, int]:
+    """Run ``target(*args)`` in a fresh child process: (result, wall s, CPU s, peak RSS in KiB)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(target, args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    if process.exitcode != 0:
+        raise RuntimeError(f"{target.__name__} failed in its child process")
+    return result  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    path = ensure_fac()
+    size_mb = path.stat().st_size / 1e6
+    work = FOLDER / f"{LINES}" / "run"
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("preparing the fund database", total=4)
+        url = prepare_database(path, work)
+        progress.update(task, advance=1, description="(a) bare iterparse")
+        a = measure(bare_iterparse, path)
+        progress.update(task, advance=1, description="(b) validated iterparse")
+        b = measure(validated_iterparse, path)
+        progress.update(task, advance=1, description="(c) intake + adjudication + RETFAC")
+        c = measure(whole_intake, path, url, work / "outbox")
+        progress.update(task, advance=1, description="done")
+    lines = a[0]
+    if not (lines == b[0] == c[0][0]):
+        raise RuntimeError(f"line counts differ: {lines}, {b[0]}, {c[0][0]}")
+    table = Table(title=f"KIN fund engine — FAC of {lines:,} lines ({size_mb:,.0f} MB), {os.cpu_count()} CPUs")
+    for column in ("step", "wall s", "CPU s", "lines/s (wall)", "peak RSS MB"):
+        table.add_column(column, justify="right" if column != "step" else "left")
+    for label, (_, wall, cpu, peak) in (
+        ("(a) bare iterparse", a),
+        ("(b) iterparse + XSD", b),
+        ("(c) intake + adjudication + RETFAC", c),
+    ):
+        table.add_row(label, f"{wall:.2f}", f"{cpu:.2f}", f"{lines / wall:,.0f}", f"{peak / 1024:,.0f}")
+    console.print(table)
+    console.print(
+        f"c/b (wall) = {c[1] / b[1]:.2f}   c/b (CPU) = {c[2] / b[2]:.2f}   goal ≤ 2.0; peak (c) "
+        f"{c[3] / 1024:,.0f} MB, goal < 2048 MB"
+    )
+    summary = c[0][1]
+    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.pop("timings").items())
+    console.print(f"(c) outcome: {summary}")
+    console.print(f"(c) phases: {phases}")
+
+
+if __name__ == "__main__":
+    main()
