@@ -188,7 +188,7 @@ def whole_intake(path: Path, url: str, outbox: Path) -> tuple[int, dict[str, Any
         "reduced": outcome.reduced,
         "findings": len(outcome.findings),
         "covered": str(outcome.covered),
-        "timings": fund.timings,
+        "timings": fund.cpu_timings,
     }
     return outcome.items, summary
 
@@ -248,7 +248,7 @@ def main() -> None:
     summary = c[0][1]
     phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.pop("timings").items())
     console.print(f"(c) outcome: {summary}")
-    console.print(f"(c) phases: {phases}")
+    console.print(f"(c) phases (CPU): {phases}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -72,7 +72,8 @@ class ProcessOutcome:
     file_name: str
     received_at: datetime
     written: list[Path] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)  # findings made outside the rules (intake, package)
+    rule_findings: pl.DataFrame | None = field(default=None, repr=False)  # the rules' findings, labelled, located
     items: int = 0  # requests (DEMAUT) or billed lines (FAC)
     accepted: int = 0  # accords, or lines paid (in full or reduced)
     refused: int = 0  # refus, or lines refused
@@ -89,12 +90,25 @@ class ProcessOutcome:
     def contested(self) -> Decimal:
         return self.asked - self.covered
 
+    @property
+    def finding_count(self) -> int:
+        return len(self.notes) + (0 if self.rule_findings is None else self.rule_findings.height)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding: ``notes`` then the rules' findings (built on first access: a national file has many)."""
+        cached: list[Finding] | None = self.__dict__.get("_findings")
+        if cached is None:
+            rules = [] if self.rule_findings is None else as_findings(self.rule_findings, self.file_name)
+            cached = [*self.notes, *rules]
+            object.__setattr__(self, "_findings", cached)
+        return cached
+
     def summary(self) -> dict[str, Any]:
         """The outcome without its findings, as JSON-ready values."""
-        data = asdict(self)
-        data.pop("findings")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("notes", "rule_findings")}
         data["written"] = [str(path) for path in self.written]
-        data["finding_count"] = len(self.findings)
+        data["finding_count"] = self.finding_count
         data["contested"] = self.contested
         return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
 
@@ -151,15 +165,17 @@ class FundService:
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
         self._references: dict[str, ReferenceSet] = {}
-        self.timings: dict[str, float] = {}  # seconds per phase of the last file processed (benchmarks, logs)
+        self.timings: dict[str, float] = {}  # wall seconds per phase of the last file processed (benchmarks, logs)
+        self.cpu_timings: dict[str, float] = {}  # CPU seconds of this process (all its threads) per phase
 
     @contextmanager
     def _timed(self, phase: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - start
+            self.cpu_timings[phase] = self.cpu_timings.get(phase, 0.0) + time.process_time() - cpu
 
     # --- set-up ---
 
@@ -235,7 +251,7 @@ class FundService:
         return self._process(Path(path), Path(outbox), received_at or datetime.now().replace(microsecond=0))
 
     def _process(self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False) -> ProcessOutcome:
-        self.timings = {}
+        self.timings, self.cpu_timings = {}, {}
         with self._timed("hash"):
             sha = sha256_of(path)
         with self.sessions() as session:
@@ -260,7 +276,8 @@ class FundService:
                         raise _DryRun(outcome)
                     committing = time.perf_counter()
                 self.timings["commit"] = time.perf_counter() - committing
-                written = staging.publish()
+                with self._timed("publish"):
+                    written = staging.publish()
         except _Refused as refusal:
             return self._refuse(
                 path, outbox, received_at, sha, refusal.findings, opened, reference, dry_run, refusal.codes
@@ -383,7 +400,8 @@ class FundService:
             file_type="DEMAUT",
             file_name=path.name,
             received_at=received_at,
-            findings=[*opened.notes, *findings],
+            notes=opened.notes,
+            rule_findings=located,
             items=len(decisions.requests),
             accepted=counts[DecisionOutcome.ACCORD],
             refused=counts[DecisionOutcome.REFUS],
@@ -494,7 +512,8 @@ class FundService:
             file_type="FAC",
             file_name=path.name,
             received_at=received_at,
-            findings=[*opened.notes, *as_findings(located, path.name)],
+            notes=opened.notes,
+            rule_findings=located,
             items=out.height,
             accepted=paid.height,
             refused=out.height - paid.height,
@@ -529,7 +548,7 @@ class FundService:
         file_name = opened.file_name if opened else (KinFileName.parse(name) if not check_name(name) else None)
         file_type = file_name.file_type if file_name else None
         outcome = ProcessOutcome(
-            "refused", file_type, name, received_at, findings=findings, reference_version=reference.version
+            "refused", file_type, name, received_at, notes=findings, reference_version=reference.version
         )
         if dry_run:
             return outcome
@@ -563,7 +582,7 @@ class FundService:
             file_type=deposit.file_type,
             file_name=path.name,
             received_at=received_at,
-            findings=[_stored_finding(f, deposit.file_name, self._labels(deposit.reference_version)) for f in found],
+            notes=[_stored_finding(f, deposit.file_name, self._labels(deposit.reference_version)) for f in found],
             items=deposit.item_count,
             accepted=deposit.accepted_count,
             refused=int(stored.get("refused", 0)),
