@@ -28,18 +28,21 @@ LONG = "Hospitalisé à l'hôpital " + "é" * 250
 ODD = "Cœur … “guillemets” ÿ"
 
 
+@pytest.mark.parametrize("from_source", [True, False])
 @pytest.mark.parametrize("chunk", [500_000, 3])
 @pytest.mark.parametrize("damaged", [False, True])
 @pytest.mark.parametrize("kind", ["920098", "920099", "920900"])
 def test_columnar_reply_equals_the_record_by_record_writer(
-    kind: str, damaged: bool, chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, damaged: bool, chunk: int, from_source: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(replies, "BODY_CHUNK_RECORDS", chunk)
     model = files.sending(
         files.invoice(PLAIN, files.service(FIRST_VISIT), files.service(424255, eid=False)),
         files.invoice(OTHER, files.service(FIRST_VISIT), number=2),
     )
-    sending = read_sending(files.write(model, tmp_path))
+    path = files.write(model, tmp_path)
+    source = path.read_bytes() if from_source else b""
+    sending = read_sending(path)
     if damaged:  # a truncated record and an accented one: the record-by-record path of the columnar writer
         raw = sending.raw.with_columns(
             pl.when(pl.col("record_type") == "80")
@@ -76,7 +79,7 @@ def test_columnar_reply_equals_the_record_by_record_writer(
         settlement_total=totals,
     )
     expected = "\n".join(messages.render_reply(kind, sending, as_mapping(errors), header)) + "\n"  # type: ignore[arg-type]
-    assert render_columnar(kind, sending, errors, header) == expected.encode("ascii", "replace").decode("ascii")
+    assert render_columnar(kind, sending, errors, header, source) == expected.encode("ascii", "replace").decode("ascii")
 
 
 def test_reply_comments_column_wise_equal_the_one_by_one_folding() -> None:

@@ -64,6 +64,7 @@ class Intake:
     preliminary: pl.DataFrame  # the reader's error rows (record_index, record_type, code, location, message)
     blocking: pl.DataFrame
     other: pl.DataFrame
+    data: bytes = b""  # the file as received (the replies reuse its records without re-joining them)
 
     @property
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -94,7 +95,7 @@ def read_intake(data: bytes, name: str) -> Intake:
     blocking_codes = _blocking_codes(rest["code"].unique().to_list())
     blocking = rest.filter(pl.col("code").is_in(sorted(blocking_codes)))
     other = rest.filter(~pl.col("code").is_in(sorted(blocking_codes)))
-    return Intake(sending, preliminary, blocking, other)
+    return Intake(sending, preliminary, blocking, other, data)
 
 
 def reader_findings_frame(intake: Intake) -> pl.DataFrame:

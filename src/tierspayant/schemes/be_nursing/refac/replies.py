@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -292,7 +292,7 @@ def write(
     if kind in COLUMNAR_KINDS:
         destination.parent.mkdir(parents=True, exist_ok=True)
         with destination.open("wb") as out:
-            for chunk in reply_chunks(kind, original, errors, fields):
+            for chunk in reply_chunks(kind, original, errors, fields, intake.data):
                 out.write(chunk)
         return destination
     return messages.write_reply(kind, original, as_mapping(errors), fields, destination)  # type: ignore[arg-type]
@@ -302,72 +302,95 @@ COLUMNAR_KINDS = ("920098", "920099", "920900")
 TOTALS_RECORDS = ("95", "96")
 
 
-def render_columnar(kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader) -> str:
+def render_columnar(
+    kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader, source: bytes = b""
+) -> str:
     """The reply's text — the same as ``messages.render_reply`` gives (the tests hold the two equal)."""
-    return b"".join(reply_chunks(kind, original, errors, fields)).decode("ascii")
+    return b"".join(reply_chunks(kind, original, errors, fields, source)).decode("ascii")
 
 
 def reply_chunks(
-    kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader
-) -> list[bytes | memoryview]:
-    """The reply as a few large byte chunks, without a Python loop over the records.
+    kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader, source: bytes = b""
+) -> Iterator[bytes | memoryview]:
+    """The reply as a stream of large byte chunks, without a Python loop over the records.
 
     The header segments and the settlement records 91/92 come from the format layer. The body: when every record
-    is 350 ASCII characters (any file the reader accepted), the records are joined once and each line end becomes
-    "neutral error part + line end" in one ``bytes.replace``; the error parts of the records with errors are spliced
-    in between slices of that buffer (no further copy of the body).
-    Otherwise each record is cut and padded with Polars.
+    is 350 ASCII characters (any file the reader accepted), each group of records is taken as one buffer — the
+    received file's own bytes (``source``) when its records are exactly the reader's, one line each, else joined by
+    Polars — and each line end becomes "neutral error part + line end" in one ``bytes.replace``; the error parts of
+    the records with errors are spliced in between slices of that buffer. Otherwise each record is cut and padded
+    with Polars.
     """
     framing = messages.render_reply(kind, dataclasses.replace(original, raw=original.raw.clear()), {}, fields)  # type: ignore[arg-type]
-    head = ("\n".join(framing[:2]) + "\n").encode("ascii", errors="replace")
+    yield ("\n".join(framing[:2]) + "\n").encode("ascii", errors="replace")
     tail = "".join(f"{line}\n" for line in framing[2:]).encode("ascii", errors="replace")
     raw = original.raw.select("record_index", "record_type", "line")
     if kind == "920900":
         raw = raw.filter(~pl.col("record_type").is_in(TOTALS_RECORDS))
-    if raw.height == 0:
-        return [head, tail]
     is_totals = pl.col("record_type").is_in(TOTALS_RECORDS)
     totals_at_end = raw.with_row_index("_row").filter(is_totals)["_row"]
     main_count = raw.height - totals_at_end.len()
     uniform = bool((raw["line"].str.len_bytes() == RECORD_LENGTH).all()) and (
         totals_at_end.len() == 0 or int(totals_at_end.min()) == main_count  # type: ignore[arg-type]
     )
-    if not uniform:
-        return [head, _padded_body(raw, errors), tail]
-    main = raw.head(main_count)
-    with_errors = main.with_row_index("_row").join(_error_zones(errors), on="record_index", how="inner").sort("_row")
-    parts = format_records(REPLY_ERROR_PART, with_errors.select(ERROR_ZONES), with_check=False)
-    patches = list(zip(with_errors["_row"].to_list(), parts.to_list(), strict=True))
-    chunks: list[bytes | memoryview] = [head]
-    for first in range(0, main.height, BODY_CHUNK_RECORDS):
-        chunks += _body_chunk(main["line"].slice(first, BODY_CHUNK_RECORDS), first, patches)
-    totals = "".join(f"{line}\n" for line in raw.tail(totals_at_end.len())["line"].to_list()).encode("ascii")
-    return [*chunks, totals, tail]
+    if raw.height and not uniform:
+        yield _padded_body(raw, errors)
+    elif raw.height:
+        main = raw.head(main_count)
+        with_errors = main.with_row_index("_row").join(_error_zones(errors), on="record_index", how="inner")
+        with_errors = with_errors.sort("_row")
+        parts = format_records(REPLY_ERROR_PART, with_errors.select(ERROR_ZONES), with_check=False)
+        patches = list(zip(with_errors["_row"].to_list(), parts.to_list(), strict=True))
+        start = _records_in_source(source, main_count)
+        for first in range(0, main_count, BODY_CHUNK_RECORDS):
+            count = min(BODY_CHUNK_RECORDS, main_count - first)
+            if start is None:
+                text = _joined(main["line"].slice(first, count))
+            else:
+                text = source[start + first * LINE : start + (first + count) * LINE]
+            yield from _spliced(text.replace(b"\n", NEUTRAL_ERROR_PART + b"\n"), first, count, patches)
+        yield "".join(f"{line}\n" for line in raw.tail(totals_at_end.len())["line"].to_list()).encode("ascii")
+    yield tail
 
 
 BODY_CHUNK_RECORDS = 500_000  # bounds the memory of one step (and a Polars string's 4 GB)
+LINE = RECORD_LENGTH + 1
 
 
-def _body_chunk(lines: pl.Series, first: int, patches: list[tuple[int, str]]) -> list[bytes | memoryview]:
-    """Records ``first`` … of the body: joined once, each line end replaced by "neutral error part + line end",
-    the error parts of ``patches`` (row, text) in this range spliced in between slices of that buffer."""
-    neutral = NEUTRAL_ERROR_PART
-    count = lines.len()
-    size = count * (RECORD_LENGTH + 1)
+def _records_in_source(source: bytes, count: int) -> int | None:
+    """Where the first ``count`` records start in the received file, when they are there exactly as the reader
+    split them: 350 characters and a line end each (no CR), right after segments 200/300; None otherwise."""
+    if not source:
+        return None
+    start = body_offset(source)
+    end = start + count * LINE
+    if end > len(source) or source[end - 1 : end] != b"\n" or source.count(b"\n", start, end) != count:
+        return None
+    return start
+
+
+def _joined(lines: pl.Series) -> bytes:
+    size = lines.len() * LINE
     joined = lines.to_frame("line").select(pl.concat_str(pl.col("line"), pl.lit("\n")).str.join(""))["line"]
     data = joined.to_arrow().cast(pa.large_string()).buffers()[2]  # ASCII: the UTF-8 bytes are the text
     if data is None or int(joined.str.len_bytes()[0]) != size:
         raise AssertionError("reply body: joined records of unexpected size")
-    view = memoryview(data.slice(0, size).to_pybytes().replace(b"\n", neutral + b"\n"))
+    text: bytes = data.slice(0, size).to_pybytes()
+    return text
+
+
+def _spliced(body: bytes, first: int, count: int, patches: list[tuple[int, str]]) -> Iterator[bytes | memoryview]:
+    """``body`` (records ``first`` … ``first + count``, each with its neutral error part) with the error parts of
+    ``patches`` (row, text) in that range put in place, as slices of ``body`` around them."""
+    view = memoryview(body)
     width = REPLY_RECORD_LENGTH + 1
-    out: list[bytes | memoryview] = []
     done = 0
     for row, part in patches[bisect_left(patches, (first, "")) : bisect_left(patches, (first + count, ""))]:
-        start = (row - first) * width + RECORD_LENGTH
-        out += [view[done:start], part.encode("ascii")]
-        done = start + len(neutral)
-    out.append(view[done:])
-    return out
+        at = (row - first) * width + RECORD_LENGTH
+        yield view[done:at]
+        yield part.encode("ascii")
+        done = at + len(NEUTRAL_ERROR_PART)
+    yield view[done:]
 
 
 ERROR_ZONES = [f"rejection_{n + 1}" for n in range(MAX_CODES)] + ["comment"]
