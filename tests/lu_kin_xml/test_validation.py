@@ -235,3 +235,10 @@ def test_an_empty_retfac_must_say_why() -> None:
     assert (finding.code, finding.location) == ("KIN-CONSISTENCY", "/RETFAC")
     with pytest.raises(FindingsError):
         read_file(empty.encode())
+
+
+def test_top_level_elements_wrapped_in_an_unknown_element() -> None:
+    start, end = FAC.index("  <Entete>"), FAC.index("</FAC>")
+    wrapped = FAC[:start] + "<Paquet>" + FAC[start:end] + "</Paquet>" + FAC[end:]
+    finding = only(validate_file(wrapped.encode(), "fac.xml"))  # refused at once: no whole-file tree in memory
+    assert (finding.code, finding.location, finding.line) == ("XSD-UNEXPECTED", "/FAC/Paquet", 3)

@@ -442,10 +442,7 @@ def validate_file(
     ``source`` is a path or the file's bytes; ``name`` names it in the findings (default: the file name).
     Constant memory; stops after ``MAX_FINDINGS`` problems.
     """
-    try:
-        items = KinItems(KinScan(source, name, limits, expected_type), fail_fast=False)
-    except FindingsError as error:  # pragma: no cover - fail_fast=False never raises; kept for safety
-        return error.findings
+    items = KinItems(KinScan(source, name, limits, expected_type), fail_fast=False)
     for _item in items:
         pass
     return list(items.findings)

@@ -103,6 +103,8 @@ class KinScan:
     namespace: str | None = None
     stopped: bool = False  # True when reading stopped early (hostile, malformed, too many findings)
 
+    label: str = field(init=False)  # the file name findings carry
+
     def __post_init__(self) -> None:
         self.label = source_name(self.source, self.name)
 
@@ -211,10 +213,26 @@ class KinScan:
         try:
             for _event, element in events:
                 if root is None:
-                    root = element.getparent()
+                    root = element.getroottree().getroot()
                     self._check_root(root)
-                elif element.getparent() is not root:
-                    continue  # a nested element with a top-level name: validated with its enclosing item
+                if element.getparent() is not root:
+                    # A nested element with a top-level name: validated with its enclosing item — unless it sits in
+                    # an unknown top-level wrapper, which would keep the whole file in memory: refuse that at once.
+                    top = element
+                    while top.getparent() is not root:
+                        top = top.getparent()
+                    if str(top.tag) not in kinds:
+                        name = local(str(top.tag))
+                        where = f"/{file_type}/{name}"
+                        self.add(
+                            "XSD-UNEXPECTED",
+                            f"<{name}> is not allowed at the top of a {file_type} file",
+                            top.sourceline,
+                            where,
+                        )
+                        self.stopped = True
+                        return
+                    continue
                 self._drop_previous(element, processed)
                 kind = kinds[str(element.tag)]
                 index = 0
