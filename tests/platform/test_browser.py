@@ -1,0 +1,268 @@
+"""The web interface in headless Chromium (Selenium + chromedriver): a newcomer's month of physiotherapy billing,
+with the files really crossing the SFTP mailbox; then the assistant's, the fund agent's and the administrator's
+views. Screenshots go to ``test-artifacts/platform/``."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tierspayant.platform.launch import Launch, launched
+from tierspayant.platform.runner import Addresses
+
+from .conftest import make_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "platform"
+NEW_PATIENT = ("1979122003208", "Muller", "Anne", "1979-12-20", "CMFEP")
+
+if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+    pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Launch, Addresses]]:
+    settings = make_settings(tmp_path_factory.mktemp("web") / "var", demo=True, worker_poll_seconds=0.2)
+    with launched(settings) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Pages:
+    def __init__(self, driver: WebDriver, launch: Launch, addresses: Addresses) -> None:
+        self.driver = driver
+        self.launch = launch
+        self.base = addresses.base_url
+        self.passwords = {a.username: a.password for a in launch.demo.accounts} if launch.demo else {}
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base + path)
+
+    def login(self, username: str) -> None:
+        self.driver.delete_all_cookies()
+        self.open("/login")
+        self.driver.find_element(By.ID, "username").send_keys(username)
+        self.driver.find_element(By.ID, "password").send_keys(self.passwords[username])
+        self.driver.find_element(By.ID, "login").click()
+        self.until(lambda: "/login" not in self.driver.current_url, f"{username}'s login", timeout=30)
+
+    def fill(self, form: str, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            field = self.driver.find_element(By.CSS_SELECTOR, f"#{form} [name='{name}']")
+            if field.tag_name == "select":
+                Select(field).select_by_value(value)
+            elif field.get_attribute("type") == "date":
+                # Typing into a date input depends on the browser's locale; set the ISO value directly.
+                self.driver.execute_script("arguments[0].value = arguments[1]", field, value)
+            else:
+                field.clear()
+                field.send_keys(value)
+
+    def submit(self, form: str) -> None:
+        self.click(By.CSS_SELECTOR, f"#{form} button[type='submit']")
+
+    def click(self, by: str, selector: str) -> None:
+        """Click, then wait for the next page (a form post answers with a redirect to a fresh page)."""
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.find_element(by, selector).click()
+        self.until(
+            lambda: _stale(old) and self.driver.execute_script("return document.readyState") == "complete",
+            f"the page after clicking {selector}",
+            timeout=60,
+        )
+
+    def flashes(self) -> list[str]:
+        return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "p.flash")]
+
+    def shot(self, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def until(
+        self, condition: Callable[[], bool], what: str, timeout: float = 60.0, refresh: Callable[[], None] | None = None
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            if refresh is not None:
+                refresh()
+            time.sleep(0.3)
+        raise AssertionError(f"{what} did not happen in {timeout} s; flashes: {self.flashes()}")
+
+    def text(self) -> str:
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+
+def _stale(element: object) -> bool:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        element.is_enabled()  # type: ignore[attr-defined]
+    except StaleElementReferenceException:
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def pages(browser: WebDriver, platform: tuple[Launch, Addresses]) -> Pages:
+    return Pages(browser, *platform)
+
+
+def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
+    launch = pages.launch
+    today = launch.practice.today()
+    # Log in with the printed demo credentials.
+    pages.open("/")
+    assert "/login" in pages.driver.current_url
+    pages.login("cabinet")
+    assert pages.driver.current_url.endswith("/practice")
+    pages.shot("01-overview")
+
+    # A new patient.
+    pages.open("/practice/patients")
+    matricule, last, first, born, fund = NEW_PATIENT
+    pages.fill("add-patient", {"matricule": matricule, "last_name": last, "first_name": first, "birth_date": born,
+                               "fund": fund})  # fmt: skip
+    pages.submit("add-patient")
+    assert any("added" in f for f in pages.flashes()), pages.flashes()
+    assert matricule in pages.driver.find_element(By.ID, "patients").text
+    pages.shot("02-patients")
+
+    # Her prescription, with the scan uploaded.
+    pages.open("/practice/prescriptions")
+    pages.fill(
+        "add-prescription",
+        {"matricule": matricule, "prescribed_on": today.replace(day=1).isoformat() if today.day > 1 else today.isoformat(),
+         "pathology_category": "COMMON", "act_code": "ZK11", "sessions": "8", "performer_code": "70023456"},
+    )  # fmt: skip
+    assert launch.demo is not None
+    pages.driver.find_element(By.CSS_SELECTOR, "#add-prescription [name='scan']").send_keys(
+        str(launch.demo.sample_scan)
+    )
+    pages.submit("add-prescription")
+    assert any("recorded" in f for f in pages.flashes()), pages.flashes()
+    pages.shot("03-prescriptions")
+
+    # Build the authorisation request and send it through the SFTP mailbox.
+    pages.open("/practice/requests")
+    pages.click(By.ID, "build-request")
+    assert any("Request built" in f for f in pages.flashes()), pages.flashes()
+    pages.click(By.CSS_SELECTOR, "button.send")
+    assert any("sent through the SFTP mailbox" in f for f in pages.flashes()), pages.flashes()
+
+    # The titre arrives: receive until the fund's RETAUT is in.
+    def receive() -> None:
+        pages.click(By.ID, "receive")
+
+    pages.until(lambda: matricule in pages.driver.find_element(By.ID, "titres").text, "the titre's arrival",
+                refresh=receive)  # fmt: skip
+    pages.shot("04-titre-arrived")
+
+    # Sessions on the titre.
+    pages.open("/practice/sessions")
+    titre_option = next(
+        o
+        for o in pages.driver.find_elements(By.CSS_SELECTOR, "#add-session [name='titre'] option")
+        if "MULLER" in o.text.upper()
+    )
+    pages.fill("add-session", {"titre": titre_option.get_attribute("value") or "", "performed_on": today.isoformat()})
+    pages.submit("add-session")
+    assert any("recorded on titre" in f for f in pages.flashes()), pages.flashes()
+    assert "ZK11" in pages.driver.find_element(By.ID, "calendar").text
+    pages.shot("05-sessions-calendar")
+
+    # The monthly bill, sent through the mailbox; the RETFAC comes back.
+    pages.open("/practice/billing")
+    pages.fill("bill", {"month": f"{today:%Y-%m}"})
+    pages.submit("bill")
+    assert any("Monthly bill built" in f for f in pages.flashes()), pages.flashes()
+    pages.click(By.CSS_SELECTOR, "button.send")
+    assert any("sent through the SFTP mailbox" in f for f in pages.flashes()), pages.flashes()
+    pages.open("/practice/returns")
+    pages.until(lambda: "RETFAC" in pages.driver.find_element(By.ID, "returns").text, "the RETFAC's arrival",
+                refresh=receive)  # fmt: skip
+    assert "imported" in pages.driver.find_element(By.ID, "returns").text
+    pages.shot("06-returns")
+
+    # The reconciliation and its charts.
+    pages.open("/practice/reconciliation")
+    bars = pages.driver.find_elements(By.CSS_SELECTOR, "#month-chart svg rect[data-series='billed']")
+    assert bars and all(float(b.get_attribute("data-value") or 0) > 0 for b in bars)
+    assert matricule in pages.driver.find_element(By.ID, "reconciliation").text
+    pages.shot("07-reconciliation")
+
+
+def test_the_assistant_prepares_but_cannot_send(pages: Pages) -> None:
+    pages.login("secretariat")
+    pages.open("/practice/billing")
+    assert pages.driver.find_elements(By.ID, "build-bill")  # may prepare
+    assert not pages.driver.find_elements(By.CSS_SELECTOR, "button.send")  # may not send
+    pages.open("/admin/audit")
+    assert "Not allowed" in pages.text()
+
+
+def test_the_fund_agent_sees_intake_anomalies_and_payments(pages: Pages) -> None:
+    pages.login("agent")
+    assert pages.driver.current_url.endswith("/fund")
+    intake = pages.driver.find_element(By.ID, "intake").text
+    assert "DEMAUT" in intake and "FAC" in intake and "accepted" in intake
+    pages.shot("08-fund-intake")
+    pages.click(By.PARTIAL_LINK_TEXT, "_KIN_FAC_")
+    assert "Decisions and amounts" in pages.text()
+    pages.open("/fund/payments")
+    assert pages.driver.find_elements(By.CSS_SELECTOR, "#payments-chart svg rect[data-series='amount due']")
+    pages.shot("09-fund-payments")
+    pages.open("/practice/patients")
+    assert "Not allowed" in pages.text()
+
+
+def test_the_administrator_reads_the_audit_log(pages: Pages) -> None:
+    pages.login("admin")
+    assert pages.driver.current_url.endswith("/admin/audit")
+    log = pages.driver.find_element(By.ID, "audit").text
+    for who in ("cabinet", "agent", "worker"):
+        assert who in log
+    assert "practice patients" in log and "deposit" in log
+    pages.shot("10-audit-log")
