@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,7 @@ def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
     pages.open("/practice/prescriptions")
     pages.fill(
         "add-prescription",
-        {"matricule": matricule, "prescribed_on": today.replace(day=1).isoformat() if today.day > 1 else today.isoformat(),
+        {"matricule": matricule, "prescribed_on": (today - timedelta(days=2)).isoformat(),
          "pathology_category": "COMMON", "act_code": "ZK11", "sessions": "8", "performer_code": "70023456"},
     )  # fmt: skip
     assert launch.demo is not None
