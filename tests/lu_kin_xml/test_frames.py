@@ -13,6 +13,7 @@ from tierspayant.core.findings import FindingsError
 from tierspayant.core.money import to_cents
 from tierspayant.schemes.lu_kin import examples
 from tierspayant.schemes.lu_kin.models import Demaut, Fac
+from tierspayant.schemes.lu_kin.xml import frames
 from tierspayant.schemes.lu_kin.xml.frames import (
     DEMAUT_ACT_SCHEMA,
     FAC_LINE_SCHEMA,
@@ -136,3 +137,9 @@ def test_whitespace_the_xsd_collapses_is_accepted() -> None:
     expected = fac_lines_frame(examples.example("FAC"))[1]
     assert fac_lines_frame(data, "spaced.xml")[1].equals(expected)
     assert read_file(data) == examples.example_fac()
+
+
+def test_tokens_moved_to_arrow_in_chunks_give_the_same_frame(big_fac: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = fac_lines_frame(big_fac)[1]
+    monkeypatch.setattr(frames, "_CHUNK_TOKENS", 1000)  # many chunks, cut in the middle of invoices' neighbours
+    assert fac_lines_frame(big_fac)[1].equals(whole)

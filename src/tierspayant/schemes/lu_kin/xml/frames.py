@@ -71,7 +71,8 @@ _LINE_FIELDS: Final = (
     "insured_share_cents",
     "amount_asked_cents",
 )
-_WIDTH: Final = len(_LINE_FIELDS)  # a validated Ligne has exactly these 9 children, in this order
+_WIDTH: Final = len(_LINE_FIELDS)
+_CHUNK_TOKENS: Final = 1_000_000  # a validated Ligne has exactly these 9 children, in this order
 
 
 def _invoice_values(element: Any) -> list[str]:
@@ -123,6 +124,7 @@ def fac_lines_frame(
     # Every leaf value of every invoice, in document order, in ONE list (one conversion to Polars at the end);
     # per invoice only its line count and the line of its <Facture>. Columns are then cut by index arithmetic.
     tokens: list[str] = []
+    chunks: list[pl.Series] = []  # tokens moved to Arrow every ~1M: a Python str costs ~60 bytes, Arrow ~15
     line_counts: list[int] = []
     source_lines: list[int] = []
     declared: dict[str, tuple[str, int]] = {}
@@ -134,6 +136,9 @@ def fac_lines_frame(
             leaf_values = _invoice_values(element)
             tokens.extend(leaf_values)
             line_counts.append((len(leaf_values) - 6) // _WIDTH)
+            if len(tokens) >= _CHUNK_TOKENS:
+                chunks.append(pl.Series("value", tokens, dtype=pl.String))
+                tokens = []
             source_lines.append(part.line)
         elif part.kind == "header":
             header = _header(scan, part)
@@ -142,8 +147,10 @@ def fac_lines_frame(
                 str(child.tag).rsplit("}", 1)[-1]: (str(child.text).strip(), child.sourceline or 0) for child in element
             }
     header = _refuse_unless_ok(scan, header)
-    column = pl.Series("value", tokens, dtype=pl.String)
+    chunks.append(pl.Series("value", tokens, dtype=pl.String))
     del tokens
+    column = pl.concat(chunks, rechunk=True)
+    chunks.clear()
     invoices, lines = _cut_columns(column, line_counts, source_lines)
     del column
     _check_fac_totals(scan, invoices, lines, declared)
