@@ -101,7 +101,7 @@ def validated_iterparse(path: Path) -> int:
 def prepare_database(path: Path, folder: Path) -> str:
     """A fresh fund database with the SAMPLE reference set, the facturier, 500 performers (declared members),
     every patient of the file (affiliated) and one titre per patient covering its act."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, select
 
     from tierspayant.fund.service import FundService
     from tierspayant.schemes.lu_kin.examples import SAMPLE_ACTS, SAMPLE_COVERAGE
@@ -118,6 +118,10 @@ def prepare_database(path: Path, folder: Path) -> str:
     fund.init()
     _, lines = fac_lines_frame(path)
     per_patient = lines.group_by("matricule", "titre_id", "act_code").len().rows()
+    # The generator may give two of its patients the same matricule (same birth date and serial): one person.
+    with fund.sessions() as session:
+        known = set(session.scalars(select(Insured.matricule)))
+    people = sorted({m for m, _, _, _ in per_patient} - known)
     pathology = {act.code: act.pathology for act in SAMPLE_ACTS}
     performers = sorted(set(lines["performer_code"].to_list()) - {"70012345"})
     with transaction(fund.sessions) as session:
@@ -139,7 +143,7 @@ def prepare_database(path: Path, folder: Path) -> str:
         )
         session.execute(
             insert(Insured),
-            [{"matricule": m, "birth_date": date(int(m[:4]), int(m[4:6]), int(m[6:8]))} for m, _, _, _ in per_patient],
+            [{"matricule": m, "birth_date": date(int(m[:4]), int(m[4:6]), int(m[6:8]))} for m in people],
         )
         session.execute(
             insert(Affiliation),

@@ -12,43 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tierspayant.core.identifiers.checksums import verhoeff_check_digit
+
 _PATTERN = re.compile(r"^T(\d{4})(\d{8})(\d)$")
 MAX_SERIAL = 99_999_999
 
-# Verhoeff tables: multiplication in the dihedral group D5, position permutation, inverse.
-_D = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
-    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
-    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
-    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
-    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
-    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
-    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
-    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
-    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-)
-_P = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
-    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
-    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
-    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
-    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
-    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
-)
-_INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
-
 
 def check_character(digits: str) -> str:
-    """Verhoeff check digit of ``digits``."""
+    """Verhoeff check digit of ``digits`` (the same algorithm as the matricule's 13th digit)."""
     if not digits.isascii() or not digits.isdigit():
         raise ValueError(f"{digits!r}: only digits carry a titre check character")
-    c = 0
-    for i, char in enumerate(reversed(digits)):
-        c = _D[c][_P[(i + 1) % 8][int(char)]]
-    return str(_INV[c])
+    return str(verhoeff_check_digit(digits))
 
 
 def make_titre_id(year: int, serial: int) -> str:
