@@ -311,14 +311,14 @@ def render_columnar(
 
 def reply_chunks(
     kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader, source: bytes = b""
-) -> Iterator[bytes | memoryview]:
+) -> Iterator[bytes | bytearray]:
     """The reply as a stream of large byte chunks, without a Python loop over the records.
 
     The header segments and the settlement records 91/92 come from the format layer. The body: when every record
     is 350 ASCII characters (any file the reader accepted), each group of records is taken as one buffer — the
     received file's own bytes (``source``) when its records are exactly the reader's, one line each, else joined by
     Polars — and each line end becomes "neutral error part + line end" in one ``bytes.replace``; the error parts of
-    the records with errors are spliced in between slices of that buffer. Otherwise each record is cut and padded
+    the records with errors are written into it. Otherwise each record is cut and padded
     with Polars.
     """
     framing = messages.render_reply(kind, dataclasses.replace(original, raw=original.raw.clear()), {}, fields)  # type: ignore[arg-type]
@@ -348,7 +348,7 @@ def reply_chunks(
                 text = _joined(main["line"].slice(first, count))
             else:
                 text = source[start + first * LINE : start + (first + count) * LINE]
-            yield from _spliced(text.replace(b"\n", NEUTRAL_ERROR_PART + b"\n"), first, count, patches)
+            yield _spliced(text.replace(b"\n", NEUTRAL_ERROR_PART + b"\n"), first, count, patches)
         yield "".join(f"{line}\n" for line in raw.tail(totals_at_end.len())["line"].to_list()).encode("ascii")
     yield tail
 
@@ -359,12 +359,16 @@ LINE = RECORD_LENGTH + 1
 
 def _records_in_source(source: bytes, count: int) -> int | None:
     """Where the first ``count`` records start in the received file, when they are there exactly as the reader
-    split them: 350 characters and a line end each (no CR), right after segments 200/300; None otherwise."""
-    if not source:
+    split them — one per line, 350 characters and a line end each — right after segments 200/300; else None.
+
+    The reader cuts a file with line ends at its line ends (CR LF made LF); its records being 350 characters each,
+    they are the file's bytes when every 351st byte from the start of the body is a line end."""
+    header = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH
+    if not source or source.find(b"\n", 0, header + 2) < 0:
         return None
     start = body_offset(source)
     end = start + count * LINE
-    if end > len(source) or source[end - 1 : end] != b"\n" or source.count(b"\n", start, end) != count:
+    if end > len(source) or source[start + RECORD_LENGTH : end : LINE] != b"\n" * count:
         return None
     return start
 
@@ -379,18 +383,19 @@ def _joined(lines: pl.Series) -> bytes:
     return text
 
 
-def _spliced(body: bytes, first: int, count: int, patches: list[tuple[int, str]]) -> Iterator[bytes | memoryview]:
+def _spliced(body: bytes, first: int, count: int, patches: list[tuple[int, str]]) -> bytes | bytearray:
     """``body`` (records ``first`` … ``first + count``, each with its neutral error part) with the error parts of
-    ``patches`` (row, text) in that range put in place, as slices of ``body`` around them."""
-    view = memoryview(body)
+    ``patches`` (row, text) in that range written in place — one buffer, written with one call."""
+    selected = patches[bisect_left(patches, (first, "")) : bisect_left(patches, (first + count, ""))]
+    if not selected:
+        return body
+    patched = bytearray(body)
     width = REPLY_RECORD_LENGTH + 1
-    done = 0
-    for row, part in patches[bisect_left(patches, (first, "")) : bisect_left(patches, (first + count, ""))]:
+    size = len(NEUTRAL_ERROR_PART)
+    for row, part in selected:
         at = (row - first) * width + RECORD_LENGTH
-        yield view[done:at]
-        yield part.encode("ascii")
-        done = at + len(NEUTRAL_ERROR_PART)
-    yield view[done:]
+        patched[at : at + size] = part.encode("ascii")
+    return patched
 
 
 ERROR_ZONES = [f"rejection_{n + 1}" for n in range(MAX_CODES)] + ["comment"]
