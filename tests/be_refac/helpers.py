@@ -76,6 +76,7 @@ _HISTORY_DEFAULTS: dict[str, Any] = {
     "insurance_amount": 1000,
     "third_party": "90000000002",
     "invoice_number": "000000000077",
+    "same_day_repetition": 0,
 }
 
 _REFERENCE: ReferenceData | None = None

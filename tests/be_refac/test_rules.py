@@ -57,6 +57,29 @@ def test_known_code_passes_and_validity_dates_count() -> None:
     assert list(run_rule("nomenclature_code_unknown", before)) == [10]
 
 
+# --- 500423 already billed ---------------------------------------------------------------------------------------
+
+
+def test_service_already_accepted_or_twice_in_the_sending_is_rejected() -> None:
+    past = history({"nomenclature_code": INJECTION, "care_provider": NURSE})
+    assert run_rule(covers("already_billed"), lines({"nomenclature_code": INJECTION}), past=past) == {
+        10: "Déjà facturée: facture 000000000077 de 90000000002"
+    }
+    twice = lines({"nomenclature_code": INJECTION}, {"nomenclature_code": INJECTION})
+    assert list(run_rule("already_billed", twice)) == [11]
+
+
+def test_repeated_service_with_its_repetition_code_or_by_another_nurse_passes() -> None:
+    batch = lines(
+        {"nomenclature_code": INJECTION},
+        {"nomenclature_code": INJECTION, "same_day_repetition": 3},
+        {"nomenclature_code": INJECTION, "care_provider": NURSE_2},
+        {"nomenclature_code": INJECTION, "first_service_date": DAY + timedelta(days=1)},
+    )
+    past = history({"nomenclature_code": INJECTION, "first_service_date": DAY - timedelta(days=1)})
+    assert run_rule("already_billed", batch, past=past) == {}
+
+
 # --- 502255 units per day (first basic visit once per patient per day across nurses) -------------------------------
 
 

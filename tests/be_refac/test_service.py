@@ -176,3 +176,13 @@ def test_unreadable_files_are_refused_and_leave_nothing(refac: RefacService, tmp
     assert outcome.findings and all(f.file == "bad.txt" for f in outcome.findings)
     assert refac.registry.service_count() == 0
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_same_invoices_under_a_new_sending_number_are_never_paid_twice(refac: RefacService, tmp_path: Path) -> None:
+    invoice = files.days_of_visits(PLAIN, 20)
+    first = refac.process(files.write(files.sending(invoice, number=1), tmp_path, "a.txt"), tmp_path / "o", RECEIVED)
+    again = refac.process(files.write(files.sending(invoice, number=2), tmp_path, "b.txt"), tmp_path / "o", RECEIVED)
+    assert first.status == "accepted" and first.counts.accepted_lines == 20
+    assert (again.status, again.refusal_type, again.error_percentage) == ("rejected", "02", Decimal("100.00"))
+    assert {f.code for f in again.findings} >= {"500423"}
+    assert refac.registry.service_count() == 20

@@ -30,6 +30,7 @@ HISTORY_SCHEMA = pl.Schema(
         ("insurance_amount", pl.Int64),  # cents
         ("third_party", pl.Utf8),
         ("invoice_number", pl.Utf8),
+        ("same_day_repetition", pl.Int64),  # 03 second identical service that day, 04 third or later
     ]
 )
 

@@ -385,6 +385,7 @@ def _accepted_services(batch: Batch, propagated: Propagated) -> pl.DataFrame:
         "insurance_amount",
         "third_party",
         "invoice_number",
+        "same_day_repetition",
     )
 
 

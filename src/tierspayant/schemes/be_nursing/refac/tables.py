@@ -73,6 +73,7 @@ SERVICE_COLUMNS = (
     "insurance_amount",
     "third_party",
     "invoice_number",
+    "same_day_repetition",
 )
 
 
