@@ -190,7 +190,7 @@ def whole_intake(path: Path, url: str, outbox: Path) -> tuple[int, dict[str, Any
         "paid": outcome.accepted,
         "refused": outcome.refused,
         "reduced": outcome.reduced,
-        "findings": len(outcome.findings),
+        "findings": outcome.finding_count,
         "covered": str(outcome.covered),
         "timings": fund.cpu_timings,
     }

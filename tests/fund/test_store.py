@@ -38,7 +38,7 @@ def test_migration_creates_every_table(database_url: str) -> None:
     fund = FundService(database_url)
     fund.init()
     tables = set(inspect(fund.engine).get_table_names())
-    assert {"deposit", "ledger_entry", "titre", "titre_act", "finding", "payment", "billing_month"} <= tables
+    assert {"deposit", "ledger_entry", "titre", "titre_act", "finding_set", "payment", "billing_month"} <= tables
 
 
 def test_constraints_refuse_what_would_pay_twice(database_url: str) -> None:

@@ -7,6 +7,7 @@ COPY for the ledger — never one statement per line.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from tierspayant.store.fund.models import (
     Counter,
     Decision,
     Deposit,
+    FindingSet,
     Payment,
     Titre,
     TitreAct,
@@ -77,24 +79,25 @@ def add_titre(session: Session, titre: Titre, acts: Sequence[tuple[str, int]]) -
     session.add_all(TitreAct(titre_id=titre.titre_id, act_code=a, sessions=s, sessions_paid=0) for a, s in acts)
 
 
-FINDING_COLUMNS = ("deposit_id", "rule", "code", "level", "effect", "key", "detail")
+FINDING_COLUMNS = ("rule", "code", "label", "level", "effect", "key", "detail", "where")
 
 
 def add_findings(session: Session, deposit_id: int, findings: pl.DataFrame) -> None:
-    if findings.height == 0:
-        return
-    # ``where`` (invoice and line number, request id) is the key people read; the file's name for a file finding.
-    key = pl.col("where").fill_null(pl.col("key")).str.slice(0, 80)
-    frame = findings.select(
-        pl.lit(deposit_id, dtype=pl.Int64).alias("deposit_id"),
-        "rule",
-        "code",
-        "level",
-        "effect",
-        key.alias("key"),
-        "detail",
+    """Keep a file's findings (labelled and located) as one Parquet document, with a count per code."""
+    frame = findings.select(FINDING_COLUMNS)
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd")
+    codes = dict(frame.group_by("code").len().sort("code").iter_rows())
+    session.add(
+        FindingSet(deposit_id=deposit_id, count=frame.height, codes=json.dumps(codes), parquet=buffer.getvalue())
     )
-    bulk_insert(session, "finding", FINDING_COLUMNS, frame)
+
+
+def load_findings(session: Session, deposit_id: int) -> pl.DataFrame:
+    stored = session.get(FindingSet, deposit_id)
+    if stored is None:
+        return pl.DataFrame(schema=dict.fromkeys(FINDING_COLUMNS, pl.Utf8))
+    return pl.read_parquet(io.BytesIO(stored.parquet))
 
 
 def add_ledger(session: Session, deposit_id: int, paid: pl.DataFrame) -> None:

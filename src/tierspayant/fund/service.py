@@ -55,7 +55,7 @@ from tierspayant.schemes.lu_kin.rules_tables import (
 )
 from tierspayant.schemes.lu_kin.titre import make_titre_id
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
-from tierspayant.store.fund.models import Deposit, Payment, StoredFinding, Titre
+from tierspayant.store.fund.models import Deposit, Payment, Titre
 
 MIGRATIONS = "tierspayant.store.fund.migrations"
 DEFAULT_DATABASE_URL = "sqlite:///var/fund.db"
@@ -576,13 +576,13 @@ class FundService:
         self, session: Session, deposit: Deposit, path: Path, outbox: Path, received_at: datetime, dry_run: bool
     ) -> ProcessOutcome:
         stored = json.loads(deposit.outcome_json or "{}")
-        found = session.scalars(select(StoredFinding).where(StoredFinding.deposit_id == deposit.id)).all()
+        found = recording.load_findings(session, deposit.id)
         outcome = ProcessOutcome(
             status="duplicate",
             file_type=deposit.file_type,
             file_name=path.name,
             received_at=received_at,
-            notes=[_stored_finding(f, deposit.file_name, self._labels(deposit.reference_version)) for f in found],
+            rule_findings=found,
             items=deposit.item_count,
             accepted=deposit.accepted_count,
             refused=int(stored.get("refused", 0)),
@@ -666,10 +666,8 @@ class FundService:
         with self.sessions() as session:
             deposit = recording.deposit_by_sha(session, sha)
             if deposit is not None:
-                stored = session.scalars(select(StoredFinding).where(StoredFinding.deposit_id == deposit.id)).all()
-                labels = self._labels(deposit.reference_version)
-                findings = [_stored_finding(f, deposit.file_name, labels) for f in stored]
-                return self._explanations(findings, deposit.reference_version)
+                stored = recording.load_findings(session, deposit.id)
+                return self._explanations(as_findings(stored, deposit.file_name), deposit.reference_version)
         with tempfile.TemporaryDirectory() as scratch:
             try:
                 outcome = self._process(path, Path(scratch), received_at or datetime.now(), dry_run=True)
@@ -770,13 +768,6 @@ def as_findings(located: pl.DataFrame, file_name: str) -> list[Finding]:
             )
         )
     return findings
-
-
-def _stored_finding(stored: StoredFinding, file_name: str, labels: dict[str, str]) -> Finding:
-    label = labels.get(stored.code, stored.code)
-    message = f"{label}: {stored.detail}" if stored.detail else label
-    where = None if stored.level == "file" else stored.key
-    return Finding(stored.code, message, file=file_name, location=where, rule=stored.rule, effect=Effect(stored.effect))
 
 
 def _stored(outcome: ProcessOutcome, staging: Staging) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -147,19 +148,18 @@ class BillingMonth(Base):
     deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"))
 
 
-class StoredFinding(Base):
-    """What a rule found in an accepted file (kept for ``explain`` and the fund's pages)."""
+class FindingSet(Base):
+    """Every finding the rules made on an accepted file, as one Parquet document (rule, code, level, effect, key,
+    detail, where). A national FAC can carry hundreds of thousands of findings: they are written and read back as a
+    whole (``explain``, a duplicate's outcome), so one compressed columnar value per file costs a fraction of a row
+    per finding. ``count`` and ``codes`` (code → count) stay queryable."""
 
-    __tablename__ = "finding"
+    __tablename__ = "finding_set"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"), index=True)
-    rule: Mapped[str] = mapped_column(String(64))
-    code: Mapped[str] = mapped_column(String(10))
-    level: Mapped[str] = mapped_column(String(10))
-    effect: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(80))
-    detail: Mapped[str | None] = mapped_column(Text)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    codes: Mapped[str] = mapped_column(Text)  # JSON object: anomaly code → number of findings
+    parquet: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 # --- authorisations ---
