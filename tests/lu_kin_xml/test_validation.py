@@ -105,8 +105,28 @@ def test_bad_date_in_the_third_invoice_line() -> None:
             "/FAC/Facture[2]/Matricule",
             "13 digits",
         ),
+        ("<Facture>", '<Facture statut="urgent">', 2, "XSD-ATTRIBUTE", "/FAC/Facture[2]", "statut"),
+        (
+            "<DatePrestation>2024-03-12</DatePrestation>",
+            "<DatePrestation/>",
+            1,
+            "XSD-DATE",
+            "/FAC/Facture[2]/Ligne[1]/DatePrestation",
+            "'' is not a real date",
+        ),
     ],
-    ids=["pattern", "enumeration", "negative", "decimals", "missing", "unexpected", "duplicate-line", "matricule"],
+    ids=[
+        "pattern",
+        "enumeration",
+        "negative",
+        "decimals",
+        "missing",
+        "unexpected",
+        "duplicate-line",
+        "matricule",
+        "attribute",
+        "empty-date",
+    ],
 )
 def test_xsd_errors_are_translated(old: str, new: str, occurrence: int, code: str, location: str, words: str) -> None:
     bad = replace_nth(FAC, old, new, occurrence)
