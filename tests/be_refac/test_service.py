@@ -108,7 +108,8 @@ def test_duplicate_of_an_accepted_sending_gets_a_920098_saying_so(refac: RefacSe
     again = refac.process(path, tmp_path / "out2", received_at=RECEIVED + timedelta(days=1))
     assert first.status == "accepted"
     assert (again.status, again.reply_kind) == ("duplicate", "920098")
-    assert "already accepted on 2025-04-02" in again.findings[0].message
+    assert "déjà accepté le 02/04/2025" in again.findings[0].message
+    assert any(r.comment.startswith("Envoi 007 deja accepte") for r in read_reply(again.written[0]).records)
     reply = read_reply(again.written[0])
     assert reply.segment_errors == {"300": {"sending_number": 40}}
     assert refac.registry.service_count() == 1  # nothing billed twice
@@ -121,7 +122,7 @@ def test_reused_sending_number_is_refused_even_after_cancellation(refac: RefacSe
     other = files.sending(files.invoice(OTHER, files.service(FIRST_VISIT)))
     outcome = refac.process(files.write(other, tmp_path, "b.txt"), tmp_path / "out", received_at=RECEIVED)
     assert (outcome.status, outcome.reply_kind) == ("refused", "920999")
-    assert outcome.findings[0].code == "E301040" and "cancelled since" in outcome.findings[0].message
+    assert outcome.findings[0].code == "E301040" and "annulé depuis" in outcome.findings[0].message
     assert read_reply(outcome.written[0]).segment_errors == {"300": {"sending_number": 40}}
     assert refac.registry.service_count() == 1
 

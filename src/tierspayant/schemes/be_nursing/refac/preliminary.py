@@ -31,16 +31,16 @@ class NumberCheck:
     def finding(self, file: str, sending_number: int) -> Finding | None:
         if self.status is NumberStatus.FREE or self.accepted is None:
             return None
-        when = self.accepted.received_at.date().isoformat()
-        cancelled = " (cancelled since, the number stays taken)" if self.accepted.cancelled_at else ""
-        if self.status is NumberStatus.DUPLICATE:
-            message = f"sending {sending_number:03d} was already accepted on {when}{cancelled}: nothing to resend"
+        when = self.accepted.received_at.strftime("%d/%m/%Y")
+        cancelled = " (annulé depuis : le numéro reste pris)" if self.accepted.cancelled_at else ""
+        if self.status is NumberStatus.DUPLICATE:  # in French: it is the comment of the mutuality's reply
+            message = f"Envoi {sending_number:03d} déjà accepté le {when}{cancelled} : ne pas le réintroduire"
             return Finding(
                 NUMBER_ALREADY_USED, message, file=file, location="segment 300 zone 301", effect=Effect.INFORM
             )
         message = (
-            f"sending number {sending_number:03d} was already used by a sending accepted on {when}{cancelled};"
-            " use a new sending number"
+            f"Numéro d'envoi {sending_number:03d} déjà utilisé par un envoi accepté le {when}{cancelled} ;"
+            " utilisez un nouveau numéro d'envoi"
         )
         return Finding(NUMBER_ALREADY_USED, message, file=file, location="segment 300 zone 301", rule="sending_number")
 
