@@ -9,13 +9,14 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.platform.accounts import Right, Role
+from tierspayant.platform.accounts import PROVIDER_CODE, USERNAME, Right, Role
 from tierspayant.platform.api.auth import PrincipalOut
 from tierspayant.platform.api.deps import Administrator, Context
 from tierspayant.platform.audit import Channel
 
 router = APIRouter(prefix="/admin", tags=["administrators"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
+WITH_BODY: dict[int | str, dict[str, Any]] = {**ERRORS, 400: {"description": "malformed JSON body"}, 422: {}}
 
 
 class AuditOut(BaseModel):
@@ -34,11 +35,11 @@ class AccountOut(PrincipalOut):
 
 
 class NewAccount(BaseModel):
-    username: str = Field(min_length=2, max_length=64)
+    username: str = Field(pattern=USERNAME.pattern)
     password: str = Field(min_length=8, max_length=1024)
     role: Role
     display_name: str = Field(min_length=1, max_length=200)
-    provider_code: str | None = Field(None, min_length=5, max_length=8)
+    provider_code: str | None = Field(None, pattern=PROVIDER_CODE.pattern, description="required for a provider")
 
 
 class NewKey(BaseModel):
@@ -72,10 +73,12 @@ def accounts(admin: Administrator, context: Context) -> list[AccountOut]:
     "/accounts",
     response_model=AccountOut,
     status_code=status.HTTP_201_CREATED,
-    responses={**ERRORS, 422: {}},
+    responses={**WITH_BODY, 409: {"description": "the username is taken"}},
     summary="Create an account (a provider account gets its mailbox)",
 )
 def create_account(new: NewAccount, admin: Administrator, context: Context) -> AccountOut:
+    if any(p.username == new.username for p, _ in context.accounts.list_accounts()):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"the username {new.username!r} is taken")
     try:
         if new.role is Role.PROVIDER and new.provider_code:
             principal = context.create_provider(new.username, new.password, new.display_name, new.provider_code)
@@ -92,7 +95,7 @@ def create_account(new: NewAccount, admin: Administrator, context: Context) -> A
 @router.post(
     "/accounts/{username}/keys",
     status_code=status.HTTP_201_CREATED,
-    responses={**ERRORS, 404: {}, 422: {}},
+    responses={**WITH_BODY, 404: {}},
     summary="Accept an SSH public key for the account's SFTP login",
 )
 def add_key(username: str, key: NewKey, admin: Administrator, context: Context) -> dict[str, str]:
@@ -109,7 +112,7 @@ def add_key(username: str, key: NewKey, admin: Administrator, context: Context) 
 @router.put(
     "/accounts/{username}/delegations/{provider_code}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**ERRORS, 404: {}, 422: {}},
+    responses={**WITH_BODY, 404: {}, 409: {"description": "the account is not an assistant"}},
     summary="Set what an assistant may do for a provider (empty list: nothing)",
 )
 def delegate(username: str, provider_code: str, body: DelegationIn, admin: Administrator, context: Context) -> None:
@@ -117,7 +120,7 @@ def delegate(username: str, provider_code: str, body: DelegationIn, admin: Admin
     if principal is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such account")
     if principal.role is not Role.ASSISTANT:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "only an assistant receives delegations")
+        raise HTTPException(status.HTTP_409_CONFLICT, "only an assistant receives delegations")
     context.accounts.delegate(username, provider_code, set(body.rights))
     context.audit.record(
         admin, Channel.API, "delegate", f"account {username} provider {provider_code}", ",".join(body.rights)

@@ -58,7 +58,7 @@ def health() -> Health:
     "/tokens",
     response_model=TokenOut,
     status_code=status.HTTP_201_CREATED,
-    responses={401: {"description": "wrong username or password"}},
+    responses={400: {"description": "malformed JSON body"}, 401: {"description": "wrong username or password"}},
     summary="Exchange a username and password for a bearer token",
 )
 def create_token(credentials: Credentials, context: Context) -> TokenOut:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 
 from tierspayant.platform.accounts import Right, Role
-from tierspayant.platform.api.deps import Context, CurrentPrincipal, require_right
+from tierspayant.platform.api.deps import Context, CurrentPrincipal, DepositId, require_right
 from tierspayant.platform.deposits import DepositInfo, DepositStatus
 
 router = APIRouter(tags=["deposits (providers)"])
@@ -32,7 +32,7 @@ def list_deposits(
 
 
 @router.get("/deposits/{deposit_id}", response_model=DepositInfo, responses=ERRORS, summary="Status of one deposit")
-def get_deposit(deposit_id: int, principal: CurrentPrincipal, context: Context) -> DepositInfo:
+def get_deposit(deposit_id: DepositId, principal: CurrentPrincipal, context: Context) -> DepositInfo:
     deposit = context.deposits.get(deposit_id)
     # Someone else's deposit answers like a missing one: its existence is not revealed.
     if deposit is None or not (principal.role is Role.FUND_AGENT or principal.may(Right.READ, deposit.mailbox)):

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tierspayant.platform.accounts import Principal, Right, Role
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.sftp.mailbox import MailboxError, MailboxErrorKind
+
+MAX_ID = 2_147_483_647  # store ids are 32-bit integers on PostgreSQL
+DepositId = Annotated[int, Path(ge=1, le=MAX_ID, description="a deposit number")]
 
 bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/tokens")
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
-from tierspayant.platform.api.deps import Context, FundAgent
+from tierspayant.platform.api.deps import Context, DepositId, FundAgent
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import DepositInfo, DepositStatus
 from tierspayant.platform.fundview import FundView, PaymentDue
@@ -39,7 +39,7 @@ def intake(
     responses={**ERRORS, 404: {}},
     summary="One deposit with its findings (anomalies, with the rule that found each)",
 )
-def deposit_findings(deposit_id: int, agent: FundAgent, context: Context) -> DepositInfo:
+def deposit_findings(deposit_id: DepositId, agent: FundAgent, context: Context) -> DepositInfo:
     deposit = context.deposits.get(deposit_id)
     if deposit is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such deposit")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from tierspayant.platform.accounts import Principal, Role
+from tierspayant.platform.api.deps import DepositId
 from tierspayant.platform.deposits import DepositStatus
 from tierspayant.platform.fundview import FundView
 from tierspayant.platform.web.charts import Series, grouped_bars
@@ -45,7 +46,7 @@ def intake_page(request: Request, user: Agent, status: Annotated[DepositStatus |
 
 
 @router.get("/deposits/{deposit_id}", response_class=HTMLResponse)
-def deposit_page(request: Request, deposit_id: int, user: Agent) -> HTMLResponse:
+def deposit_page(request: Request, deposit_id: DepositId, user: Agent) -> HTMLResponse:
     context = context_of(request)
     deposit = context.deposits.get(deposit_id)
     if deposit is None:
