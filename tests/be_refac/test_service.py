@@ -187,3 +187,38 @@ def test_same_invoices_under_a_new_sending_number_are_never_paid_twice(refac: Re
     assert (again.status, again.refusal_type, again.error_percentage) == ("rejected", "02", Decimal("100.00"))
     assert {f.code for f in again.findings} >= {"500423"}
     assert refac.registry.service_count() == 20
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        # the truncated record no longer adds up in the records 95/96: caught at the preliminary control
+        ("truncated", ("refused", "920999", None)),
+        ("out_of_order", ("rejected", "920099", "01")),
+    ],
+)
+def test_broken_structure_rejects_the_whole_file(
+    refac: RefacService, tmp_path: Path, damage: str, expected: tuple[str, str, str | None]
+) -> None:
+    model = files.sending(files.invoice(PLAIN, files.service(FIRST_VISIT), files.service(424255)))
+    path = files.write(model, tmp_path)
+    lines = path.read_text().splitlines()
+    first_50 = next(i for i, line in enumerate(lines) if line.startswith("50"))
+    if damage == "truncated":
+        lines[first_50] = lines[first_50][:200]
+    else:  # the invoice trailer 80 before the last record 52 of its invoice
+        trailer = next(i for i, line in enumerate(lines) if line.startswith("80"))
+        lines[trailer - 1], lines[trailer] = lines[trailer], lines[trailer - 1]
+    path.write_text("\n".join(lines) + "\n")
+    outcome = refac.process(path, tmp_path / "out", received_at=RECEIVED)
+    assert (outcome.status, outcome.reply_kind, outcome.refusal_type) == expected
+    assert outcome.findings and all(f.file == path.name for f in outcome.findings)
+    assert refac.registry.service_count() == 0
+    assert refac.registry.accepted_with_number(SendingKey(files.THIRD_PARTY, 2025, 7)) is None
+    reply = read_reply(outcome.written[0])
+    if damage == "out_of_order":
+        assert reply.refusal_type == 1
+        misplaced = next(i for i, line in enumerate(lines) if line.startswith("80"))
+        assert any(r.record_index == misplaced + 2 and r.rejections for r in reply.records)  # the 52 after it
+    else:
+        assert reply.segment_errors["95"] == {"record_count": 20, "check_number": 20}
