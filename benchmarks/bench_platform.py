@@ -1,0 +1,226 @@
+"""Platform load: files deposited per second end to end, and status-query latency at 100 concurrent clients.
+
+The platform (SFTP server, worker with the fund engine, web/API) runs in a child process, exactly as
+``tierspayant run`` starts it; this process drives it on loopback:
+
+1. end to end: N DEMAUT packages (the example DEMAUT with real PDF/A scans, one reference each) uploaded over SFTP
+   by 4 concurrent asyncssh clients; the clock stops when every RETAUT is in ``out/`` (seen by listing the mailbox
+   over SFTP). Files per second, and the p50 of one file's upload → RETAUT time;
+2. status queries: 100 concurrent httpx async clients ask ``GET /api/v1/deposits/{id}`` (bearer token, a database
+   read per call) — p50/p99 latency and requests per second — against the baseline of ``GET /api/v1/health``
+   (no authentication, no database) measured in the same run.
+
+``python -m benchmarks platform`` (``make bench ONLY=platform``); ``BENCH_PLATFORM_FILES`` (default 200) and
+``BENCH_PLATFORM_QUERIES`` (default 5000 per endpoint) size the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import platform as host
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import asyncssh
+import httpx
+
+CODE = "70012345"
+CLIENTS = 100
+UPLOADERS = 4
+
+
+# -- the server side (child process) ----------------------------------------------------------------------------
+
+
+def serve(var_dir: Path, ready_file: Path) -> None:
+    """Run the platform until killed; write its ports to ``ready_file`` once listening."""
+    import signal
+
+    from tierspayant.platform.launch import launched
+    from tierspayant.platform.settings import load_settings
+
+    settings = load_settings(environ={}, var_dir=var_dir, http_port=0, sftp_port=0, demo=False)
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    with launched(settings) as (_, addresses):
+        ready_file.write_text(json.dumps({"http": addresses.http_port, "sftp": addresses.sftp_port}))
+        while not stop:
+            time.sleep(0.2)
+
+
+# -- preparation --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    key: Path
+    token: str
+    files: list[Path]
+
+
+def prepare(var_dir: Path, count: int) -> Prepared:
+    from tierspayant.platform.context import PlatformContext
+    from tierspayant.platform.practice_link import create_client_key
+    from tierspayant.platform.settings import load_settings
+
+    context = PlatformContext.open(load_settings(environ={}, var_dir=var_dir, demo=False))
+    key = var_dir / "bench_key"
+    context.create_provider("bench", "bench-password-1", "Bench practice", CODE, (create_client_key(key),))
+    token = context.accounts.issue_token("bench", "bench")
+    context.close()
+    outgoing = var_dir / "outgoing"
+    outgoing.mkdir()
+    return Prepared(key, token, [demaut_package(outgoing, f"BENCH{n:06d}") for n in range(count)])
+
+
+def demaut_package(folder: Path, reference: str) -> Path:
+    """The example DEMAUT as a ZIP package with a real PDF/A scan per request, under its own reference."""
+    from tierspayant.platform.sample_scan import sample_prescription_scan
+    from tierspayant.schemes.lu_kin.examples import example_model
+    from tierspayant.schemes.lu_kin.models import Demaut, PrescriptionDocument
+    from tierspayant.schemes.lu_kin.naming import KinFileName
+    from tierspayant.schemes.lu_kin.package import build_package
+    from tierspayant.schemes.lu_kin.xml.writer import to_bytes
+
+    demaut = example_model("DEMAUT")
+    assert isinstance(demaut, Demaut)
+    today = date.today()
+    scan = sample_prescription_scan(reference)
+    requests = [
+        r.model_copy(update={"prescription": PrescriptionDocument(
+            file_name=r.prescription.file_name, sha256=hashlib.sha256(scan).hexdigest())})
+        for r in demaut.requests
+    ]  # fmt: skip
+    header = demaut.header.model_copy(update={"reference": reference, "send_date": today})
+    xml = to_bytes(Demaut.model_validate({"header": header, "requests": requests}))
+    name = KinFileName(provider_code=CODE, year=today.year, month=today.month, file_type="DEMAUT",
+                       send_date=today, reference=reference)  # fmt: skip
+    path = folder / name.with_extension("zip").build()
+    documents = {r.prescription.file_name: scan for r in requests}
+    path.write_bytes(build_package(name.stem + ".xml", xml, documents))
+    return path
+
+
+# -- the drivers --------------------------------------------------------------------------------------------------
+
+
+async def end_to_end(port: int, key: Path, files: list[Path]) -> tuple[float, list[float]]:
+    """Upload every file (UPLOADERS connections), wait for each RETAUT; (seconds, per-file latencies)."""
+    options = {"username": "bench", "client_keys": [str(key)], "known_hosts": None}
+    queue: asyncio.Queue[Path] = asyncio.Queue()
+    for path in files:
+        queue.put_nowait(path)
+    sent_at: dict[str, float] = {}
+
+    async def uploader() -> None:
+        async with asyncssh.connect("127.0.0.1", port, **options) as connection, connection.start_sftp_client() as sftp:
+            while not queue.empty():
+                path = queue.get_nowait()
+                sent_at[path.name.removesuffix(".zip").split("_")[-1]] = time.perf_counter()
+                await sftp.put(str(path), f"in/{path.name}")
+
+    start = time.perf_counter()
+    returned: dict[str, float] = {}
+    async with asyncssh.connect("127.0.0.1", port, **options) as connection, connection.start_sftp_client() as watcher:
+        uploads = asyncio.gather(*(uploader() for _ in range(UPLOADERS)))
+        while len(returned) < len(files):
+            for name in await watcher.listdir("out"):
+                if "_RETAUT_" in name:
+                    reference = name.removesuffix(".xml").split("_")[-1]
+                    returned.setdefault(reference, time.perf_counter())
+            await asyncio.sleep(0.05)
+            if time.perf_counter() - start > 1800:
+                raise RuntimeError(f"only {len(returned)} of {len(files)} returns after 30 min")
+        await uploads
+    elapsed = time.perf_counter() - start
+    return elapsed, [returned[r] - sent_at[r] for r in returned if r in sent_at]
+
+
+async def latencies(base: str, path: str, token: str | None, total: int) -> tuple[list[float], float]:
+    """``total`` GETs of ``path`` from CLIENTS concurrent clients; (latencies in seconds, wall seconds)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    results: list[float] = []
+    per_client = total // CLIENTS
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+        await client.get(path)  # warm up
+
+        async def one_client() -> None:
+            for _ in range(per_client):
+                started = time.perf_counter()
+                response = await client.get(path)
+                results.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: HTTP {response.status_code}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
+        return results, time.perf_counter() - start
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    count = int(os.environ.get("BENCH_PLATFORM_FILES", "200"))
+    queries = int(os.environ.get("BENCH_PLATFORM_QUERIES", "5000"))
+    print(f"machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}")
+    with tempfile.TemporaryDirectory(prefix="bench-platform-") as scratch:
+        var_dir = Path(scratch) / "var"
+        prepared = prepare(var_dir, count)
+        ready = Path(scratch) / "ready.json"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.bench_platform", "serve", str(var_dir), str(ready)],
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not ready.exists():
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the platform did not start")
+                time.sleep(0.2)
+            ports = json.loads(ready.read_text())
+            base = f"http://127.0.0.1:{ports['http']}"
+
+            seconds, file_latencies = asyncio.run(end_to_end(ports["sftp"], prepared.key, prepared.files))
+            print(f"end to end: {count} DEMAUT packages, SFTP upload → worker → fund engine → RETAUT in out/: "
+                  f"{seconds:.1f} s, {count / seconds:.1f} files/s; one file's round trip p50 "
+                  f"{statistics.median(file_latencies) * 1000:.0f} ms")  # fmt: skip
+
+            deposits = httpx.get(f"{base}/api/v1/deposits", params={"limit": 1},
+                                 headers={"Authorization": f"Bearer {prepared.token}"}).json()  # fmt: skip
+            status_path = f"/api/v1/deposits/{deposits[0]['id']}"
+            for label, path, token in (("baseline GET /api/v1/health", "/api/v1/health", None),
+                                       (f"status GET {status_path.rsplit('/', 1)[0]}/{{id}}", status_path,
+                                        prepared.token)):  # fmt: skip
+                values, wall = asyncio.run(latencies(base, path, token, queries))
+                print(f"{label}: {CLIENTS} concurrent clients, {len(values)} requests: "
+                      f"p50 {percentile(values, 0.5) * 1000:.1f} ms, p99 {percentile(values, 0.99) * 1000:.1f} ms, "
+                      f"{len(values) / wall:.0f} requests/s")  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve":
+        serve(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        main()
