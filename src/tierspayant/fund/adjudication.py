@@ -53,15 +53,18 @@ def adjudicate(
         "prices": prices,
     }
     independent, counting = billing_rules()
+    # Arrow tables, converted once: DuckDB scans a registered Polars frame by converting it again at every query.
+    arrow = {name: frame.to_arrow() for name, frame in tables.items()}
     con = connect()
     try:
-        first = evaluate(independent, tables, con)
+        first = evaluate(independent, arrow, con)
         refused_rows, refused_invoices = _refusals(first)
-        tables["open_lines"] = lines.filter(
+        open_lines = lines.filter(
             ~pl.col("row_id").is_in(refused_rows.implode())
             & ~pl.col("invoice_number").is_in(refused_invoices.implode())
         )
-        second = evaluate(counting, tables, con) if counting else empty_findings()
+        arrow["open_lines"] = open_lines.to_arrow()
+        second = evaluate(counting, arrow, con) if counting else empty_findings()
     finally:
         con.close()
     findings = label(pl.concat([first, second], how="vertical"), reference)

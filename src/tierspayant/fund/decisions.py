@@ -69,7 +69,8 @@ def decide(
     tables = {**reference_tables(reference), **history, "requests": requests, "file": file}
     con = connect()
     try:
-        findings = label(evaluate(authorisation_rules(), tables, con), reference)
+        arrow = {name: frame.to_arrow() for name, frame in tables.items()}
+        findings = label(evaluate(authorisation_rules(), arrow, con), reference)
     finally:
         con.close()
     by_request: dict[str, list[dict[str, object]]] = {}

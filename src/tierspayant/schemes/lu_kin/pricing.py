@@ -100,7 +100,7 @@ def price_lines(
     try:
         for name, frame in (("lines", lines), ("nomenclature", nomenclature), ("letter_keys", letter_keys),
                             ("titres", titres)):  # fmt: skip
-            con.register(name, frame)
+            con.register(name, frame.to_arrow())
         inputs = con.sql(PRICE_INPUTS_SQL).pl()
     finally:
         con.close()
