@@ -48,7 +48,8 @@ def login(
     request.session.clear()  # a new session at login: no fixation
     request.session["user"] = principal.username
     context.audit.record(principal, Channel.WEB, "login", "web")
-    return redirect(_safe_next(next) if next != "/" else HOMES[principal.role])
+    target = _safe_next(next)
+    return redirect(target if target != "/" else HOMES[principal.role])
 
 
 @router.post("/logout", dependencies=[CsrfChecked], response_class=RedirectResponse)
