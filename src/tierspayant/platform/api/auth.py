@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from tierspayant.platform.accounts import Principal, Right
 from tierspayant.platform.api.deps import Context, CurrentPrincipal
+from tierspayant.platform.audit import Channel
 
 router = APIRouter(tags=["authentication"])
 
@@ -64,6 +65,7 @@ async def health() -> Health:  # async: answered on the event loop, no thread ho
 def create_token(credentials: Credentials, context: Context) -> TokenOut:
     principal = context.accounts.authenticate_password(credentials.username, credentials.password)
     if principal is None:
+        context.audit.record(credentials.username[:64], Channel.API, "login_refused", "api token", role="unknown")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     ttl = timedelta(hours=context.settings.token_ttl_hours)
     token = context.accounts.issue_token(principal.username, "api", ttl)
