@@ -45,12 +45,15 @@ def adjudicate(
     if missing:
         raise ValueError(f"history table(s) not given: {', '.join(missing)}")
     prices = price_lines(lines, reference["nomenclature"], reference["letter_keys"], history["titres"])
+    # ``prices``: each line with its official price beside it (same order), so that the pricing rules need no join.
+    official = {"tariff_cents": "official_tariff_cents", "insured_cents": "official_insured_cents"}
+    priced = lines.hstack(prices.drop("row_id").rename(official))
     tables: dict[str, pl.DataFrame] = {
         **reference_tables(reference),
         **history,
         "lines": lines,
         "file": file,
-        "prices": prices,
+        "prices": priced,
     }
     independent, counting = billing_rules()
     # Arrow tables, converted once: DuckDB scans a registered Polars frame by converting it again at every query.
@@ -68,7 +71,7 @@ def adjudicate(
     finally:
         con.close()
     findings = label(pl.concat([first, second], how="vertical"), reference)
-    return Adjudication(findings=findings, lines=_line_outcomes(lines, prices, findings))
+    return Adjudication(findings=findings, lines=_line_outcomes(priced, findings))
 
 
 def label(findings: pl.DataFrame, reference: ReferenceSet) -> pl.DataFrame:
@@ -83,28 +86,18 @@ def _refusals(findings: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     return rows.get_column("key").cast(pl.Int64).unique(), blocks.get_column("key").unique()
 
 
-def _line_outcomes(lines: pl.DataFrame, prices: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
+def _line_outcomes(priced: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFrame:
     refused_rows, refused_invoices = _refusals(findings)
-    priced = lines.join(
-        prices.select(
-            "row_id",
-            pl.col("tariff_cents").alias("fund_tariff_cents"),
-            pl.col("insured_cents").alias("fund_insured_cents"),
-            "fund_cents",
-        ),
-        on="row_id",
-        how="left",
-    )
     paid = (
         ~pl.col("row_id").is_in(refused_rows.implode())
         & ~pl.col("invoice_number").is_in(refused_invoices.implode())
         & pl.col("fund_cents").is_not_null()
     )
-    return priced.with_columns(paid.alias("paid")).with_columns(
-        pl.when(pl.col("paid"))
-        .then(pl.min_horizontal("asked_cents", "fund_cents"))
-        .otherwise(0)
-        .cast(pl.Int64)
-        .alias("covered_cents"),
-        pl.col("fund_insured_cents").fill_null(pl.col("insured_cents")).alias("returned_insured_cents"),
+    covered = pl.when(paid).then(pl.min_horizontal("asked_cents", "fund_cents")).otherwise(0).cast(pl.Int64)
+    return priced.with_columns(
+        pl.col("official_tariff_cents").alias("fund_tariff_cents"),
+        pl.col("official_insured_cents").alias("fund_insured_cents"),
+        paid.alias("paid"),
+        covered.alias("covered_cents"),
+        pl.col("official_insured_cents").fill_null(pl.col("insured_cents")).alias("returned_insured_cents"),
     )

@@ -75,33 +75,40 @@ def price_frame(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-# The inputs of each line's price, joined once for the whole batch: the act's coefficient and letter key on the
-# service date, the letter key's value on that date, and the coverage rate of the titre the line quotes.
-PRICE_INPUTS_SQL = """
-SELECT l.row_id, n.letter_key, n.coefficient, k.value AS key_value,
-       n.coefficient_e4, k.value_e5 AS key_value_e5, t.rate_e2
-FROM lines l
-LEFT JOIN nomenclature n ON n.act_code = l.act_code AND l.service_date BETWEEN n.valid_from AND n.valid_to
-LEFT JOIN letter_keys k ON k.letter_key = n.letter_key AND l.service_date BETWEEN k.valid_from AND k.valid_to
-LEFT JOIN titres t ON t.titre_id = l.titre_id
-ORDER BY l.row_id
+# The tariff inputs of each (act, service date) billed: the act's coefficient and letter key on that date and the
+# letter key's value on that date. A month has a few hundred such pairs whatever the number of lines, so the range
+# joins on validity periods run on the pairs and the lines get them by an equality join.
+TARIFF_INPUTS_SQL = """
+SELECT d.act_code, d.service_date, n.letter_key, n.coefficient, k.value AS key_value,
+       n.coefficient_e4, k.value_e5 AS key_value_e5
+FROM billed d
+LEFT JOIN nomenclature n ON n.act_code = d.act_code AND d.service_date BETWEEN n.valid_from AND n.valid_to
+LEFT JOIN letter_keys k ON k.letter_key = n.letter_key AND d.service_date BETWEEN k.valid_from AND k.valid_to
 """
 
 
 def price_lines(
     lines: pl.DataFrame, nomenclature: pl.DataFrame, letter_keys: pl.DataFrame, titres: pl.DataFrame
 ) -> pl.DataFrame:
-    """The official price of every line: ``row_id``, the inputs, ``tariff_cents``, ``insured_cents``, ``fund_cents``.
+    """The official price of every line, in the lines' order: ``row_id``, the inputs (``letter_key``,
+    ``coefficient``, ``key_value``, ``rate_e2`` and their scaled integers), ``tariff_cents``, ``insured_cents``,
+    ``fund_cents``.
 
     A line whose act has no tariff on its date has null amounts; a line whose titre is unknown has a tariff but no
     shares (its rate is unknown). The rules say why such a line is not paid.
     """
+    billed = lines.select("act_code", "service_date").unique()
     con = duckdb.connect()
     try:
-        for name, frame in (("lines", lines), ("nomenclature", nomenclature), ("letter_keys", letter_keys),
-                            ("titres", titres)):  # fmt: skip
+        for name, frame in (("billed", billed), ("nomenclature", nomenclature), ("letter_keys", letter_keys)):
             con.register(name, frame.to_arrow())
-        inputs = con.sql(PRICE_INPUTS_SQL).pl()
+        tariffs = con.sql(TARIFF_INPUTS_SQL).pl()
     finally:
         con.close()
+    inputs = (
+        lines.select("row_id", "act_code", "service_date", "titre_id")
+        .join(tariffs, on=["act_code", "service_date"], how="left", maintain_order="left")
+        .join(titres.select("titre_id", "rate_e2").unique("titre_id"), on="titre_id", how="left", maintain_order="left")
+        .drop("act_code", "service_date", "titre_id")
+    )
     return price_frame(inputs).collect()
