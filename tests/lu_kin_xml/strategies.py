@@ -33,7 +33,7 @@ def regex(pattern: str) -> st.SearchStrategy[str]:
     return st.from_regex(pattern, fullmatch=True)
 
 
-provider_codes = regex(r"[0-9A-Z]{8}")
+provider_codes = regex(r"[0-9]{8}").filter(lambda code: code != "00000000")
 references = regex(r"[A-Za-z0-9.\-]{1,30}")
 identifiers = regex(r"[A-Za-z0-9.\-/]{1,30}")
 titre_ids = regex(r"[A-Z0-9][A-Z0-9\-]{0,29}")

@@ -57,6 +57,19 @@ def normalize_provider_code(value: str | int) -> str:
     return padded
 
 
+def provider_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a provider code in the form KIN files and file names carry it, or None when it is.
+
+    That form is the normalised one: exactly 8 ASCII digits, not all zeros (``normalize_provider_code(code) == code``).
+    The layout-01 XSD type ``CodePrestataireType`` states the same rule; a test keeps the two in step.
+    """
+    if len(code) != LENGTH or not is_ascii_digits(code):
+        return f"a provider code has {LENGTH} digits, found {code!r}"
+    if int(code) == 0:
+        return "a provider code cannot be all zeros"
+    return None
+
+
 def _check(kind: str, text: str, known: Collection[str] | None, list_name: str) -> IdentifierCheck:
     try:
         normalized = normalize_provider_code(text)

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from tierspayant.core.identifiers.provider import provider_code_problem
 from tierspayant.core.money import CENT, ZERO
 
 FileType = Literal["DEMAUT", "RETAUT", "FAC", "RETFAC"]
@@ -74,9 +75,20 @@ def _to_cents(value: Decimal) -> Decimal:
     return cents.copy_abs() if cents.is_zero() else cents  # -0.00 passes ge=0 but is no wire amount
 
 
+def _provider_code(code: str) -> str:
+    problem = provider_code_problem(code)  # the identifiers module's rule, which CodePrestataireType states too
+    if problem:
+        raise ValueError(problem)
+    return code
+
+
+def _sender(code: str) -> str:
+    return code if code in Fund.__members__ else _provider_code(code)
+
+
+ProviderCode = Annotated[str, AfterValidator(_provider_code)]
+Sender = Annotated[str, AfterValidator(_sender)]
 # Patterns copied from xsd/01/common.xsd (anchored: pydantic patterns are searches, XSD patterns are whole-value).
-ProviderCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{8}$")]
-Sender = Annotated[str, StringConstraints(pattern=r"^([0-9A-Z]{8}|CNS|CMFEP|CMFEC|EMCFL|AAA)$")]
 Matricule = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{12}$")]
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-]{1,30}$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.\-/]{1,30}$")]

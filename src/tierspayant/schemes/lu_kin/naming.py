@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from tierspayant.core.findings import Finding, FindingsError
 from tierspayant.core.identifiers.matricule import birth_date_problem
+from tierspayant.core.identifiers.provider import provider_code_problem
 
 FILE_TYPES = ("DEMAUT", "RETAUT", "FAC", "RETFAC")
 KNOWN_LAYOUTS = ("01",)  # a new layout is added here when its XSDs are added
@@ -59,11 +60,8 @@ def _is_digits(text: str, length: int) -> bool:
 
 
 def _check_provider(provider: str, name: str | None) -> list[Finding]:
-    if not _is_digits(provider, 8):
-        return [_bad("provider", name, f"the provider code has 8 digits, found {provider!r}")]
-    if int(provider) == 0:
-        return [_bad("provider", name, "the provider code cannot be all zeros")]
-    return []
+    problem = provider_code_problem(provider)
+    return [_bad("provider", name, problem)] if problem else []
 
 
 def _check_year(year: str, name: str | None) -> list[Finding]:

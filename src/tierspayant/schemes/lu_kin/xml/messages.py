@@ -14,9 +14,9 @@ import re
 from typing import Final
 
 # What each element must look like, in words (mirrors the XSD types in xsd/01/common.xsd).
-_PROVIDER = "a provider code: 8 digits or capital letters"
+_PROVIDER = "a provider code: 8 digits, not all zeros"
 EXPECTED_FORM: Final[dict[str, str]] = {
-    "Emetteur": "a provider code (8 digits or capital letters) or a fund (CNS, CMFEP, CMFEC, EMCFL, AAA)",
+    "Emetteur": "a provider code (8 digits, not all zeros) or a fund (CNS, CMFEP, CMFEC, EMCFL, AAA)",
     "Facturier": _PROVIDER,
     "CodePrescripteur": _PROVIDER,
     "CodeExecutant": _PROVIDER,
