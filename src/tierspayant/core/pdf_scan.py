@@ -4,7 +4,7 @@ Annex 02 of the KIN cahier des charges: "PDF/A, résolution minimum 200 DPI, max
 
 - **PDF/A**: the catalogue's XMP metadata must carry ``pdfaid:part`` (and ``pdfaid:conformance``); the part and
   conformance found are named. Full PDF/A conformance (fonts, colour profiles…) needs a validator such as veraPDF;
-  the identification is what is checked here. The XMP is parsed with defusedxml (no DTD, no entities).
+  the identification is what is checked here. The XMP is parsed by ``core.xmlsafe`` (no DTD, no entities).
 - **A4**: every page's MediaBox is 595 × 842 pt ± 2 pt, portrait or landscape (``/UserUnit`` honoured).
 - **Resolution**: every image drawn on a page is 200–300 DPI (± 1 DPI for rounding of sizes in points). The DPI is
   the image's pixel size divided by its drawn size: the page's content stream is followed (``q``/``Q``/``cm``, form
@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from defusedxml import ElementTree as SafeElementTree
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, IndirectObject
 
-from tierspayant.core.findings import Effect, Finding
+from tierspayant.core.findings import Effect, Finding, FindingsError
+from tierspayant.core.xmlsafe import XmlLimits, parse_document
 
 A4_POINTS = (595.0, 842.0)
 A4_TOLERANCE_POINTS = 2.0
@@ -39,6 +39,7 @@ MAX_PAGES = 200
 MAX_FORM_DEPTH = 8
 PDFA_PARTS = {"1": ("A", "B"), "2": ("A", "B", "U"), "3": ("A", "B", "U"), "4": ("", "E", "F")}
 PDFAID_NS = "http://www.aiim.org/pdfa/ns/id/"
+XMP_LIMITS = XmlLimits(max_bytes=4 * 1024**2)  # an XMP packet is a few kB
 
 RULE_PDF = "scanned document: readable PDF"
 RULE_PDFA = "scanned document: PDF/A (annex 02)"
@@ -152,10 +153,11 @@ def _pdfa_identification(reader: PdfReader, name: str) -> tuple[str | None, list
     if metadata is None:
         message = f"no XMP metadata: {no_pdfa} (pdfaid:part is missing); save the scan as PDF/A"
         return None, [Finding("PDF-NOT-PDFA", message, file=name, rule=RULE_PDFA)]
-    try:
-        root = SafeElementTree.fromstring(metadata.get_data())
-    except Exception as error:  # defusedxml refuses DTDs and entities; anything else is unreadable XML
-        message = f"the XMP metadata cannot be read safely ({type(error).__name__}): {no_pdfa}"
+    try:  # the project's one XML hardening path: no DTD, no entities, no XInclude, nothing resolved
+        root = parse_document(metadata.get_data(), f"{name} (XMP metadata)", XMP_LIMITS)
+    except FindingsError as error:
+        why = "; ".join(f"{finding.code}: {finding.message}" for finding in error.findings)
+        message = f"the XMP metadata cannot be read safely ({why}): {no_pdfa}"
         return None, [Finding("PDF-NOT-PDFA", message, file=name, rule=RULE_PDFA)]
     part = conformance = None
     for element in root.iter():
