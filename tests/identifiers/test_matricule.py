@@ -144,3 +144,21 @@ def test_any_single_digit_change_is_caught(birth: date, serial: int, position: i
         # a change in digits 1–11 changes both check digits: Luhn and Verhoeff each catch every single-digit change
         assert luhn_reason
         assert verhoeff_reason
+
+
+@pytest.mark.parametrize(("valid", "changed"), [("2363", "2364"), ("2363", "3263"), ("15", "14")])
+def test_verhoeff_valid_uses_the_published_vector_and_refuses_changes(valid: str, changed: str) -> None:
+    # 236 → 3 is the textbook Verhoeff example; "3263" is an adjacent transposition, which Verhoeff catches
+    assert verhoeff_valid(valid)
+    assert not verhoeff_valid(changed)
+
+
+@pytest.mark.parametrize(("valid", "changed"), [("79927398713", "79927398710"), ("79927398713", "79927938713")])
+def test_luhn_valid_uses_the_published_vector_and_refuses_changes(valid: str, changed: str) -> None:
+    assert luhn_valid(valid)
+    assert not luhn_valid(changed)
+
+
+def test_check_digit_validity_needs_two_digits() -> None:
+    assert not verhoeff_valid("0")
+    assert not luhn_valid("0")

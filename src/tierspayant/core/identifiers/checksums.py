@@ -60,10 +60,7 @@ def verhoeff_check_digit(payload: str) -> int:
 
 def verhoeff_valid(number: str) -> bool:
     """True when the last digit of ``number`` is the Verhoeff digit of the others."""
-    check = 0
-    for position, char in enumerate(reversed(number)):
-        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(char)]]
-    return len(number) >= 2 and check == 0
+    return len(number) >= 2 and verhoeff_check_digit(number[:-1]) == int(number[-1])
 
 
 def mod97_check(number: int) -> int:
