@@ -178,21 +178,26 @@ def load_bytes(source: Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def _split_segments(data: bytes) -> tuple[str, str, bytes, bool]:
-    """Segment 200, segment 300, the body bytes, and whether records are separated by line ends (one copy)."""
+def _split_segments(data: bytes) -> tuple[str, str, int, bool]:
+    """Segment 200, segment 300, where the body starts, and whether records are separated by line ends."""
     both = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH
     first_end = data.find(b"\n", 0, both + 2)
     if first_end >= 0:
         first = data[:first_end].rstrip(b"\r").decode("latin-1")
         if len(first) == both:  # both segments on one line
-            return first[:SEGMENT_200_LENGTH], first[SEGMENT_200_LENGTH:], data[first_end + 1 :], True
+            return first[:SEGMENT_200_LENGTH], first[SEGMENT_200_LENGTH:], first_end + 1, True
         second_end = data.find(b"\n", first_end + 1)
         if second_end < 0:
             second_end = len(data)
         second = data[first_end + 1 : second_end].rstrip(b"\r").decode("latin-1")
-        return first, second, data[second_end + 1 :], True
+        return first, second, second_end + 1, True
     head = data[:both].decode("latin-1")
-    return head[:SEGMENT_200_LENGTH], head[SEGMENT_200_LENGTH:], data[both:], False
+    return head[:SEGMENT_200_LENGTH], head[SEGMENT_200_LENGTH:], both, False
+
+
+def body_offset(data: bytes) -> int:
+    """Where the records after segments 200 and 300 start in a file's bytes (as the reader splits them)."""
+    return min(_split_segments(data)[2], len(data))
 
 
 def _u8(data: bytes) -> pl.Series:
@@ -647,9 +652,9 @@ def read_sending(
         errors.add(None, None, "E000001", None, "the file is empty")
         frame = errors.frame()
         return Sending(name, {}, {}, {}, _empty_raw(), frame, findings_of(frame, name), policy)
-    seg200, seg300, body_bytes, separated = _split_segments(data)
+    seg200, seg300, body_start, separated = _split_segments(data)
     segment_200, segment_300 = _read_segments(seg200, seg300, errors)
-    body = _split_body(body_bytes, separated)
+    body = _split_body(data[body_start:], separated)
     raw = pl.DataFrame({"line": body.lines}).with_row_index("record_index", offset=FIRST_BODY_INDEX).with_columns(
         pl.col("record_index").cast(pl.Int64), pl.col("line").str.head(2).alias("record_type")
     )

@@ -1,5 +1,5 @@
-"""MyCareNet eFact messages: the 920000 invoicing file and the mutuality's replies (931000, 920999, 920098, 920099,
-920900), written and read through the zone tables.
+"""MyCareNet eFact messages: the 920000 invoicing file (written) and the replies to it (931000, 920999, 920098,
+920099, 920900: read here, written by :mod:`.reply_writer`, whose public names this module also offers).
 
 Files are written one record per line (``\\n``), atomically (a temporary file renamed into place: a failed write
 leaves nothing). Replies return each record of the sending as 800 characters: the original 350, then the error
@@ -8,23 +8,36 @@ part — three rejections at 457-477 (type letter + code) and the 200-character 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from tierspayant.core.findings import Effect, Finding
 from tierspayant.core.money import to_cents
 from tierspayant.schemes.be_nursing import error_codes
+from tierspayant.schemes.be_nursing.atomic import write_atomically
 from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, CheckNumberPolicy, mod97
-from tierspayant.schemes.be_nursing.frames import Sending, iter_records, parse_zones_lenient
+from tierspayant.schemes.be_nursing.frames import iter_records, parse_zones_lenient
 from tierspayant.schemes.be_nursing.models import Invoice, SendingModel, ServiceLine
-from tierspayant.schemes.be_nursing.records import format_record, format_value
+from tierspayant.schemes.be_nursing.records import format_record
+from tierspayant.schemes.be_nursing.reply_writer import (
+    COMMENT_LENGTH,
+    ERRORS_SCHEMA,
+    MAX_REJECTIONS,
+    REPLY_KINDS,
+    LineError,
+    RecordErrors,
+    ReplyHeader,
+    ReplyKind,
+    SettlementTotals,
+    render_reply,
+    reply_chunks,
+    write_reply,
+)
 from tierspayant.schemes.be_nursing.zones import (
     RECORD_LENGTH,
     RECORDS,
@@ -35,10 +48,27 @@ from tierspayant.schemes.be_nursing.zones import (
     SEGMENT_300,
 )
 
-ReplyKind = Literal["920098", "920099", "920900", "920999", "931000"]
-REPLY_KINDS: tuple[str, ...] = ("920098", "920099", "920900", "920999", "931000")
-MAX_REJECTIONS = 3
-COMMENT_LENGTH = 200
+__all__ = [
+    "COMMENT_LENGTH",
+    "ERRORS_SCHEMA",
+    "MAX_REJECTIONS",
+    "REPLY_KINDS",
+    "LineError",
+    "RecordErrors",
+    "Rejection",
+    "Reply",
+    "ReplyHeader",
+    "ReplyKind",
+    "ReplyRecord",
+    "SettlementTotals",
+    "read_reply",
+    "render_920000",
+    "render_reply",
+    "reply_chunks",
+    "write_920000",
+    "write_lines",
+    "write_reply",
+]
 
 
 # --- writing files --------------------------------------------------------------------------------------------------
@@ -46,19 +76,7 @@ COMMENT_LENGTH = 200
 
 def write_lines(lines: Iterable[str], destination: Path) -> Path:
     """Write records one per line, atomically."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="ascii", newline="\n") as out:
-            for line in lines:
-                out.write(line)
-                out.write("\n")
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return destination
+    return write_atomically((f"{line}\n".encode("ascii") for line in lines), destination)
 
 
 # --- 920000 ---------------------------------------------------------------------------------------------------------
@@ -283,161 +301,6 @@ def render_920000(model: SendingModel, policy: CheckNumberPolicy = DEFAULT_POLIC
 def write_920000(sending_model: SendingModel, destination: Path, policy: CheckNumberPolicy = DEFAULT_POLICY) -> Path:
     """Write the 920000 of a sending model (atomically); returns the path."""
     return write_lines(render_920000(sending_model, policy), destination)
-
-
-# --- replies: writing -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineError:
-    """What the mutuality says about one record: up to three codes and a comment (zone 149)."""
-
-    codes: tuple[str, ...]
-    comment: str = ""
-
-    def __post_init__(self) -> None:
-        if len(self.codes) > MAX_REJECTIONS:
-            raise ValueError(f"at most {MAX_REJECTIONS} rejection codes per record, got {len(self.codes)}")
-
-
-@dataclass(frozen=True)
-class SettlementTotals:
-    """Record 91 (per mutuality) or 92 (whole sending) of a 920900, amounts in cents."""
-
-    mutuality_number: int
-    requested_account_a: int = 0
-    requested_account_b: int = 0
-    accepted_account_a: int = 0
-    rejected_account_a: int = 0
-    accepted_account_b: int = 0
-    rejected_account_b: int = 0
-    record_count: int = 0
-    check_number: int = 0
-    collective_invoice_number: int = 0
-    payment_reference_account_a: str = ""
-    payment_reference_account_b: str = ""
-    payment_date: date | None = None
-
-    def values(self, record_type: str) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "mutuality_number": self.mutuality_number,
-            "collective_invoice_number": self.collective_invoice_number,
-            "requested_account_a": self.requested_account_a,
-            "requested_account_b": self.requested_account_b,
-            "requested_total": self.requested_account_a + self.requested_account_b,
-            "record_count": self.record_count,
-            "check_number": self.check_number,
-            "accepted_account_a": self.accepted_account_a,
-            "rejected_account_a": self.rejected_account_a,
-            "accepted_account_b": self.accepted_account_b,
-            "rejected_account_b": self.rejected_account_b,
-            "accepted_total": self.accepted_account_a + self.accepted_account_b,
-            "rejected_total": self.rejected_account_a + self.rejected_account_b,
-            "payment_date": self.payment_date,
-        }
-        if record_type == "91":
-            values["payment_reference_account_a"] = self.payment_reference_account_a
-            values["payment_reference_account_b"] = self.payment_reference_account_b
-        return values
-
-
-@dataclass(frozen=True)
-class ReplyHeader:
-    """The reply-specific fields: error percentage and refusal type (920099), settlement (920900), zone errors
-    of the header segments and records 95/96 (920999: zone name → 2-digit error)."""
-
-    error_percentage: Decimal | None = None
-    refusal_type: int | None = None  # 1 blocking errors, 2 more than 5% errors
-    mutuality_reference: str = ""
-    settlement: Sequence[SettlementTotals] = ()  # records 91
-    settlement_total: SettlementTotals | None = None  # record 92
-    segment_errors: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # "200"/"300"/"95"/"96" → zone → err
-
-
-def _error_part(error: LineError | None) -> str:
-    values: dict[str, Any] = {}
-    if error is not None:
-        for number, code in enumerate(error.codes, start=1):
-            values[f"rejection_{number}"] = error_codes.rejection_text(code)
-        comment = _ascii(error.comment)
-        if len(comment) > COMMENT_LENGTH:  # cut, and say so
-            comment = comment[: COMMENT_LENGTH - 3] + "..."
-        values["comment"] = comment
-    return format_record(REPLY_ERROR_PART, values)
-
-
-def _ascii(text: str) -> str:
-    from tierspayant.schemes.be_nursing.records import to_efact_text
-
-    return "".join(c if " " <= c <= "~" else "?" for c in to_efact_text(text))
-
-
-def _with_zone_errors(layout_type: str, text: str, errors: Mapping[str, int]) -> str:
-    layout = RECORDS[layout_type]
-    for zone_name, error in errors.items():
-        zone = layout.zone(f"{zone_name}_error")
-        text = text[: zone.offset] + format_value(layout_type, zone, error) + text[zone.end :]
-    return text
-
-
-def render_reply(
-    kind: ReplyKind,
-    original: Sending,
-    errors: Mapping[int, LineError | tuple[Sequence[str], str]] | None = None,
-    header: ReplyHeader | None = None,
-) -> list[str]:
-    """The lines of a reply to ``original``; ``errors`` maps a record index (its line in the 920000) to its error."""
-    if kind not in REPLY_KINDS:
-        raise ValueError(f"not a reply message: {kind}")
-    header = header or ReplyHeader()
-    line_errors = {index: e if isinstance(e, LineError) else LineError(tuple(e[0]), e[1])
-                   for index, e in (errors or {}).items()}
-    seg200 = dict(original.segment_200) | {
-        "message_name": int(kind),
-        "mutuality_reference": int(header.mutuality_reference or 0),
-    }
-    seg300 = dict(original.segment_300) | {
-        "error_percentage": to_cents(header.error_percentage) if header.error_percentage is not None else 0,
-        "refusal_type": header.refusal_type or 0,
-    }
-    seg200 = {k: v for k, v in seg200.items() if not k.endswith("_error") and not k.startswith("reserve")}
-    seg300 = {k: v for k, v in seg300.items() if not k.endswith("_error") and not k.startswith("reserve")}
-    lines = [
-        _with_zone_errors("200", format_record(SEGMENT_200, seg200), header.segment_errors.get("200", {})),
-        _with_zone_errors("300", format_record(SEGMENT_300, seg300), header.segment_errors.get("300", {})),
-    ]
-    if kind == "931000":
-        return lines
-    raw = original.raw.select("record_index", "record_type", "line").iter_rows()
-    if kind == "920999":  # preliminary control: the header and the records 95/96 with their zone errors
-        for _, record_type, line in raw:
-            if record_type in ("95", "96"):
-                fixed = line[:RECORD_LENGTH].ljust(RECORD_LENGTH)
-                lines.append(_with_zone_errors(record_type, fixed, header.segment_errors.get(record_type, {})))
-        return lines
-    for index, record_type, line in raw:
-        if record_type in ("95", "96"):
-            if kind != "920900":
-                lines.append(line[:RECORD_LENGTH].ljust(RECORD_LENGTH))
-            continue
-        lines.append(line[:RECORD_LENGTH].ljust(RECORD_LENGTH) + _error_part(line_errors.get(index)))
-    if kind == "920900":
-        for totals in header.settlement:
-            lines.append(format_record(RECORDS["91"], totals.values("91")))
-        if header.settlement_total is not None:
-            lines.append(format_record(RECORDS["92"], header.settlement_total.values("92")))
-    return lines
-
-
-def write_reply(
-    kind: ReplyKind,
-    original: Sending,
-    errors: Mapping[int, LineError | tuple[Sequence[str], str]] | None,
-    header: ReplyHeader | None,
-    destination: Path,
-) -> Path:
-    """Write a reply (920098, 920099, 920900, 920999 or 931000) to ``original``, atomically."""
-    return write_lines(render_reply(kind, original, errors, header), destination)
 
 
 # --- replies: reading -----------------------------------------------------------------------------------------------

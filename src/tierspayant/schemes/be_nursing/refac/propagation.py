@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from tierspayant.core.findings import Effect, Level
+from tierspayant.schemes.be_nursing.messages import MAX_REJECTIONS
 
 BLOCK_CODE = "500119"
 DAY_CODE = "500118"
-MAX_CODES = 3  # a reply record has room for three rejection codes (positions 457-477)
+MAX_CODES = MAX_REJECTIONS  # a reply record has room for three rejection codes (positions 457-477)
 
 REJECTING = (Effect.REJECT_LINE.value, Effect.REJECT_BLOCK.value, Effect.REJECT_FILE.value)
 

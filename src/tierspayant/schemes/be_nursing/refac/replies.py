@@ -1,6 +1,6 @@
 """The replies REFAC sends, derived from the findings and the decision — never hand-assembled record by record.
 
-Written by the format layer (``messages.write_reply``); this module only says what goes in them:
+Written by the format layer's one reply writer (``messages.write_reply``); this module only says what goes in them:
 - 920999: the zone errors of the header segments / records 95-96 (2-digit error of the zone concerned);
 - 920099: every record with its errors, the error percentage and the refusal type in segment 300;
 - 920098: every record with its errors (rejections and informative ones) — the file is accepted;
@@ -10,36 +10,22 @@ Written by the format layer (``messages.write_reply``); this module only says wh
 
 from __future__ import annotations
 
-import dataclasses
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow as pa
 
 from tierspayant.core.findings import Finding
 from tierspayant.schemes.be_nursing import messages
 from tierspayant.schemes.be_nursing.checks import mod97
-from tierspayant.schemes.be_nursing.columnar import format_records
-from tierspayant.schemes.be_nursing.error_codes import lookup, rejection_text
-from tierspayant.schemes.be_nursing.frames import SEGMENT_200_LENGTH, SEGMENT_300_LENGTH, Sending
-from tierspayant.schemes.be_nursing.messages import COMMENT_LENGTH
-from tierspayant.schemes.be_nursing.records import format_record, format_value, to_efact_text
+from tierspayant.schemes.be_nursing.error_codes import lookup
+from tierspayant.schemes.be_nursing.messages import ERRORS_SCHEMA
 from tierspayant.schemes.be_nursing.refac.decision import FileDecision
 from tierspayant.schemes.be_nursing.refac.intake import Intake
 from tierspayant.schemes.be_nursing.refac.propagation import MAX_CODES, Propagated
-from tierspayant.schemes.be_nursing.zones import (
-    RECORD_LENGTH,
-    RECORDS,
-    REPLY_ERROR_PART,
-    REPLY_RECORD_LENGTH,
-    SEGMENT_200,
-    SEGMENT_300,
-    RecordLayout,
-)
+from tierspayant.schemes.be_nursing.zones import RECORDS
 
 RecordErrors = tuple[tuple[str, ...], str]
 RECORD_10_INDEX = 3  # segments 200 and 300 are records 1 and 2
@@ -61,21 +47,6 @@ def free_path(outbox: Path, name: str) -> Path:
         number += 1
         candidate = outbox / f"{stem}.{number}.{kind}"
     return candidate
-
-
-def body_offset(data: bytes) -> int:
-    """Where the records after segments 200 and 300 start (one line each, or one line together, or a stream)."""
-    header = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH
-    first_end = data.find(b"\n", 0, header + 2)
-    if first_end < 0:
-        return min(header, len(data))
-    if len(data[:first_end].rstrip(b"\r")) >= header:
-        return first_end + 1
-    second_end = data.find(b"\n", first_end + 1)
-    return len(data) if second_end < 0 else second_end + 1
-
-
-ERRORS_SCHEMA = pl.Schema([("record_index", pl.Int64), ("codes", pl.List(pl.Utf8)), ("comment", pl.Utf8)])
 
 
 def _informative(code: str) -> bool:
@@ -143,11 +114,6 @@ def finding_errors(findings: Iterable[Finding]) -> pl.DataFrame:
         errors[index] = (codes, comment or finding.message)
     rows = [(index, list(codes), comment) for index, (codes, comment) in sorted(errors.items())]
     return pl.DataFrame(rows, schema=ERRORS_SCHEMA, orient="row")
-
-
-def as_mapping(errors: pl.DataFrame) -> dict[int, RecordErrors]:
-    """The error table as the format layer's ``write_reply`` takes it (record index → (codes, comment))."""
-    return {int(i): (tuple(c), m or "") for i, c, m in errors.select(ERRORS_SCHEMA.names()).iter_rows()}
 
 
 def _zone_error(code: str, location: str | None) -> tuple[str, str, int] | None:
@@ -280,197 +246,5 @@ def write(
     fields: messages.ReplyHeader,
     destination: Path,
 ) -> Path:
-    """Write one reply to ``destination``. 920098 / 920099 / 920900 — one 800-character record per record of the
-    sending — are built column-wise (:func:`render_columnar`); the short 920999 and 931000 by ``write_reply``."""
-    if kind not in messages.REPLY_KINDS:
-        raise ValueError(f"not a reply: {kind}")
-    original = dataclasses.replace(
-        intake.sending,
-        segment_200=_writable(SEGMENT_200, intake.sending.segment_200),
-        segment_300=_writable(SEGMENT_300, intake.sending.segment_300),
-    )
-    if kind in COLUMNAR_KINDS:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        with destination.open("wb") as out:
-            for chunk in reply_chunks(kind, original, errors, fields, intake.data):
-                out.write(chunk)
-        return destination
-    return messages.write_reply(kind, original, as_mapping(errors), fields, destination)  # type: ignore[arg-type]
-
-
-COLUMNAR_KINDS = ("920098", "920099", "920900")
-TOTALS_RECORDS = ("95", "96")
-
-
-def render_columnar(
-    kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader, source: bytes = b""
-) -> str:
-    """The reply's text — the same as ``messages.render_reply`` gives (the tests hold the two equal)."""
-    return b"".join(reply_chunks(kind, original, errors, fields, source)).decode("ascii")
-
-
-def reply_chunks(
-    kind: str, original: Sending, errors: pl.DataFrame, fields: messages.ReplyHeader, source: bytes = b""
-) -> Iterator[bytes | bytearray]:
-    """The reply as a stream of large byte chunks, without a Python loop over the records.
-
-    The header segments and the settlement records 91/92 come from the format layer. The body: when every record
-    is 350 ASCII characters (any file the reader accepted), each group of records is taken as one buffer — the
-    received file's own bytes (``source``) when its records are exactly the reader's, one line each, else joined by
-    Polars — and each line end becomes "neutral error part + line end" in one ``bytes.replace``; the error parts of
-    the records with errors are written into it. Otherwise each record is cut and padded
-    with Polars.
-    """
-    framing = messages.render_reply(kind, dataclasses.replace(original, raw=original.raw.clear()), {}, fields)  # type: ignore[arg-type]
-    yield ("\n".join(framing[:2]) + "\n").encode("ascii", errors="replace")
-    tail = "".join(f"{line}\n" for line in framing[2:]).encode("ascii", errors="replace")
-    raw = original.raw.select("record_index", "record_type", "line")
-    if kind == "920900":
-        raw = raw.filter(~pl.col("record_type").is_in(TOTALS_RECORDS))
-    is_totals = pl.col("record_type").is_in(TOTALS_RECORDS)
-    totals_at_end = raw.with_row_index("_row").filter(is_totals)["_row"]
-    main_count = raw.height - totals_at_end.len()
-    uniform = bool((raw["line"].str.len_bytes() == RECORD_LENGTH).all()) and (
-        totals_at_end.len() == 0 or int(totals_at_end.min()) == main_count  # type: ignore[arg-type]
-    )
-    if raw.height and not uniform:
-        yield _padded_body(raw, errors)
-    elif raw.height:
-        main = raw.head(main_count)
-        with_errors = main.with_row_index("_row").join(_error_zones(errors), on="record_index", how="inner")
-        with_errors = with_errors.sort("_row")
-        parts = format_records(REPLY_ERROR_PART, with_errors.select(ERROR_ZONES), with_check=False)
-        patches = list(zip(with_errors["_row"].to_list(), parts.to_list(), strict=True))
-        start = _records_in_source(source, main_count)
-        for first in range(0, main_count, BODY_CHUNK_RECORDS):
-            count = min(BODY_CHUNK_RECORDS, main_count - first)
-            if start is None:
-                text = _joined(main["line"].slice(first, count))
-            else:
-                text = source[start + first * LINE : start + (first + count) * LINE]
-            yield _spliced(text.replace(b"\n", NEUTRAL_ERROR_PART + b"\n"), first, count, patches)
-        yield "".join(f"{line}\n" for line in raw.tail(totals_at_end.len())["line"].to_list()).encode("ascii")
-    yield tail
-
-
-BODY_CHUNK_RECORDS = 500_000  # bounds the memory of one step (and a Polars string's 4 GB)
-LINE = RECORD_LENGTH + 1
-
-
-def _records_in_source(source: bytes, count: int) -> int | None:
-    """Where the first ``count`` records start in the received file, when they are there exactly as the reader
-    split them — one per line, 350 characters and a line end each — right after segments 200/300; else None.
-
-    The reader cuts a file with line ends at its line ends (CR LF made LF); its records being 350 characters each,
-    they are the file's bytes when every 351st byte from the start of the body is a line end."""
-    header = SEGMENT_200_LENGTH + SEGMENT_300_LENGTH
-    if not source or source.find(b"\n", 0, header + 2) < 0:
-        return None
-    start = body_offset(source)
-    end = start + count * LINE
-    if end > len(source) or source[start + RECORD_LENGTH : end : LINE] != b"\n" * count:
-        return None
-    return start
-
-
-def _joined(lines: pl.Series) -> bytes:
-    size = lines.len() * LINE
-    joined = lines.to_frame("line").select(pl.concat_str(pl.col("line"), pl.lit("\n")).str.join(""))["line"]
-    data = joined.to_arrow().cast(pa.large_string()).buffers()[2]  # ASCII: the UTF-8 bytes are the text
-    if data is None or int(joined.str.len_bytes()[0]) != size:
-        raise AssertionError("reply body: joined records of unexpected size")
-    text: bytes = data.slice(0, size).to_pybytes()
-    return text
-
-
-def _spliced(body: bytes, first: int, count: int, patches: list[tuple[int, str]]) -> bytes | bytearray:
-    """``body`` (records ``first`` … ``first + count``, each with its neutral error part) with the error parts of
-    ``patches`` (row, text) in that range written in place — one buffer, written with one call."""
-    selected = patches[bisect_left(patches, (first, "")) : bisect_left(patches, (first + count, ""))]
-    if not selected:
-        return body
-    patched = bytearray(body)
-    width = REPLY_RECORD_LENGTH + 1
-    size = len(NEUTRAL_ERROR_PART)
-    for row, part in selected:
-        at = (row - first) * width + RECORD_LENGTH
-        patched[at : at + size] = part.encode("ascii")
-    return patched
-
-
-ERROR_ZONES = [f"rejection_{n + 1}" for n in range(MAX_CODES)] + ["comment"]
-NEUTRAL_ERROR_PART = format_record(REPLY_ERROR_PART, {}).encode("ascii")
-
-
-def _error_zones(errors: pl.DataFrame) -> pl.DataFrame:
-    """record_index, rejection_1..3 (letter + code), comment (folded, cut) — the zones of the error part."""
-    codes = errors["codes"].explode().drop_nulls().unique().to_list()
-    rejection = {code: rejection_text(code) for code in codes}
-    return errors.select(
-        "record_index",
-        *(
-            pl.col("codes")
-            .list.get(n, null_on_oob=True)
-            .replace_strict(rejection, default=None, return_dtype=pl.Utf8)
-            .alias(f"rejection_{n + 1}")
-            for n in range(MAX_CODES)
-        ),
-        pl.lit(reply_comments(errors["comment"])).alias("comment"),
-    )
-
-
-def _padded_body(raw: pl.DataFrame, errors: pl.DataFrame) -> bytes:
-    """Records of any length (a damaged file): cut / padded to 350, then the error part — column-wise."""
-    body = raw.join(_error_zones(errors), on="record_index", how="left", maintain_order="left")
-    error_part = format_records(REPLY_ERROR_PART, body.select(ERROR_ZONES), with_check=False)
-    original_part = pl.col("line").str.head(RECORD_LENGTH).str.pad_end(RECORD_LENGTH)
-    records = body.select(
-        pl.when(pl.col("record_type").is_in(TOTALS_RECORDS))
-        .then(original_part)
-        .otherwise(pl.concat_str(original_part, pl.lit(error_part)))
-        .alias("text")
-    )["text"]
-    joined: str = records.str.join("\n").item()
-    return (joined + "\n").encode("ascii", errors="replace")
-
-
-FOLDED = {
-    "à": "a", "â": "a", "ä": "a", "ç": "c", "é": "e", "è": "e", "ê": "e", "ë": "e", "î": "i", "ï": "i",
-    "ô": "o", "ö": "o", "ù": "u", "û": "u", "ü": "u", "À": "A", "É": "E", "È": "E", "Ç": "C",
-}  # fmt: skip
-
-
-def reply_comments(comments: pl.Series) -> pl.Series:
-    """:func:`reply_comment` column-wise: the accents of French text folded by one ``replace_many``; only the
-    distinct comments with other non-ASCII characters go through the character-by-character folding."""
-    folded = comments.fill_null("").str.replace_many(FOLDED)
-    exotic = folded.filter(folded.str.contains(r"[^ -~]")).unique().to_list()
-    if exotic:
-        folded = folded.replace({text: reply_comment(text) for text in exotic})
-    return folded.to_frame("c").select(
-        pl.when(pl.col("c").str.len_chars() > COMMENT_LENGTH)
-        .then(pl.concat_str(pl.col("c").str.head(COMMENT_LENGTH - 3), pl.lit("...")))
-        .otherwise(pl.col("c"))
-    )["c"]
-
-
-def reply_comment(text: str) -> str:
-    """Zone 149 as the format layer writes it: accents folded, printable ASCII, cut at 200 with "..." said."""
-    folded = "".join(c if " " <= c <= "~" else "?" for c in to_efact_text(text))
-    if len(folded) > COMMENT_LENGTH:
-        folded = folded[: COMMENT_LENGTH - 3] + "..."
-    return folded
-
-
-def _writable(layout: RecordLayout, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The header values that can be written back; a damaged zone (the reason of a 920999) is sent back empty."""
-    kept: dict[str, Any] = {}
-    for zone in layout.zones:
-        if zone.name not in values:
-            continue
-        try:
-            format_value(layout.record_type, zone, values[zone.name])
-        except (ValueError, TypeError):
-            continue
-        kept[zone.name] = values[zone.name]
-    return kept
+    """Write one reply with the format layer's writer, its body taken from the received file's own bytes."""
+    return messages.write_reply(kind, intake.sending, errors, fields, destination, source=intake.data)

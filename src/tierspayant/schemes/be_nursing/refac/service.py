@@ -25,6 +25,7 @@ import polars as pl
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
+from tierspayant.schemes.be_nursing.frames import body_offset
 from tierspayant.schemes.be_nursing.messages import ReplyHeader
 from tierspayant.schemes.be_nursing.refac import decision as file_decision
 from tierspayant.schemes.be_nursing.refac import replies
@@ -100,7 +101,7 @@ class RefacOutcome:
 def sending_digest(data: bytes) -> str:
     """Fingerprint of a sending's content: the records after the two header segments (200, 300), which carry
     message references that a resend may renew."""
-    return hashlib.sha256(memoryview(data)[replies.body_offset(data) :]).hexdigest()
+    return hashlib.sha256(memoryview(data)[body_offset(data) :]).hexdigest()
 
 
 class RefacService:
