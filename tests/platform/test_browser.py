@@ -137,11 +137,12 @@ class Pages:
 
 
 def _stale(element: object) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
+    """True once the element's page is gone (Chromium says so in two ways, depending on timing)."""
+    from selenium.common.exceptions import WebDriverException
 
     try:
         element.is_enabled()  # type: ignore[attr-defined]
-    except StaleElementReferenceException:
+    except WebDriverException:  # stale element, or "node does not belong to the document"
         return True
     return False
 
