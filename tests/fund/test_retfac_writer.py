@@ -39,8 +39,10 @@ INVOICE = st.tuples(st.lists(LINE, min_size=1, max_size=4), st.lists(ANOMALY, ma
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(INVOICE, min_size=1, max_size=5))
-def test_columnar_retfac_is_valid_and_equals_the_streaming_writer(invoices: list[tuple[list, list]]) -> None:
+@given(st.lists(INVOICE, min_size=1, max_size=5), st.integers(1, 6))
+def test_columnar_retfac_is_valid_and_equals_the_streaming_writer(
+    invoices: list[tuple[list, list]], slice_lines: int
+) -> None:
     rows, line_anomalies, invoice_anomalies = [], [], []
     for i, (lines, anomalies) in enumerate(invoices):
         number = f"MH-{i}"
@@ -68,7 +70,12 @@ def test_columnar_retfac_is_valid_and_equals_the_streaming_writer(invoices: list
     with TemporaryDirectory() as folder:
         path = Path(folder) / "retfac.xml"
         totals = write_retfac(
-            path, HEADER, lines_frame, anomaly_xml(per_line, "row_id", 3), anomaly_xml(per_invoice, "invoice_number", 2)
+            path,
+            HEADER,
+            lines_frame,
+            anomaly_xml(per_line, "row_id", 3),
+            anomaly_xml(per_invoice, "invoice_number", 2),
+            slice_lines=slice_lines,
         )
         data = path.read_bytes()
         model = read_file(path)

@@ -23,7 +23,7 @@ from tierspayant.schemes.lu_kin.models import Anomaly, FileHeader
 from tierspayant.schemes.lu_kin.xsd import namespace
 
 MAX_ANOMALIES = 50  # per line / invoice / file (XSD maxOccurs)
-SLICE_INVOICES = 20_000  # invoices turned into text at a time: bounds the memory of the text
+SLICE_LINES = 100_000  # about this many lines (whole invoices) turned into text at a time: bounds the text's memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +204,7 @@ def write_retfac(
     line_anomalies: pl.DataFrame,
     invoice_anomalies: pl.DataFrame,
     file_anomalies: Sequence[Anomaly] = (),
+    slice_lines: int = SLICE_LINES,
 ) -> RetfacTotals:
     """Write the RETFAC to ``destination``.
 
@@ -225,10 +226,19 @@ def write_retfac(
         asked_cents=int(lines.get_column("asked_cents").sum()),
         covered_cents=int(lines.get_column("covered_cents").sum()),
     )
+    # Whole invoices per slice: an invoice goes to the slice where its first line falls.
+    first_line = pl.col("position").min().over("invoice_seq")
+    slices = (
+        numbered.with_row_index("position")
+        .with_columns((first_line // slice_lines).alias("slice"))
+        .drop("position")
+        .partition_by("slice", maintain_order=True, include_key=False)
+    )
+    del numbered
     with destination.open("wb") as out:
         out.write(_header_xml(header, file_anomalies).encode())
-        for first in range(1, invoice_count + 1, SLICE_INVOICES):
-            part = numbered.filter(pl.col("invoice_seq").is_between(first, first + SLICE_INVOICES - 1))
+        while slices:
+            part = slices.pop(0)
             # One text column written by Polars' CSV writer: no quoting, no separator, no line ending added.
             _text(part, line_anomalies, invoice_anomalies).write_csv(
                 out, include_header=False, quote_style="never", line_terminator=""
