@@ -70,6 +70,7 @@ def adjudicate(
         second = evaluate(counting, arrow, con) if counting else empty_findings()
     finally:
         con.close()
+        del arrow, tables
     findings = label(pl.concat([first, second], how="vertical"), reference)
     return Adjudication(findings=findings, lines=_line_outcomes(priced, findings))
 

@@ -443,6 +443,7 @@ class FundService:
             pl.col("amount_asked_cents").alias("asked_cents"),
             pl.lit(facturier).alias("facturier"),
         )
+        opened.lines = None  # the reader's frame is no longer needed: a national file's frame is ~100 MB
         with self._timed("history"):
             matricules = distinct(lines, "matricule")
             titres, titre_acts = history.titres(session, distinct(lines, "titre_id"))
