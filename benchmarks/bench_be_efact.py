@@ -6,23 +6,19 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tierspayant.schemes.be_nursing.examples import generate_sending
 from tierspayant.schemes.be_nursing.frames import bare_split, read_sending
-
-REFAC_COLUMNS = {
-    "50": ["nomenclature_code", "first_service_date", "last_service_date", "niss", "care_provider",
-           "insurance_amount", "units", "same_day_repetition", "service_time", "night_weekend_code"],
-    "20": ["niss", "affiliation_mutuality", "destination_mutuality", "payment_commitment_part_a"],
-}
+from tierspayant.schemes.be_nursing.refac.intake import COLUMNS as REFAC_COLUMNS  # the zones REFAC reads
 
 
-def best_of(runs: int, action: object) -> float:
+def best_of(runs: int, action: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        action()  # type: ignore[operator]
+        action()
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -41,8 +37,10 @@ def main() -> None:
         print(f"read_sending, checked, {len(columns)} typed columns of record 50: {some:.2f} s ({some / split:.1f}×)")
         every = best_of(1, lambda: read_sending(path))
         split_all = best_of(1, lambda: bare_split(path, "50"))
-        print(f"read_sending, every data zone of every record: {every:.2f} s "
-              f"(bare split of every record-50 zone: {split_all:.2f} s, {every / split_all:.1f}×)")
+        print(
+            f"read_sending, every data zone of every record: {every:.2f} s "
+            f"(bare split of every record-50 zone: {split_all:.2f} s, {every / split_all:.1f}×)"
+        )
 
 
 if __name__ == "__main__":

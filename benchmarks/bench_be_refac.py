@@ -18,21 +18,13 @@ from pathlib import Path
 import polars as pl
 
 from tierspayant.schemes.be_nursing.examples import generate_sending
+from tierspayant.schemes.be_nursing.frames import bare_split
 from tierspayant.schemes.be_nursing.refac.reference import sample_dir
 from tierspayant.schemes.be_nursing.refac.service import RefacService
 from tierspayant.schemes.be_nursing.zones import RECORDS
 
 DEFAULT_LINES = 1_000_000
 GOAL_RATIO = 8.0
-
-
-def bare_split(path: Path) -> pl.DataFrame:
-    """The baseline: the file's lines as one column, every zone of the record-50 layout cut out (no typing, no
-    checks) — what any fixed-width reader has to do at the least."""
-    lines = pl.read_csv(
-        path, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"], schema={"line": pl.Utf8}
-    )
-    return lines.select(pl.col("line").str.slice(z.offset, z.length).alias(z.name) for z in RECORDS["50"].zones)
 
 
 def reference_for(data: bytes, directory: Path) -> Path:
@@ -66,7 +58,8 @@ def main() -> None:
         print(f"generated {n_lines:,} record-50 lines (+ records 52), {size_mb:,.0f} MB in {generated:.1f} s")
 
         started, cpu = time.perf_counter(), time.process_time()
-        split = bare_split(root / "920000.txt")
+        # the baseline: every line of the file cut into the 52 zones of the record-50 layout, no typing, no checks
+        split = bare_split(root / "920000.txt", "50", RECORDS["50"].names, every_line=True)
         split_seconds, split_cpu = time.perf_counter() - started, time.process_time() - cpu
         print(
             f"bare Polars split: {split.height:,} lines x {split.width} columns in {split_seconds:.2f} s "

@@ -41,6 +41,7 @@ NURSING_CODES: dict[int, int] = {
     428035: 1210,  # 3rd-visit supplement
 }
 NURSES = ("10234567001", "10234568002", "10234569003", "10234570004")
+GENERATED_THIRD_PARTY = 30012345001  # the nursing group of the generated sendings
 
 
 def niss_for(birth: date, serial: int) -> str:
@@ -190,33 +191,30 @@ def generate_sending(
         pl.len().alias("n50"),
     )
     per_invoice = patients.join(sums, on="invoice").sort("invoice")
-    r20 = per_invoice.select(
-        "invoice",
-        pl.lit(-1).alias("pos"),
-        pl.lit(1).alias("third_party_authorisation"),
+    # the zones the invoice trailer 80 repeats from its header 20
+    invoice_zones = [
         pl.col("mutuality").alias("affiliation_mutuality"),
         "niss",
         "sex",
         pl.lit(3).alias("invoice_type"),
-        pl.lit(30012345001).alias("billing_institution"),
+        pl.lit(GENERATED_THIRD_PARTY).alias("billing_institution"),
         pl.col("mutuality").alias("destination_mutuality"),
         "invoice_number",
         pl.lit(1).alias("beneficiary_identification_flag"),
+    ]
+    r20 = per_invoice.select(
+        "invoice",
+        pl.lit(-1).alias("pos"),
+        *invoice_zones,
+        pl.lit(1).alias("third_party_authorisation"),
         pl.lit(date(year, month, days)).alias("invoicing_date"),
     )
     r80 = per_invoice.select(
         "invoice",
         pl.lit(10**9).alias("pos"),
-        pl.col("mutuality").alias("affiliation_mutuality"),
-        "niss",
-        "sex",
-        pl.lit(3).alias("invoice_type"),
-        pl.lit(30012345001).alias("billing_institution"),
-        pl.col("mutuality").alias("destination_mutuality"),
+        *invoice_zones,
         "amount_account_a",
         pl.lit(date(year, month, days)).alias("invoice_date"),
-        "invoice_number",
-        pl.lit(1).alias("beneficiary_identification_flag"),
         ((pl.col("code_sum") % 97).replace(0, 97)).alias("invoice_check_number"),
     )
     parts.append(r20.select("invoice", "pos", pl.lit("20").alias("record_type"),
@@ -227,7 +225,7 @@ def generate_sending(
     all_codes = int(per_invoice["code_sum"].sum())
     header = {
         "file_version": 9991999, "sending_number": sending_number, "invoicing_content": 40,
-        "third_party_number": 30012345001, "invoiced_year": year, "invoiced_month": month,
+        "third_party_number": GENERATED_THIRD_PARTY, "invoiced_year": year, "invoiced_month": month,
         "creation_date": date(year, month, days), "third_party_reference": "GENERATED",
         "bic_account_a": "BBRUBEBB", "iban_account_a": "BE68539007547034",
     }

@@ -760,14 +760,21 @@ def iter_records(
 # --- the baseline --------------------------------------------------------------------------------------------------
 
 
-def bare_split(source: Path | bytes, record_type: str = "50", columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """The bare fixed-width split of one record type into text columns — no check, no typing: the yardstick the
-    benchmarks compare the reader (and REFAC) with. Lines are read with Polars' CSV reader into one Utf8 column."""
-    data = load_bytes(source)
+def bare_split(
+    source: Path | bytes,
+    record_type: str = "50",
+    columns: Sequence[str] | None = None,
+    *,
+    every_line: bool = False,
+) -> pl.DataFrame:
+    """The bare fixed-width split of a file into text columns — no check, no typing: the yardstick the benchmarks
+    compare the reader (and REFAC) with. Lines are read with Polars' CSV reader into one Utf8 column; the zones of
+    ``record_type`` (its data zones by default) are cut from its records, or from ``every_line`` of the file."""
+    data = source if isinstance(source, Path) else load_bytes(source)
     lines = pl.read_csv(data, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
                         schema={"line": pl.Utf8}, truncate_ragged_lines=True)
     layout = RECORDS[record_type]
     zones = layout.data_zones() if columns is None else tuple(layout.zone(c) for c in columns)
-    return lines.filter(pl.col("line").str.head(2) == record_type).select(
-        pl.col("line").str.slice(z.offset, z.length).alias(z.name) for z in zones
-    )
+    if not every_line:
+        lines = lines.filter(pl.col("line").str.head(2) == record_type)
+    return lines.select(pl.col("line").str.slice(z.offset, z.length).alias(z.name) for z in zones)

@@ -39,11 +39,11 @@ from tierspayant.schemes.be_nursing.refac.intake import (
     read_intake,
     reader_findings_frame,
 )
-from tierspayant.schemes.be_nursing.refac.payment import schedule_payment
+from tierspayant.schemes.be_nursing.refac.payment import PaymentSlot, schedule_payment
 from tierspayant.schemes.be_nursing.refac.preliminary import NumberStatus, check_number
 from tierspayant.schemes.be_nursing.refac.propagation import Propagated, propagate
 from tierspayant.schemes.be_nursing.refac.reference import ReferenceData, load_reference
-from tierspayant.schemes.be_nursing.refac.tables import build_tables, with_nomenclature
+from tierspayant.schemes.be_nursing.refac.tables import SERVICE_COLUMNS, build_tables, with_nomenclature
 from tierspayant.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
 
 
@@ -104,6 +104,49 @@ def sending_digest(data: bytes) -> str:
     return hashlib.sha256(memoryview(data)[body_offset(data) :]).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Reception:
+    """One file received: its name, the fingerprint of its content and when — what every registry row of it says."""
+
+    name: str
+    digest: str
+    received_at: datetime
+
+    def record(
+        self,
+        status: str,
+        reply_kind: str,
+        header: SendingHeader | None,
+        *,
+        numbered: bool = True,
+        decided: file_decision.FileDecision | None = None,
+        slot: PaymentSlot | None = None,
+    ) -> SendingRecord:
+        """The registry row of this reception; ``numbered``: attached to its sending number (not when refused)."""
+        return SendingRecord(
+            file_name=self.name,
+            digest=self.digest,
+            key=_key(header) if header is not None and numbered else None,
+            invoiced_month=header.invoiced_month if header is not None else None,
+            received_at=self.received_at,
+            status=status,
+            reply_kind=reply_kind,
+            refusal_type=decided.refusal_type if decided else None,
+            error_percentage=float(decided.error_percentage) if decided else None,
+            line_count=decided.line_count if decided else 0,
+            accepted_lines=decided.accepted_lines if decided else 0,
+            rejected_lines=decided.rejected_lines if decided else 0,
+            accepted_cents=decided.accepted_cents if decided else 0,
+            rejected_cents=decided.rejected_cents if decided else 0,
+            payment_date=slot.payment_date if slot else None,
+            payment_order=slot.order if slot else None,
+        )
+
+
+def _key(header: SendingHeader) -> SendingKey:
+    return SendingKey(header.third_party, header.invoiced_year, header.sending_number)
+
+
 class RefacService:
     """The mutuality's REFAC processing on one database (SQLite by default, PostgreSQL by URL)."""
 
@@ -120,38 +163,29 @@ class RefacService:
         destination.mkdir(parents=True, exist_ok=True)
         received = received_at or datetime.now().replace(microsecond=0)
         data = source.read_bytes()
-        digest = sending_digest(data)
+        reception = _Reception(source.name, sending_digest(data), received)
         try:
             intake = read_intake(data, source.name)
         except FindingsError as error:  # not readable at all (too large): refused, nothing to answer on
-            return self._refuse(source.name, digest, received, None, None, error.findings, outbox=destination)
+            return self._refuse(reception, None, None, error.findings, destination)
 
         header = _header(intake)
         if intake.preliminary.height or header is None:
             findings = intake.findings(intake.preliminary) or [
                 Finding("E000004", "record 10 (batch header) missing or unreadable", file=source.name, line=3)
             ]
-            return self._refuse(source.name, digest, received, intake, header, findings, outbox=destination)
-        key = SendingKey(header.third_party, header.invoiced_year, header.sending_number)
-        number = check_number(self.registry.accepted_with_number(key), digest)
+            return self._refuse(reception, intake, header, findings, destination)
+        number = check_number(self.registry.accepted_with_number(_key(header)), reception.digest)
         number_finding = number.finding(source.name, header.sending_number)
         if number.status is NumberStatus.TAKEN and number_finding is not None:
-            return self._refuse(source.name, digest, received, intake, header, [number_finding], outbox=destination)
+            return self._refuse(reception, intake, header, [number_finding], destination)
         if number.status is NumberStatus.DUPLICATE and number_finding is not None:
-            return self._duplicate(source.name, digest, received, intake, header, number_finding, destination)
-        return self._control(source.name, digest, received, intake, header, destination)
+            return self._duplicate(reception, intake, header, number_finding, destination)
+        return self._control(reception, intake, header, destination)
 
     # -- the three ways out ------------------------------------------------------------------------------------
 
-    def _control(
-        self,
-        name: str,
-        digest: str,
-        received: datetime,
-        intake: Intake,
-        header: SendingHeader,
-        outbox: Path,
-    ) -> RefacOutcome:
+    def _control(self, reception: _Reception, intake: Intake, header: SendingHeader, outbox: Path) -> RefacOutcome:
         batch = build_batch(intake.frames)
         blocking = intake.blocking.height > 0
         reader_rows = reader_findings_frame(intake)
@@ -169,48 +203,18 @@ class RefacService:
         findings = [
             *intake.findings(intake.blocking),
             *intake.findings(intake.other),
-            *_as_findings(rule_findings.filter(pl.col("rule") != READER_RULE), name),
+            *_as_findings(rule_findings.filter(pl.col("rule") != READER_RULE), reception.name),
         ]
-        key = SendingKey(header.third_party, header.invoiced_year, header.sending_number)
         if not decided.accepted:
-            record = SendingRecord(
-                file_name=name,
-                digest=digest,
-                key=key,
-                invoiced_month=header.invoiced_month,
-                received_at=received,
-                status="rejected",
-                reply_kind=file_decision.REJECTION,
-                refusal_type=decided.refusal_type,
-                error_percentage=float(decided.error_percentage),
-                line_count=decided.line_count,
-                rejected_lines=decided.rejected_lines,
-                rejected_cents=decided.rejected_cents,
-            )
+            record = reception.record("rejected", file_decision.REJECTION, header, decided=decided)
             header_fields = replies.rejection_fields(decided)
             rejection = [(file_decision.REJECTION, replies.all_errors(propagated, intake.blocking), header_fields)]
-            written = self._commit(intake, rejection, outbox, name, record, None)
+            written = self._commit(intake, rejection, outbox, reception.name, record, None)
             return _outcome("rejected", decided, written, findings, header, self.reference, None, None)
 
         last_order, last_date = self.registry.last_payment()
-        slot = schedule_payment(received, last_order, last_date)
-        record = SendingRecord(
-            file_name=name,
-            digest=digest,
-            key=key,
-            invoiced_month=header.invoiced_month,
-            received_at=received,
-            status="accepted",
-            reply_kind=file_decision.SETTLEMENT,
-            error_percentage=float(decided.error_percentage),
-            line_count=decided.line_count,
-            accepted_lines=decided.accepted_lines,
-            rejected_lines=decided.rejected_lines,
-            accepted_cents=decided.accepted_cents,
-            rejected_cents=decided.rejected_cents,
-            payment_date=slot.payment_date,
-            payment_order=slot.order,
-        )
+        slot = schedule_payment(reception.received_at, last_order, last_date)
+        record = reception.record("accepted", file_decision.SETTLEMENT, header, decided=decided, slot=slot)
         plan: list[tuple[str, pl.DataFrame, ReplyHeader]] = []
         if file_decision.INFORMATIVE in decided.replies:
             plan.append(
@@ -224,31 +228,21 @@ class RefacService:
             )
         )
         services = _accepted_services(batch, propagated)
-        written = self._commit(intake, plan, outbox, name, record, services)
+        written = self._commit(intake, plan, outbox, reception.name, record, services)
         return _outcome("accepted", decided, written, findings, header, self.reference, slot.payment_date, slot.order)
 
     def _refuse(
         self,
-        name: str,
-        digest: str,
-        received: datetime,
+        reception: _Reception,
         intake: Intake | None,
         header: SendingHeader | None,
         findings: Sequence[Finding],
-        *,
         outbox: Path,
     ) -> RefacOutcome:
-        record = SendingRecord(
-            file_name=name,
-            digest=digest,
-            key=None,  # a refused file takes no number and is not attached to one
-            invoiced_month=header.invoiced_month if header else None,
-            received_at=received,
-            status="refused",
-            reply_kind=file_decision.REFUSAL,
-        )
+        # a refused file takes no number and is not attached to one
+        record = reception.record("refused", file_decision.REFUSAL, header, numbered=False)
         plan = [(file_decision.REFUSAL, replies.finding_errors(findings), replies.refusal_fields(findings))]
-        written = self._commit(intake, plan, outbox, name, record, None) if intake else self._commit_raw(record)
+        written = self._commit(intake, plan, outbox, reception.name, record, None)
         return RefacOutcome(
             status="refused",
             reply_kind=file_decision.REFUSAL,
@@ -260,26 +254,11 @@ class RefacService:
         )
 
     def _duplicate(
-        self,
-        name: str,
-        digest: str,
-        received: datetime,
-        intake: Intake,
-        header: SendingHeader,
-        finding: Finding,
-        outbox: Path,
+        self, reception: _Reception, intake: Intake, header: SendingHeader, finding: Finding, outbox: Path
     ) -> RefacOutcome:
-        record = SendingRecord(
-            file_name=name,
-            digest=digest,
-            key=SendingKey(header.third_party, header.invoiced_year, header.sending_number),
-            invoiced_month=header.invoiced_month,
-            received_at=received,
-            status="duplicate",
-            reply_kind=file_decision.INFORMATIVE,
-        )
+        record = reception.record("duplicate", file_decision.INFORMATIVE, header)
         plan = [(file_decision.INFORMATIVE, replies.finding_errors([finding]), replies.duplicate_fields())]
-        written = self._commit(intake, plan, outbox, name, record, None)
+        written = self._commit(intake, plan, outbox, reception.name, record, None)
         return RefacOutcome(
             status="duplicate",
             reply_kind=file_decision.INFORMATIVE,
@@ -313,7 +292,8 @@ class RefacService:
         record: SendingRecord,
         services: pl.DataFrame | None,
     ) -> list[Path]:
-        """Write the replies under temporary names, commit the registry, then give the replies their names."""
+        """Write the replies under temporary names, commit the registry, then give the replies their names (no
+        replies when the file could not be read at all: only its reception is recorded)."""
         staged: list[tuple[Path, Path]] = []
         try:
             if intake is not None:
@@ -330,11 +310,6 @@ class RefacService:
         for temporary, final in staged:
             temporary.replace(final)
         return [final for _, final in staged]
-
-    def _commit_raw(self, record: SendingRecord) -> list[Path]:
-        self.registry.record(record, None)
-        return []
-
 
 def _header(intake: Intake) -> SendingHeader | None:
     """The registry key of the sending from its record 10, or None when there is no usable record 10."""
@@ -376,18 +351,7 @@ def _as_findings(frame: pl.DataFrame, file: str, per_code: int = FINDINGS_PER_CO
 def _accepted_services(batch: Batch, propagated: Propagated) -> pl.DataFrame:
     """The accepted lines, in the ledger's shape, for the history of later sendings."""
     accepted = propagated.lines.filter(pl.col("status") == "accepted").select("key")
-    return batch.lines.join(accepted, on="key", how="semi").select(
-        "niss",
-        "nomenclature_code",
-        "first_service_date",
-        "last_service_date",
-        "care_provider",
-        "units",
-        "insurance_amount",
-        "third_party",
-        "invoice_number",
-        "same_day_repetition",
-    )
+    return batch.lines.join(accepted, on="key", how="semi").select(SERVICE_COLUMNS)
 
 
 def _outcome(

@@ -63,18 +63,7 @@ NOMENCLATURE_ATTRIBUTES = (
     "norm_statistical",
 )
 
-SERVICE_COLUMNS = (
-    "niss",
-    "nomenclature_code",
-    "first_service_date",
-    "last_service_date",
-    "care_provider",
-    "units",
-    "insurance_amount",
-    "third_party",
-    "invoice_number",
-    "same_day_repetition",
-)
+SERVICE_COLUMNS = tuple(HISTORY_SCHEMA.names())  # a service of this file or of the ledger
 
 
 def conform(frame: pl.DataFrame, schema: Mapping[str, Any], what: str) -> pl.DataFrame:
