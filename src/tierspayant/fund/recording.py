@@ -127,9 +127,14 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], frame: pl.
             copy.write(buffer.getvalue())
         return
     dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
-    rows = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")).rows() if dates else frame.rows()
+    text_dates = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
     marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # type: ignore[arg-type]
+    # The driver's own cursor, in the session's transaction: rows stream from the frame (no list of tuples).
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", text_dates.iter_rows())
+    finally:
+        cursor.close()
 
 
 def count_sessions(session: Session, paid: pl.DataFrame) -> None:
