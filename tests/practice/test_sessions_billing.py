@@ -210,3 +210,27 @@ def test_retfac_lines_must_match_the_fac(month_of_march: PracticeService, tmp_pa
         service.import_return(bad)
     assert codes(error) == ["PRA-RETURN-UNKNOWN-LINE"]
     assert service.reconcile("2024-03").total.awaiting == fac.total_asked  # nothing applied
+
+
+def test_returned_untreated_keeps_a_corrected_session_to_rebill(
+    month_of_march: PracticeService, clock: Clock, tmp_path: Path
+) -> None:
+    service = month_of_march
+    session_c, _ = service.record_session(SessionInput(TITRE_DUPONT, date(2024, 3, 25), performer_code=PHYSIO_C))
+    march = service.bill("2024-03")
+    dupont = read_fac(march).invoices[0]
+    clock.set(date(2024, 4, 10))
+    refused = {(dupont.invoice_number, 4): LineOutcome(Decimal("0.00"), [NOT_DECLARED])}
+    service.import_return(retfac_for(march, refused, tmp_path / "in1", date(2024, 4, 10)))
+    service.correct_session(session_c, performer_code=PHYSIO_A)
+    service.add_session(SessionInput(TITRE_DUPONT, date(2024, 4, 8)))
+    clock.set(date(2024, 5, 2))
+    april = service.bill("2024-04")
+    assert sum(len(i.lines) for i in read_fac(april).invoices) == 2  # the corrected line and the new session
+    service.import_return(untreated_retfac_for(april, tmp_path / "in2", date(2024, 5, 3)))
+    statuses = {s.id: s.status for s in service.sessions()}
+    assert statuses[session_c] == "to rebill"  # its refused March line is still there
+    assert sorted(statuses.values()).count("unbilled") == 1  # the April session, as if never billed
+    again = read_fac(service.bill("2024-04"))
+    billed_days = sorted(line.service_date for i in again.invoices for line in i.lines)
+    assert billed_days == [date(2024, 3, 25), date(2024, 4, 8)]

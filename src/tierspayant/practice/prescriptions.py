@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.pdf_scan import check_scan, scan_accepted
@@ -141,18 +142,24 @@ def resubmit_prescription(db: Session, prescription_id: int, scan: bytes | None,
     prescription.status = PrescriptionStatus.PENDING.value
 
 
+def _with_patient_and_acts() -> tuple[ExecutableOption, ...]:
+    return selectinload(Prescription.patient), selectinload(Prescription.acts)
+
+
 def pending_prescriptions(db: Session) -> list[Prescription]:
+    """Prescriptions waiting for a request, with their patient and acts (not their scans: see ``Prescription.scan``)."""
     return list(
         db.scalars(
             select(Prescription)
             .where(Prescription.status == PrescriptionStatus.PENDING.value)
+            .options(*_with_patient_and_acts())
             .order_by(Prescription.id)
         )
     )
 
 
 def list_prescriptions(db: Session, status: PrescriptionStatus | None = None) -> list[PrescriptionRecord]:
-    query = select(Prescription).order_by(Prescription.id)
+    query = select(Prescription).options(*_with_patient_and_acts()).order_by(Prescription.id)
     if status is not None:
         query = query.where(Prescription.status == status.value)
     return [to_record(p) for p in db.scalars(query)]

@@ -29,6 +29,7 @@ class PracticeReference:
     def __init__(self, reference: ReferenceSet) -> None:
         self.reference = reference
         self._prices: dict[tuple[str, date, Decimal], LinePrice] = {}
+        self._delays: dict[tuple[str, date], int | None] = {}  # a Polars filter costs ~2 ms: each day looked up once
 
     @classmethod
     def load(cls, directory: Path | None = None) -> PracticeReference:
@@ -63,10 +64,13 @@ class PracticeReference:
 
     def delay_days(self, name: str, on: date) -> int | None:
         """A delay parameter (``request_delay_days``, ``start_delay_days``) valid on ``on``; None when not given."""
-        try:
-            return self.reference.int_parameter(name, on)
-        except (KeyError, TypeError):
-            return None
+        key = (name, on)
+        if key not in self._delays:
+            try:
+                self._delays[key] = self.reference.int_parameter(name, on)
+            except (KeyError, TypeError):
+                self._delays[key] = None
+        return self._delays[key]
 
     def place_known(self, place: str, on: date) -> bool:
         return self.reference["places"].filter((pl.col("place_code") == place) & _valid_on(on)).height > 0

@@ -16,7 +16,7 @@ from tierspayant.practice.exchange import PendingFile
 from tierspayant.practice.prescriptions import pending_prescriptions
 from tierspayant.practice.refusals import refuse, warning
 from tierspayant.practice.returns_summary import ImportSummary
-from tierspayant.practice.setup import facturier_for
+from tierspayant.practice.setup import facturier_of, practice_info
 from tierspayant.schemes.lu_kin.models import (
     AuthorisationDecision,
     DecisionOutcome,
@@ -42,10 +42,23 @@ from tierspayant.store.practice.models import (
 
 
 def facturiers_with_pending(db: Session) -> dict[str, list[Prescription]]:
+    info = practice_info(db)
     grouped: dict[str, list[Prescription]] = defaultdict(list)
     for prescription in pending_prescriptions(db):
-        grouped[facturier_for(db, prescription.performer_code)].append(prescription)
+        grouped[facturier_of(info, prescription.performer_code)].append(prescription)
     return dict(grouped)
+
+
+def _attempts_and_scans(db: Session, prescriptions: list[Prescription]) -> tuple[dict[int, int], dict[int, bytes]]:
+    """(requests already sent, scan) per prescription: two queries for the whole DEMAUT, not two per request."""
+    ids = [p.id for p in prescriptions]
+    attempts = db.execute(
+        select(AuthorisationRequest.prescription_id, func.count())
+        .where(AuthorisationRequest.prescription_id.in_(ids))
+        .group_by(AuthorisationRequest.prescription_id)
+    )
+    scans = db.execute(select(Prescription.id, Prescription.scan).where(Prescription.id.in_(ids)))
+    return {pid: int(count) for pid, count in attempts}, {pid: bytes(scan) for pid, scan in scans}
 
 
 def build_demaut(db: Session, facturier: str | None, now: datetime, outbox: Path) -> PendingFile:
@@ -68,18 +81,11 @@ def build_demaut(db: Session, facturier: str | None, now: datetime, outbox: Path
     requests: list[RequestModel] = []
     documents: dict[str, bytes] = {}
     rows: list[AuthorisationRequest] = []
+    sent_before, scans = _attempts_and_scans(db, grouped[facturier])
     for prescription in grouped[facturier]:
-        attempt = 1 + int(
-            db.scalar(
-                select(func.count())
-                .select_from(AuthorisationRequest)
-                .where(AuthorisationRequest.prescription_id == prescription.id)
-            )
-            or 0
-        )
-        request_id = f"P{prescription.id}-{attempt}"
+        request_id = f"P{prescription.id}-{sent_before.get(prescription.id, 0) + 1}"
         document_name = f"ORD-{request_id}.pdf"
-        documents[document_name] = prescription.scan
+        documents[document_name] = scans[prescription.id]
         requests.append(
             RequestModel(
                 request_id=request_id,
@@ -247,7 +253,10 @@ def _apply(
 def suspended_requests(db: Session) -> list[tuple[str, str, str, date]]:
     """Requests on hold: (request id, patient, motivation, prescription date) — to follow up."""
     rows = db.scalars(
-        select(AuthorisationRequest).where(AuthorisationRequest.decision == "suspens").order_by(AuthorisationRequest.id)
+        select(AuthorisationRequest)
+        .where(AuthorisationRequest.decision == "suspens")
+        .options(selectinload(AuthorisationRequest.prescription).selectinload(Prescription.patient))
+        .order_by(AuthorisationRequest.id)
     )
     return [
         (

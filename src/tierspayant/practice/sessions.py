@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.core.findings import Finding
 from tierspayant.practice.domain import InvoicingForm, LineStatus
 from tierspayant.practice.identifiers import provider_code
 from tierspayant.practice.refusals import refuse, warning
-from tierspayant.practice.setup import facturier_for, is_member_on, practice_info
-from tierspayant.practice.titres import sessions_done, titre_by_identifier
-from tierspayant.store.practice.models import BilledLine, TreatmentSession
+from tierspayant.practice.setup import PracticeInfo, facturier_of, is_member_on, practice_info
+from tierspayant.practice.titres import titre_by_identifier
+from tierspayant.store.practice.models import BilledLine, Titre, TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -41,73 +41,69 @@ class SessionRecord:
     status: str  # unbilled | billed | paid | reduced | refused | to rebill
 
 
+@dataclass(frozen=True)
+class _History:
+    """What the patient's earlier sessions say about a new one (read in one grouped query)."""
+
+    done: dict[str, int]  # sessions per act on this titre
+    first: date | None  # first session on this titre
+    same_day: int  # sessions of the patient, any titre, on the new session's day
+
+
+def _history(db: Session, titre: Titre, day: date) -> _History:
+    on_day = func.sum(case((TreatmentSession.performed_on == day, 1), else_=0))
+    rows = db.execute(
+        select(
+            TreatmentSession.titre_id,
+            TreatmentSession.act_code,
+            func.count(),
+            func.min(TreatmentSession.performed_on),
+            on_day,
+        )
+        .where(TreatmentSession.patient_id == titre.patient_id)
+        .group_by(TreatmentSession.titre_id, TreatmentSession.act_code)
+    ).all()
+    mine = [row for row in rows if row[0] == titre.id]
+    return _History(
+        done={act: int(count) for _, act, count, _, _ in mine},
+        first=min((first for _, _, _, first, _ in mine), default=None),
+        same_day=sum(int(same or 0) for *_, same in rows),
+    )
+
+
 def add_session(
     db: Session, data: SessionInput, now: datetime, start_delay_days: int | None = None
 ) -> tuple[int, list[Finding]]:
-    """Record a session; returns its id and the warnings about it (empty when nothing is doubtful)."""
+    """Record a session; returns its id and the warnings about it (empty when nothing is doubtful).
+
+    Five statements whatever the history: the titre (with its acts), the patient's sessions grouped by titre and
+    act, the practice, the membership (groups and associations only), the insert.
+    """
     titre = titre_by_identifier(db, data.titre)
     if data.performed_on > now.date():
         refuse("PRA-SESSION-DATE", f"session dated {data.performed_on} is in the future")
-    act_codes = [a.act_code for a in titre.acts]
+    authorised = {a.act_code: a.sessions for a in titre.acts}
     if data.act_code is None:
-        if len(act_codes) != 1:
-            refuse("PRA-SESSION-ACT", f"titre {titre.identifier} covers {', '.join(act_codes)}: say which act")
-        act_code = act_codes[0]
+        if len(authorised) != 1:
+            refuse("PRA-SESSION-ACT", f"titre {titre.identifier} covers {', '.join(authorised)}: say which act")
+        act_code = next(iter(authorised))
     else:
         act_code = data.act_code.strip().upper()
     performer = provider_code(data.performer_code or titre.prescription.performer_code, "performer code")
     place = (data.place_category or titre.prescription.place_category).strip().upper()
-    warnings: list[Finding] = []
     where = f"titre {titre.identifier}, {data.performed_on}"
-    if not titre.valid_from <= data.performed_on <= titre.valid_to:
-        warnings.append(
-            warning(
-                "PRA-W-VALIDITY",
-                f"{where}: outside the titre's validity {titre.valid_from} – {titre.valid_to}; "
-                "the CNS will refuse this session",
-                location="performed_on",
-            )
-        )
-    first = db.scalar(select(func.min(TreatmentSession.performed_on)).where(TreatmentSession.titre_id == titre.id))
-    first = data.performed_on if first is None else min(first, data.performed_on)
-    if start_delay_days is not None and (first - titre.issued_on).days > start_delay_days:
-        warnings.append(
-            warning(
-                "PRA-W-START",
-                f"{where}: the treatment starts on {first}, more than {start_delay_days} days after the titre was "
-                f"issued ({titre.issued_on}); the CNS will refuse the sessions",
-                location="performed_on",
-            )
-        )
-    authorised = {a.act_code: a.sessions for a in titre.acts}
-    if act_code not in authorised:
-        warnings.append(
-            warning("PRA-W-ACT", f"{where}: act {act_code} is not covered by the titre ({', '.join(act_codes)})")
-        )
-    else:
-        done = sessions_done(db, titre.id).get(act_code, 0)
-        if done + 1 > authorised[act_code]:
-            warnings.append(
-                warning(
-                    "PRA-W-SESSIONS",
-                    f"{where}: session {done + 1} of act {act_code}, beyond the {authorised[act_code]} authorised; "
-                    "ask for a new prescription",
-                )
-            )
-    same_day = db.scalar(
-        select(func.count())
-        .select_from(TreatmentSession)
-        .where(TreatmentSession.patient_id == titre.patient_id, TreatmentSession.performed_on == data.performed_on)
-    )
-    if same_day:
+    history = _history(db, titre, data.performed_on)
+    warnings = _titre_warnings(titre, act_code, data.performed_on, history, start_delay_days, where)
+    if history.same_day:
         warnings.append(
             warning(
                 "PRA-W-SAME-DAY",
                 f"{where}: the patient already has a session that day; only one act per day is covered",
             )
         )
-    facturier = facturier_for(db, performer)
-    warnings.extend(_performer_warnings(db, facturier, performer, data.performed_on))
+    info = practice_info(db)
+    facturier = facturier_of(info, performer)
+    warnings.extend(_performer_warnings(db, info, facturier, performer, data.performed_on))
     session = TreatmentSession(
         titre_id=titre.id,
         patient_id=titre.patient_id,
@@ -124,8 +120,47 @@ def add_session(
     return session.id, warnings
 
 
-def _performer_warnings(db: Session, facturier: str, performer: str, day: date) -> list[Finding]:
-    info = practice_info(db)
+def _titre_warnings(
+    titre: Titre, act_code: str, day: date, history: _History, start_delay_days: int | None, where: str
+) -> list[Finding]:
+    """Outside the validity, a late start of treatment, an act not covered, beyond the authorised sessions."""
+    warnings: list[Finding] = []
+    if not titre.valid_from <= day <= titre.valid_to:
+        warnings.append(
+            warning(
+                "PRA-W-VALIDITY",
+                f"{where}: outside the titre's validity {titre.valid_from} – {titre.valid_to}; "
+                "the CNS will refuse this session",
+                location="performed_on",
+            )
+        )
+    first = day if history.first is None else min(history.first, day)
+    if start_delay_days is not None and (first - titre.issued_on).days > start_delay_days:
+        warnings.append(
+            warning(
+                "PRA-W-START",
+                f"{where}: the treatment starts on {first}, more than {start_delay_days} days after the titre was "
+                f"issued ({titre.issued_on}); the CNS will refuse the sessions",
+                location="performed_on",
+            )
+        )
+    authorised = {a.act_code: a.sessions for a in titre.acts}
+    if act_code not in authorised:
+        warnings.append(
+            warning("PRA-W-ACT", f"{where}: act {act_code} is not covered by the titre ({', '.join(authorised)})")
+        )
+    elif (done := history.done.get(act_code, 0)) + 1 > authorised[act_code]:
+        warnings.append(
+            warning(
+                "PRA-W-SESSIONS",
+                f"{where}: session {done + 1} of act {act_code}, beyond the {authorised[act_code]} authorised; "
+                "ask for a new prescription",
+            )
+        )
+    return warnings
+
+
+def _performer_warnings(db: Session, info: PracticeInfo, facturier: str, performer: str, day: date) -> list[Finding]:
     if info.invoicing_form is InvoicingForm.SEPARATE or performer == facturier:
         return []
     if is_member_on(db, facturier, performer, day):
@@ -162,9 +197,10 @@ def correct_session(
             f"session {session_id} is {last.status} on the FAC of {last.billing_month}: only a refused line can be "
             "corrected and billed again",
         )
+    info = practice_info(db)
     if performer_code is not None:
         session.performer_code = provider_code(performer_code, "performer code")
-        session.facturier_code = facturier_for(db, session.performer_code)
+        session.facturier_code = facturier_of(info, session.performer_code)
     if act_code is not None:
         session.act_code = act_code.strip().upper()
     if performed_on is not None:
@@ -173,7 +209,7 @@ def correct_session(
         session.place_category = place_category.strip().upper()
     session.rebill = last is not None
     db.flush()
-    return _performer_warnings(db, session.facturier_code, session.performer_code, session.performed_on)
+    return _performer_warnings(db, info, session.facturier_code, session.performer_code, session.performed_on)
 
 
 def last_line(db: Session, session_id: int) -> BilledLine | None:

@@ -127,14 +127,18 @@ def _returned_untreated(
     file.returned_untreated = True
     fac.returned_untreated = True
     summary.status = "returned untreated"
-    for line in lines:
-        session = line.session
-        db.delete(line)
-        db.flush()
-        # a corrected session re-billed on this FAC still has its earlier contested line: bill it again
-        session.rebill = (
-            db.scalar(select(BilledLine.id).where(BilledLine.session_id == session.id).limit(1)) is not None
+    # a corrected session re-billed on this FAC still has its earlier contested line: it is billed again
+    billed_elsewhere = set(
+        db.scalars(
+            select(BilledLine.session_id)
+            .where(BilledLine.session_id.in_([line.session_id for line in lines]), BilledLine.fac_file_id != fac.id)
+            .distinct()
         )
+    )
+    for line in lines:
+        line.session.rebill = line.session_id in billed_elsewhere
+        db.delete(line)  # with its anomalies (cascade)
+    db.flush()
     db.execute(delete(BillingMonth).where(BillingMonth.exchange_file_id == fac.id))
     summary.notices.append(
         warning(

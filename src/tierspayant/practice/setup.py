@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tierspayant.practice.domain import InvoicingForm, MembershipKind
@@ -141,17 +141,23 @@ def memberships_of(db: Session, performer_code: str) -> list[Membership]:
 
 
 def is_member_on(db: Session, facturier_code: str, performer_code: str, day: date) -> bool:
-    for membership in memberships_of(db, performer_code):
-        if membership.facturier_code == facturier_code and _overlaps(
-            day, day, membership.joined_on, membership.left_on
-        ):
-            return True
-    return False
+    """Whether ``performer_code`` was a declared member of ``facturier_code`` on ``day`` (one query)."""
+    period = select(Membership.id).where(
+        Membership.facturier_code == facturier_code,
+        Membership.performer_code == performer_code,
+        Membership.joined_on <= day,
+        or_(Membership.left_on.is_(None), Membership.left_on >= day),
+    )
+    return db.scalar(period.limit(1)) is not None
 
 
 def facturier_for(db: Session, performer_code: str) -> str:
     """Who bills a session done by ``performer_code``: own code (separate) or the practice's common code."""
-    info = practice_info(db)
+    return facturier_of(practice_info(db), performer_code)
+
+
+def facturier_of(info: PracticeInfo, performer_code: str) -> str:
+    """:func:`facturier_for` when the practice is already read (no query: loops call this one)."""
     if info.invoicing_form is InvoicingForm.SEPARATE or info.facturier_code is None:
         return performer_code
     return info.facturier_code

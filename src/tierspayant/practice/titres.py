@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tierspayant.practice.refusals import refuse
 from tierspayant.store.practice.models import Patient, Titre, TreatmentSession
@@ -39,7 +39,12 @@ class TitreRecord:
 
 
 def titre_by_identifier(db: Session, identifier: str) -> Titre:
-    titre = db.scalar(select(Titre).where(Titre.identifier == identifier.strip().upper()))
+    """The titre with its acts, prescription and patient (loaded with it: every caller reads them)."""
+    titre = db.scalar(
+        select(Titre)
+        .where(Titre.identifier == identifier.strip().upper())
+        .options(joinedload(Titre.prescription), joinedload(Titre.patient), selectinload(Titre.acts))
+    )
     if titre is None:
         refuse("PRA-UNKNOWN-TITRE", f"no titre {identifier!r}: import the RETAUT that granted it first")
     return titre

@@ -109,7 +109,8 @@ class Prescription(Base):
     accident_date: Mapped[date | None] = mapped_column(Date)
     scan_name: Mapped[str] = mapped_column(String(200))
     scan_sha256: Mapped[str] = mapped_column(String(64))
-    scan: Mapped[bytes] = mapped_column(LargeBinary)
+    # deferred: a scan weighs up to a few MB and only the DEMAUT package needs it (loaded there with ``undefer``)
+    scan: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # pending (not yet requested) | requested | accepted | refused | suspended
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
