@@ -9,15 +9,19 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from tierspayant.commands import be_refac
 from tierspayant.commands.output import JSON_OPTION, console, err_console, print_json, print_table
 from tierspayant.core.findings import Finding, FindingsError
 from tierspayant.schemes.be_nursing import error_codes
 from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, WITH_51_52, CheckNumberPolicy
 from tierspayant.store.database import sqlite_url
+
+if TYPE_CHECKING:
+    from tierspayant.schemes.be_nursing.nurse.ledger import NurseLedger
 
 app = typer.Typer(no_args_is_help=True)
 efact_app = typer.Typer(no_args_is_help=True)
@@ -50,8 +54,8 @@ def _database(url: str | None) -> str:
     return url or os.environ.get("TIERSPAYANT_NURSE_DB") or sqlite_url(Path("nurse.db"))
 
 
-def _ledger(url: str | None) -> Any:
-    from tierspayant.schemes.be_nursing.nurse.ledger import NurseLedger
+def _ledger(url: str | None) -> NurseLedger:
+    from tierspayant.schemes.be_nursing.nurse.ledger import NurseLedger  # the database layer only when needed
 
     return NurseLedger(_database(url))
 
@@ -281,10 +285,5 @@ def codes(
         print_table(entry.code, ["type", "FR", "NL"], [[entry.type, entry.label_fr, entry.label_nl]])
 
 
-# --- the mutuality's side: `be refac …` is defined in commands/be_refac.py (the REFAC engineer's module) -------------
-try:
-    from tierspayant.commands import be_refac
-except ImportError:  # pragma: no cover - only while the REFAC module does not exist
-    be_refac = None  # type: ignore[assignment]
-if be_refac is not None:
-    app.add_typer(be_refac.app, name="refac", help="The mutuality's REFAC processing of 920000 files (replies).")
+# --- the mutuality's side: `be refac …` is defined in commands/be_refac.py -----------------------------------------
+app.add_typer(be_refac.app, name="refac", help="The mutuality's REFAC processing of 920000 files (replies).")

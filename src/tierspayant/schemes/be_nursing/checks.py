@@ -4,14 +4,13 @@
   (digit → its value, space → 10, letter A-Z → 11-36, anything else → 37), mod 97, 0 → 97. Lower-case letters count
   as their upper-case letter (a second implementation does so; the format itself only allows upper case).
 * Check numbers (record 80 zone 98 per invoice, record 90 zone 98 per sending, records 95/96 per mutuality / in all):
-  the sum of the nomenclature codes as integers, mod 97, 0 → 97. Implementations disagree on whether the codes
+  the sum of the nomenclature codes as integers, :func:`mod97`. Implementations disagree on whether the codes
   repeated in records 51 and 52 count as well; :class:`CheckNumberPolicy` holds that choice, and everything that
-  computes or verifies a check number takes one (default: record 50 only).
+  computes or verifies a check number (the writer, the reader, the generator) takes one (default: record 50 only).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tierspayant.schemes.be_nursing.zones import CHECKED_LENGTH
@@ -43,7 +42,7 @@ def record_check(record: str) -> int:
     """The check digits of a record (1..97) computed over its positions 1-348."""
     if len(record) < CHECKED_LENGTH:
         raise ValueError(f"a record needs {CHECKED_LENGTH} characters before its check digits, got {len(record)}")
-    return mod97(sum(CHAR_VALUES.get(c, OTHER_CHAR_VALUE) for c in record[:CHECKED_LENGTH]))
+    return mod97(sum(char_value(c) for c in record[:CHECKED_LENGTH]))
 
 
 def with_record_check(body: str) -> str:
@@ -73,15 +72,3 @@ class CheckNumberPolicy:
 RECORD_50_ONLY = CheckNumberPolicy(frozenset({"50"}))
 WITH_51_52 = CheckNumberPolicy(frozenset({"50", "51", "52"}))
 DEFAULT_POLICY = RECORD_50_ONLY
-
-
-def check_number(nomenclature_codes: Iterable[int]) -> int:
-    """Sum of the nomenclature codes, mod 97, 0 → 97 (an empty invoice gives 97)."""
-    return mod97(sum(nomenclature_codes))
-
-
-def check_number_of_records(
-    records: Iterable[tuple[str, int]], policy: CheckNumberPolicy = DEFAULT_POLICY
-) -> int:
-    """Check number over ``(record_type, nomenclature_code)`` pairs, counting only the policy's record types."""
-    return check_number(code for record_type, code in records if record_type in policy.record_types)

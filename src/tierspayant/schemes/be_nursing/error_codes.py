@@ -126,20 +126,15 @@ def not_followed_by(record_type: str) -> str | None:
 
 def sequence_code(record_type: str) -> str:
     """``RR0210``: sequence number is not the previous + 1 (record 10: not 000001)."""
-    return first_known("100110" if record_type == "10" else f"{record_type}0210") or GENERIC_NOT_NUMERIC
+    return first_known(SEQUENCE_FIRST if record_type == "10" else f"{record_type}0210") or GENERIC_NOT_NUMERIC
 
 
-def record_check_code(record_type: str) -> str:
-    """``RR9902``: the record check digits (positions 349-350) are wrong."""
-    return first_known(f"{record_type}9902") or WRONG_LENGTH
-
-
+SEQUENCE_FIRST = "100110"  # record 10: sequence number not 000001
 INVOICE_CHECK_NUMBER = "809802"  # record 80 zone 98
 SENDING_CHECK_NUMBER = "909802"  # record 90 zone 98
 MISSING_90 = "900104"
 INVOICE_AMOUNT_A = "801910"  # record 80 zone 19 differs from the lines
 SENDING_AMOUNT_A = "901910"  # record 90 zone 19 differs from the records 80
-SEQUENCE_FIRST = "100110"
 
 
 def split_rejection(text: str) -> tuple[str, str] | None:

@@ -22,7 +22,13 @@ import pyarrow as pa
 
 from tierspayant.core.findings import Effect, Finding
 from tierspayant.schemes.be_nursing import error_codes
-from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, CheckNumberPolicy, byte_value_table, mod97
+from tierspayant.schemes.be_nursing.checks import (
+    DEFAULT_POLICY,
+    CheckNumberPolicy,
+    byte_value_table,
+    mod97,
+    record_check,
+)
 from tierspayant.schemes.be_nursing.records import ZoneError, parse_value
 from tierspayant.schemes.be_nursing.zones import (
     BODY_RECORD_TYPES,
@@ -113,11 +119,6 @@ class Sending:
         return self.single("96")
 
     @property
-    def records_95(self) -> list[dict[str, Any]]:
-        frame = self.frames.get("95")
-        return [] if frame is None else frame.to_dicts()
-
-    @property
     def sending_number(self) -> int | None:
         value = self.segment_300.get("sending_number")
         return value if isinstance(value, int) else None
@@ -130,9 +131,6 @@ class Sending:
     @property
     def is_test(self) -> bool:
         return self.segment_200.get("message_type") == 92
-
-    def lines_of(self, record_type: str) -> pl.DataFrame:
-        return self.raw.filter(pl.col("record_type") == record_type)
 
 
 # --- loading and splitting ------------------------------------------------------------------------------------------
@@ -402,8 +400,6 @@ def _check_sequence(raw: pl.DataFrame, errors: _Errors) -> None:
 
 
 def _check_digits(raw: pl.DataFrame, checks: pl.Series | None, errors: _Errors) -> None:
-    from tierspayant.schemes.be_nursing.checks import record_check
-
     if checks is None:
         computed = [record_check(line) if len(line) >= CHECKED_LENGTH else None for line in raw["line"].to_list()]
         checks = pl.Series("computed_check", computed, dtype=pl.Int64)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from tierspayant.schemes.be_nursing.checks import record_check
-from tierspayant.schemes.be_nursing.zones import CHECKED_LENGTH, RecordLayout, Zone
+from tierspayant.schemes.be_nursing.checks import with_record_check
+from tierspayant.schemes.be_nursing.zones import RecordLayout, Zone
 
 
 class ZoneError(ValueError):
@@ -57,11 +57,6 @@ def parse_value(record_type: str, zone: Zone, text: str) -> Any:
         except ValueError:
             raise ZoneError(record_type, zone, f"{text!r} is not a date YYYYMMDD") from None
     return int(text)
-
-
-def split_record(layout: RecordLayout, text: str) -> dict[str, str]:
-    """Zone name → its raw text."""
-    return {zone.name: text[zone.offset : zone.end] for zone in layout.zones}
 
 
 def parse_record(layout: RecordLayout, text: str) -> dict[str, Any]:
@@ -143,8 +138,4 @@ def format_record(layout: RecordLayout, values: Mapping[str, Any]) -> str:
             value = layout.record_type
         parts.append(format_value(layout.record_type, zone, value))
     body = "".join(parts)
-    if layout.has_check_digits:
-        if len(body) != CHECKED_LENGTH:
-            raise AssertionError(f"record {layout.record_type}: body of {len(body)} characters")
-        return f"{body}{record_check(body):02d}"
-    return body
+    return with_record_check(body) if layout.has_check_digits else body

@@ -593,5 +593,4 @@ RECORDS: dict[str, RecordLayout] = {
     )
 }
 
-BODY_RECORD_TYPES = ("10", "20", "50", "51", "52", "80", "90")
-CHECKED_RECORD_TYPES = frozenset(t for t in BODY_RECORD_TYPES if RECORDS[t].has_check_digits)
+BODY_RECORD_TYPES = ("10", "20", "50", "51", "52", "80", "90")  # numbered (zone 2) and checked (349-350)

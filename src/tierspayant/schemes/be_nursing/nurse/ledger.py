@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,6 @@ class ImportResult:
     rejected: int = 0
     requeued: int = 0
     informative: int = 0
-    findings: list[Finding] = field(default_factory=list)
 
 
 def sha256(path: Path) -> str:
@@ -169,9 +168,9 @@ class NurseLedger:
         """Apply a reply (931000, 920999, 920099, 920098, 920900) to the sending and its visits, once."""
         digest = sha256(path)
         reply = read_reply(path)
-        result = ImportResult(reply.kind, reply.sending_number, findings=list(reply.findings))
         if reply.findings:
             raise FindingsError(reply.findings)
+        result = ImportResult(reply.kind, reply.sending_number)
         with transaction(self.sessions) as session:
             if session.scalar(select(NurseReply).where(NurseReply.sha256 == digest)) is not None:
                 result.already_imported = True
