@@ -97,8 +97,12 @@ def test_fac_bills_every_unbilled_session_once_per_month(month_of_march: Practic
         service.bill("2024-03")
     assert codes(error) == ["PRA-FAC-MONTH-USED"]
     with pytest.raises(FindingsError) as error:
-        service.bill("2024-13")
-    assert codes(error) == ["PRA-MONTH"]
+        service.bill(" 2024-03 ")  # the same month spelt otherwise is the same month
+    assert codes(error) == ["PRA-FAC-MONTH-USED"]
+    for bad in ("2024-13", "\u0662\u0660\u0662\u0664-\u0660\u0663", "0999-03", "2024-3", "2024-03-01"):
+        with pytest.raises(FindingsError) as error:
+            service.bill(bad)
+        assert codes(error) == ["PRA-MONTH"], bad
     clock.set(date(2024, 4, 3))
     with pytest.raises(FindingsError) as error:
         service.bill("2024-04")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from tierspayant.practice import exchange
 from tierspayant.practice.domain import LineStatus
 from tierspayant.practice.exchange import PendingFile
-from tierspayant.practice.months import first_day, last_day, parse_month
+from tierspayant.practice.months import first_day, last_day, normalize_month, parse_month
 from tierspayant.practice.reference import PracticeReference
 from tierspayant.practice.refusals import refuse
 from tierspayant.practice.setup import practice_info
@@ -44,6 +44,7 @@ def sessions_to_bill(db: Session, facturier: str | None, until: datetime | None 
 def build_fac(
     db: Session, month: str, facturier: str | None, now: datetime, outbox: Path, reference: PracticeReference
 ) -> PendingFile:
+    month = normalize_month(month)
     year, number = parse_month(month)
     end = min(last_day(month), now.date())
     if end < first_day(month):

@@ -8,14 +8,21 @@ from datetime import date
 
 from tierspayant.practice.refusals import refuse
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: \d would also take other scripts' digits, which int() reads but a stored key would not match.
+_MONTH = re.compile(r"([1-9][0-9]{3})-([0-9]{2})")
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    match = _MONTH.match(text.strip())
+    match = _MONTH.fullmatch(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         refuse("PRA-MONTH", f"month {text!r}: write it YYYY-MM, e.g. 2024-03")
     return int(match.group(1)), int(match.group(2))
+
+
+def normalize_month(text: str) -> str:
+    """``" 2024-03 "`` → ``"2024-03"``: the one spelling months are stored and looked up with."""
+    year, number = parse_month(text)
+    return f"{year:04d}-{number:02d}"
 
 
 def first_day(month: str) -> date:

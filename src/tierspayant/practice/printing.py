@@ -23,7 +23,7 @@ from tierspayant.documents.statement import render_statement
 from tierspayant.documents.titre import render_titre
 from tierspayant.practice.association import association_statement
 from tierspayant.practice.it_flat_rate import it_flat_rate
-from tierspayant.practice.months import first_day, last_day
+from tierspayant.practice.months import first_day, last_day, normalize_month
 from tierspayant.practice.patients import patient_by_matricule
 from tierspayant.practice.reference import PracticeReference
 from tierspayant.practice.refusals import refuse
@@ -79,6 +79,7 @@ def print_memoire(
 ) -> Path:
     """The patient's mémoire for ``month``: under third-party payment, the lines of that month's FAC invoice(s)
     (as billed); otherwise the month's sessions at the official tariff, the whole amount to pay by the patient."""
+    month = normalize_month(month)
     patient = patient_by_matricule(db, matricule)
     third_party = patient.third_party or patient.fund == "AAA"
     lines: list[MemoireLine] = []

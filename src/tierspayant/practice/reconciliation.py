@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tierspayant.core.money import from_cents, to_cents
 from tierspayant.practice.domain import LineStatus
-from tierspayant.practice.months import parse_month
+from tierspayant.practice.months import normalize_month
 from tierspayant.practice.setup import physiotherapist_names
 from tierspayant.store.practice.models import BilledLine, Patient, PatientInvoice, TreatmentSession
 
@@ -99,7 +99,7 @@ _AMOUNTS = ("billed", "covered", "contested", "awaiting", "share_due")
 
 
 def reconcile(db: Session, month: str) -> Reconciliation:
-    parse_month(month)
+    month = normalize_month(month)
     query = (
         select(
             BilledLine.status,
