@@ -158,6 +158,13 @@ def test_return_that_does_not_fit_is_refused_whole(
             assert codes(error) == [code], label
         assert all(f.file == good.name for f in error.value.findings), label
         assert group_practice.titres() == [], label
+    two_faults = tmp_path / "two-faults" / good.name
+    two_faults.parent.mkdir()
+    faulty = text.replace("<DateDecision>2024-02-28", "<DateDecision>2024-02-30")
+    two_faults.write_text(faulty.replace(f"<Matricule>{DUPONT}", "<Matricule>X"), encoding="utf-8")
+    with pytest.raises(FindingsError) as error:
+        group_practice.import_return(two_faults)
+    assert sorted(codes(error)) == ["XSD-DATE", "XSD-FORMAT"]  # every problem of the file, not only the first
     with pytest.raises(FindingsError) as error:
         group_practice.import_return(package)  # a DEMAUT is not a return
     assert codes(error) == ["PRA-RETURN-TYPE"]

@@ -51,10 +51,10 @@ def import_return(db: Session, path: Path, now: datetime) -> ImportSummary:
             "a different file with this name was already imported; ask the CNS which one is right",
             file=name,
         )
-    findings = validate_file(data, name)
-    if findings:
-        raise FindingsError(findings)
-    model = read_file(path)
+    try:  # the bytes already read and hashed: the file on disk may change meanwhile
+        model = read_file(data, name)
+    except FindingsError as error:  # one pass when the file is good; every problem listed when it is not
+        raise FindingsError(validate_file(data, name) or error.findings) from None
     if not isinstance(model, Retaut | Retfac) or model.header.file_type != file_name.file_type:
         refuse("PRA-RETURN-TYPE", f"the name says {file_name.file_type}, the content is another file type", file=name)
     facturier = model.header.billing_provider
