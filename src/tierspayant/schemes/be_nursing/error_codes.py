@@ -87,9 +87,14 @@ def label(code: str, language: Language = "fr") -> str:
     return entry.label(language) if entry else f"unknown error code {code}"
 
 
-def is_blocking(code: str) -> bool:
+def type_of(code: str) -> str:
+    """The code's type letter (B, F, R, S, E); a code the lists lack cannot be classified and counts as blocking."""
     entry = lookup(code)
-    return entry is not None and entry.blocking
+    return entry.type if entry is not None else "B"
+
+
+def is_blocking(code: str) -> bool:
+    return type_of(code) == "B"
 
 
 def first_known(*candidates: str) -> str | None:

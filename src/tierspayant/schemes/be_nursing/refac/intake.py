@@ -78,10 +78,6 @@ class Intake:
         return findings_of(errors, self.sending.name, FINDINGS_PER_CODE)
 
 
-def _blocking_codes(codes: list[str]) -> set[str]:
-    return {c for c in codes if error_codes.lookup(c) is None or error_codes.is_blocking(c)}
-
-
 def read_intake(data: bytes, name: str) -> Intake:
     """Read and sort; raises :class:`FindingsError` when the file cannot be read at all (too large)."""
     try:
@@ -92,7 +88,7 @@ def read_intake(data: bytes, name: str) -> Intake:
     preliminary_mask = pl.col("record_type").is_null() | pl.col("record_type").is_in(PRELIMINARY_RECORDS)
     preliminary = errors.filter(preliminary_mask)
     rest = errors.filter(~preliminary_mask)
-    blocking_codes = _blocking_codes(rest["code"].unique().to_list())
+    blocking_codes = {c for c in rest["code"].unique().to_list() if error_codes.is_blocking(c)}
     blocking = rest.filter(pl.col("code").is_in(sorted(blocking_codes)))
     other = rest.filter(~pl.col("code").is_in(sorted(blocking_codes)))
     return Intake(sending, preliminary, blocking, other, data)
@@ -110,12 +106,11 @@ def reader_findings_frame(intake: Intake) -> pl.DataFrame:
     invoice_keys = intake.sending.raw.filter(pl.col("record_type") == "20").select(
         "invoice_index", pl.col("record_index").alias("invoice_key")
     )
+    letters = {code: error_codes.type_of(code) for code in other["code"].unique().to_list()}
     placed = (
         other.join(raw, on="record_index", how="left")
         .join(invoice_keys, on="invoice_index", how="left")
-        .with_columns(
-            pl.col("code").map_elements(_type_letter, return_dtype=pl.Utf8).alias("letter"),
-        )
+        .with_columns(pl.col("code").replace_strict(letters, return_dtype=pl.Utf8).alias("letter"))
     )
     return placed.select(
         pl.lit(READER_RULE).alias("rule"),
@@ -139,11 +134,6 @@ def reader_findings_frame(intake: Intake) -> pl.DataFrame:
         .alias("key"),
         pl.col("message").alias("detail"),
     ).cast(schema)
-
-
-def _type_letter(code: str) -> str:
-    entry = error_codes.lookup(code)
-    return entry.type if entry else "B"
 
 
 def blocking_findings_frame(intake: Intake) -> pl.DataFrame:
