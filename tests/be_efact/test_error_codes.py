@@ -27,6 +27,20 @@ def test_a_code_the_lists_lack_is_blocking() -> None:
     assert error_codes.type_of("999999") == "B" and error_codes.is_blocking("999999")
 
 
+@pytest.mark.parametrize(
+    ("code", "text", "read_back"),
+    [
+        ("500545", "R500545", ("R", "500545")),
+        ("200742", "F200742", ("F", "200742")),
+        ("5004K6", "R5004K6", ("R", "5004K6")),  # named by the seed, absent from the list: a line rejection
+        ("E301040", "E301040", ("", "E301040")),  # a project code, written as it is
+    ],
+)
+def test_rejection_text_and_back(code: str, text: str, read_back: tuple[str, str]) -> None:
+    assert error_codes.rejection_text(code) == text
+    assert error_codes.split_rejection(text) == read_back
+
+
 def test_empty_rejection_zones_say_nothing() -> None:
     assert error_codes.split_rejection("       ") is None and error_codes.split_rejection("0000000") is None
 

@@ -99,7 +99,9 @@ def test_long_comment_is_cut_to_200(sending, tmp_path: Path) -> None:  # type: i
 @settings(max_examples=25, deadline=None)
 @given(
     comment=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200),
-    codes=st.lists(st.sampled_from(["500545", "500119", "500118", "502255", "200742", "5004K6"]), max_size=3),
+    codes=st.lists(
+        st.sampled_from(["500545", "500119", "500118", "502255", "200742", "5004K6", "E301040"]), max_size=3
+    ),
 )
 def test_any_comment_and_codes_round_trip(tmp_path_factory: pytest.TempPathFactory, comment: str,
                                           codes: list[str]) -> None:

@@ -143,10 +143,13 @@ SENDING_AMOUNT_A = "901910"  # record 90 zone 19 differs from the records 80
 
 
 def split_rejection(text: str) -> tuple[str, str] | None:
-    """A reply's 7-character rejection zone → (letter, code), or None when empty."""
+    """A reply's 7-character rejection zone → (letter, code), or None when empty; a project code (``E301040``) is
+    written as it is, without a letter, and comes back as ``("", code)``."""
     text = text.strip()
     if not text or set(text) <= {"0"}:
         return None
+    if text in catalogue():  # a project code: official codes have six characters
+        return "", text
     if len(text) == 7 and not text[0].isdigit():
         return text[0], text[1:]
     entry = lookup(text)

@@ -308,7 +308,7 @@ def write_920000(sending_model: SendingModel, destination: Path, policy: CheckNu
 
 @dataclass(frozen=True)
 class Rejection:
-    letter: str
+    letter: str  # the type letter written before an official code; "" for a project code, written as it is
     code: str
 
     def label(self, language: error_codes.Language = "fr") -> str:
