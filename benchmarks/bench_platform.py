@@ -181,7 +181,8 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> None:
     count = int(os.environ.get("BENCH_PLATFORM_FILES", "200"))
     queries = int(os.environ.get("BENCH_PLATFORM_QUERIES", "5000"))
-    print(f"machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}")
+    print(f"machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}, "
+          f"load average before: {os.getloadavg()[0]:.1f}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-platform-") as scratch:
         var_dir = Path(scratch) / "var"
         prepared = prepare(var_dir, count)
@@ -217,6 +218,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
+    print(f"load average after: {os.getloadavg()[0]:.1f} (the machine is shared: figures move with it)")
 
 
 if __name__ == "__main__":
