@@ -234,6 +234,15 @@ def test_invoice_amount_and_check_number() -> None:
     assert {"801910", "809802"} <= found
 
 
+def test_unreadable_invoice_check_number_is_a_mismatch() -> None:
+    lines = sample_lines()
+    i = index_of(lines, "80")
+    lines[i] = refresh_check(lines[i][:346] + "XX")
+    sending = read_sending(("\n".join(lines) + "\n").encode(), "x.txt")
+    wrong = sending.errors.filter(pl.col("code") == "809802")
+    assert wrong["record_index"].to_list() == [i + 1] and "None where" in wrong["message"][0]
+
+
 def test_totals_95_96() -> None:
     lines = sample_lines()
     i95 = index_of(lines, "95")

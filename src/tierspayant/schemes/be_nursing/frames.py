@@ -512,9 +512,15 @@ def _totals(
           ("invoice_check_number", "amount_account_a", "amount_account_b", "destination_mutuality")),
     )
     checked = trailers.join(per_invoice, on="invoice_index", how="left").with_columns(
-        (pl.col("code_sum").fill_null(0) % 97).replace(0, 97).alias("expected_check")
+        (pl.col("code_sum").fill_null(0) % 97).replace(0, 97).alias("expected_check"),
+        pl.col("sum_a", "sum_b").fill_null(0),
     )
-    for row in checked.iter_rows(named=True):
+    wrong = checked.filter(  # only the invoices that disagree are looked at one by one
+        pl.col("invoice_check_number").ne_missing(pl.col("expected_check"))
+        | pl.col("amount_account_a").ne_missing(pl.col("sum_a"))
+        | pl.col("amount_account_b").ne_missing(pl.col("sum_b"))
+    )
+    for row in wrong.iter_rows(named=True):
         index = row["record_index"]
         if row["invoice_check_number"] != row["expected_check"]:
             errors.add(index, "80", error_codes.INVOICE_CHECK_NUMBER, r80.zone("invoice_check_number").where("80"),
