@@ -10,6 +10,7 @@ import pytest
 from tierspayant.core.findings import FindingsError
 from tierspayant.practice.domain import Fund, PrescriptionStatus
 from tierspayant.practice.patients import PatientRecord
+from tierspayant.practice.prescriptions import PrescribedAct
 from tierspayant.practice.service import PracticeService
 from tierspayant.schemes.lu_kin.naming import KinFileName
 from tierspayant.schemes.lu_kin.package import read_package
@@ -51,6 +52,9 @@ def test_prescription_warnings_from_the_reference_lists(group_practice: Practice
         ({"acts": []}, "PRA-PRESCRIPTION-ACTS"),
         ({"prescriber_code": "12AB"}, "PRA-PROVIDER-CODE"),
         ({"place_category": "??"}, "PRA-PLACE"),
+        ({"place_category": "É1"}, "PRA-PLACE"),  # a letter, but not one the XSD allows
+        ({"acts": [PrescribedAct("ÉA1", 8)]}, "PRA-PRESCRIPTION-ACTS"),
+        ({"scan_name": "s" * 197 + ".pdf"}, "PRA-TEXT"),  # 201 characters: more than the column keeps
         ({"matricule": "1980010112303"}, "PRA-MATRICULE"),
     ],
 )

@@ -85,3 +85,30 @@ def test_patient_refused_with_reason(group_practice: PracticeService, value: str
     assert codes(error) == ["PRA-MATRICULE"]
     assert reason in error.value.findings[0].message
     assert group_practice.patients() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("last_name", "D" * 101), ("first_name", "J" * 101), ("city", "C" * 101), ("postal_code", "1" * 21)],
+)
+def test_patient_text_longer_than_stored_is_refused(group_practice: PracticeService, field: str, value: str) -> None:
+    # PostgreSQL would refuse it with a database error, SQLite would keep it: both say the same clear thing instead
+    number = matricule(date(1980, 1, 1), 123)
+    record = PatientRecord(number, "Dupont", "Jeanne", date(1980, 1, 1), Fund.CNS)
+    with pytest.raises(FindingsError) as error:
+        group_practice.add_patient(type(record)(**{**record.__dict__, field: value}))
+    assert codes(error) == ["PRA-TEXT"]
+    assert "at most" in error.value.findings[0].message
+    assert group_practice.patients() == []
+    assert group_practice.add_patient(type(record)(**{**record.__dict__, field: value[:-1]})).matricule == number
+
+
+def test_names_of_the_practice_and_its_physiotherapists_are_checked(group_practice: PracticeService) -> None:
+    with pytest.raises(FindingsError) as error:
+        group_practice.add_physiotherapist(PHYSIO_C, "N" * 201)
+    assert codes(error) == ["PRA-TEXT"]
+    info = group_practice.practice()
+    with pytest.raises(FindingsError) as error:
+        group_practice.setup_practice(type(info)(**{**info.__dict__, "name": "   "}))
+    assert codes(error) == ["PRA-TEXT"]
+    assert group_practice.practice() == info

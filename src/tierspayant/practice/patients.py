@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tierspayant.practice.domain import Fund
 from tierspayant.practice.identifiers import matricule as checked_matricule
 from tierspayant.practice.refusals import refuse
+from tierspayant.practice.texts import checked_text, optional_text
 from tierspayant.store.practice.models import Patient
 
 
@@ -36,18 +37,23 @@ def add_patient(db: Session, record: PatientRecord) -> PatientRecord:
     number = checked_matricule(record.matricule, record.birth_date)
     if not record.last_name.strip():
         refuse("PRA-PATIENT", "the patient's last name is empty", location="last_name")
+    last_name = checked_text(record.last_name, Patient.last_name, "last name")
+    first_name = checked_text(record.first_name, Patient.first_name, "first name", required=False)
+    street = optional_text(record.street, Patient.street, "street")
+    postal_code = optional_text(record.postal_code, Patient.postal_code, "postal code")
+    city = optional_text(record.city, Patient.city, "city")
     patient = db.scalar(select(Patient).where(Patient.matricule == number))
     if patient is None:
         patient = Patient(matricule=number)
         db.add(patient)
-    patient.last_name = record.last_name.strip()
-    patient.first_name = record.first_name.strip()
+    patient.last_name = last_name
+    patient.first_name = first_name
     patient.birth_date = record.birth_date
     patient.fund = Fund(record.fund).value
     patient.third_party = record.third_party
-    patient.street = record.street
-    patient.postal_code = record.postal_code
-    patient.city = record.city
+    patient.street = street
+    patient.postal_code = postal_code
+    patient.city = city
     db.flush()
     return to_record(patient)
 

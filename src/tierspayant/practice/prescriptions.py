@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -17,10 +18,24 @@ from tierspayant.practice.identifiers import provider_code
 from tierspayant.practice.patients import patient_by_matricule
 from tierspayant.practice.reference import PracticeReference
 from tierspayant.practice.refusals import refuse
+from tierspayant.practice.texts import checked_text
+from tierspayant.schemes.lu_kin.models import ActCode, PlaceCategory
 from tierspayant.store.practice.models import Prescription, PrescriptionAct
 
 # Electronic requests exist only for prescriptions from 2017 on (cahier des charges art. 25: older ones on paper).
 FIRST_ELECTRONIC_PRESCRIPTION = date(2017, 1, 1)
+# What the DEMAUT will carry, checked now by the KIN models' own types (the XSD's patterns), not a look-alike rule:
+# "ÉA1".isalnum() is true, yet such a code could never be sent.
+ACT_CODE: TypeAdapter[str] = TypeAdapter(ActCode)
+PLACE_CATEGORY: TypeAdapter[str] = TypeAdapter(PlaceCategory)
+
+
+def _fits(kind: TypeAdapter[str], value: str) -> bool:
+    try:
+        kind.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -81,16 +96,17 @@ def add_prescription(
     seen: set[str] = set()
     for act in data.acts:
         code = act.act_code.strip().upper()
-        if not code.isalnum() or not 2 <= len(code) <= 10:
-            refuse("PRA-PRESCRIPTION-ACTS", f"act code {act.act_code!r}: 2–10 letters or digits", location="acts")
+        if not _fits(ACT_CODE, code):
+            refuse("PRA-PRESCRIPTION-ACTS", f"act code {act.act_code!r}: 2–10 letters A–Z or digits", location="acts")
         if code in seen:
             refuse("PRA-PRESCRIPTION-ACTS", f"act {code} is listed twice: give its total number of sessions once")
         seen.add(code)
         if not 1 <= act.sessions <= 999:
             refuse("PRA-PRESCRIPTION-ACTS", f"act {code}: {act.sessions} sessions is not 1–999", location="acts")
     place = data.place_category.strip().upper()
-    if not place.isalnum() or not 1 <= len(place) <= 4:
-        refuse("PRA-PLACE", f"place-of-service category {data.place_category!r}: 1–4 letters or digits (annex 08)")
+    if not _fits(PLACE_CATEGORY, place):
+        refuse("PRA-PLACE", f"place-of-service category {data.place_category!r}: 1–4 letters A–Z or digits (annex 08)")
+    scan_name = checked_text(data.scan_name, Prescription.scan_name, "scan file name")
     findings = check_scan(data.scan, data.scan_name)
     if not scan_accepted(findings):
         # The CNS refuses a request whose scan is not acceptable; say so now, while the patient is still here.
@@ -110,7 +126,7 @@ def add_prescription(
         place_category=place,
         accident=accident,
         accident_date=data.accident_date,
-        scan_name=data.scan_name,
+        scan_name=scan_name,
         scan_sha256=hashlib.sha256(data.scan).hexdigest(),
         scan=data.scan,
         status=PrescriptionStatus.PENDING.value,
@@ -137,7 +153,8 @@ def resubmit_prescription(db: Session, prescription_id: int, scan: bytes | None,
         if not scan_accepted(findings):
             raise FindingsError([f for f in findings if f.effect is not Effect.INFORM])
         prescription.scan = scan
-        prescription.scan_name = scan_name or prescription.scan_name
+        if scan_name:
+            prescription.scan_name = checked_text(scan_name, Prescription.scan_name, "scan file name")
         prescription.scan_sha256 = hashlib.sha256(scan).hexdigest()
     prescription.status = PrescriptionStatus.PENDING.value
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tierspayant.practice.domain import InvoicingForm, MembershipKind
 from tierspayant.practice.identifiers import provider_code
 from tierspayant.practice.refusals import refuse
+from tierspayant.practice.texts import checked_text
 from tierspayant.store.practice.models import Membership, Physiotherapist, Practice
 
 
@@ -47,10 +48,10 @@ def setup_practice(db: Session, info: PracticeInfo) -> None:
     if practice is None:
         practice = Practice()
         db.add(practice)
-    practice.name = info.name.strip()
-    practice.street = info.street.strip()
-    practice.postal_code = info.postal_code.strip()
-    practice.city = info.city.strip()
+    practice.name = checked_text(info.name, Practice.name, "practice name")
+    practice.street = checked_text(info.street, Practice.street, "street")
+    practice.postal_code = checked_text(info.postal_code, Practice.postal_code, "postal code")
+    practice.city = checked_text(info.city, Practice.city, "city")
     practice.country = info.country
     practice.invoicing_form = info.invoicing_form.value
     practice.facturier_code = facturier
@@ -78,11 +79,12 @@ def practice_info(db: Session) -> PracticeInfo:
 def add_physiotherapist(db: Session, code: str, name: str) -> str:
     """Record a physiotherapist of the practice; returns the normalised 8-position code."""
     normalized = provider_code(code, "physiotherapist code")
+    full_name = checked_text(name, Physiotherapist.name, "physiotherapist's name")
     existing = db.scalar(select(Physiotherapist).where(Physiotherapist.code == normalized))
     if existing is not None:
-        existing.name = name.strip()
+        existing.name = full_name
     else:
-        db.add(Physiotherapist(code=normalized, name=name.strip()))
+        db.add(Physiotherapist(code=normalized, name=full_name))
     return normalized
 
 
