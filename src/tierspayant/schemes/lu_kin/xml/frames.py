@@ -19,6 +19,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.core.money import format_euros, from_cents, parse_euros, to_cents
 from tierspayant.core.xmlsafe import Source, XmlLimits
 from tierspayant.schemes.lu_kin.models import FileHeader
 from tierspayant.schemes.lu_kin.xml.reader import _Elements, validation_findings
@@ -253,12 +254,11 @@ def _check_fac_totals(
 
 
 def _text_cents(text: str) -> int:
-    units, _, decimals = text.partition(".")
-    return int(units) * 100 + int((decimals + "00")[:2])
+    return to_cents(parse_euros(text))  # XSD-valid MontantType: at most 2 decimals, nothing is rounded
 
 
 def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+    return format_euros(from_cents(cents))
 
 
 def demaut_requests_frame(

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final, Self
 
-from tierspayant.core.money import format_euros
+from tierspayant.core.money import format_euros, from_cents, to_cents
 from tierspayant.schemes.lu_kin.models import (
     Anomaly,
     AuthorisationDecision,
@@ -165,12 +165,12 @@ class KinStreamWriter:
         elif isinstance(item, Invoice):
             self._put(_invoice(item))
             self.line_count += len(item.lines)
-            self._asked += _cents(item.total_asked)
+            self._asked += to_cents(item.total_asked)
         else:
             self._put(_returned_invoice(item))
             self.line_count += len(item.lines)
-            self._asked += _cents(item.total_asked)
-            self._covered += _cents(item.total_covered)
+            self._asked += to_cents(item.total_asked)
+            self._covered += to_cents(item.total_covered)
         self.item_count += 1
 
     def write_all(self, items: Iterable[KinItem]) -> None:
@@ -210,11 +210,11 @@ class KinStreamWriter:
             body = [
                 _leaf("NombreFactures", str(self.item_count), 2),
                 _leaf("NombreLignes", str(self.line_count), 2),
-                _leaf("TotalDemande", _euros(self._asked), 2),
+                _leaf("TotalDemande", format_euros(from_cents(self._asked)), 2),
             ]
             if self.file_type == "RETFAC":
-                body.append(_leaf("TotalPrisEnCharge", _euros(self._covered), 2))
-                body.append(_leaf("TotalConteste", _euros(self._asked - self._covered), 2))
+                body.append(_leaf("TotalPrisEnCharge", format_euros(from_cents(self._covered)), 2))
+                body.append(_leaf("TotalConteste", format_euros(from_cents(self._asked - self._covered)), 2))
             name = "Totaux"
         self._put(f"\n  <{name}>" + "".join(body) + f"\n  </{name}>")
 
@@ -370,14 +370,6 @@ def _make_readable(path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     path.chmod(0o666 & ~umask)
-
-
-def _cents(amount: Any) -> int:
-    return int(amount * 100)
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _items(model: KinFile) -> list[Any]:
