@@ -70,23 +70,35 @@ def anomaly_xml(frame: pl.DataFrame, key: str, depth: int) -> pl.DataFrame:
     """
     if frame.height == 0:
         return pl.DataFrame(schema={key: frame.schema[key], "anomalies_xml": pl.Utf8})
+    # Code and label repeat: their text is built once per (code, label), then joined.
+    heads = (
+        frame.select("code", "label")
+        .unique()
+        .with_columns(
+            pl.concat_str(
+                [
+                    pl.lit(f"{_indent(depth)}<Anomalie>"),
+                    *_leaf("Code", pl.col("code"), depth + 1),
+                    *_leaf("Libelle", _escape(pl.col("label").str.slice(0, 200)), depth + 1),
+                ]
+            ).alias("head")
+        )
+    )
     has_remark = pl.col("remark").is_not_null() & (pl.col("remark") != "")
     remark = pl.concat_str(_leaf("Remarque", _escape(pl.col("remark").str.slice(0, 1000)), depth + 1))
-    element = pl.concat_str(
-        [
-            pl.lit(f"{_indent(depth)}<Anomalie>"),
-            *_leaf("Code", pl.col("code"), depth + 1),
-            *_leaf("Libelle", _escape(pl.col("label").str.slice(0, 200)), depth + 1),
-            pl.when(has_remark).then(remark).otherwise(pl.lit("")),
-            pl.lit(f"{_indent(depth)}</Anomalie>"),
-        ]
+    elements = frame.join(heads, on=["code", "label"], how="left", maintain_order="left").select(
+        key,
+        pl.concat_str(
+            [
+                pl.col("head"),
+                pl.when(has_remark).then(remark).otherwise(pl.lit("")),
+                pl.lit(f"{_indent(depth)}</Anomalie>"),
+            ]
+        ).alias("anomalies_xml"),
     )
-    return (
-        frame.with_columns(element.alias("xml"))
-        .group_by(key, maintain_order=True)
-        .agg(pl.col("xml").head(MAX_ANOMALIES).str.join(""))
-        .rename({"xml": "anomalies_xml"})
-    )
+    if elements.get_column(key).is_unique().all():  # the usual case: one anomaly per line
+        return elements
+    return elements.group_by(key, maintain_order=True).agg(pl.col("anomalies_xml").head(MAX_ANOMALIES).str.join(""))
 
 
 def _header_xml(header: FileHeader, file_anomalies: Sequence[Anomaly]) -> str:

@@ -741,16 +741,18 @@ def locate(findings: pl.DataFrame, lines: pl.DataFrame | None, block: str) -> pl
     if lines is None or findings.height == 0:
         where = pl.when(pl.col("level") == "file").then(None).otherwise(pl.lit(f"{block} ") + pl.col("key"))
         return findings.with_columns(where.cast(pl.Utf8).alias("where"))
-    line_keys = lines.select(pl.col("row_id").cast(pl.Utf8).alias("key"), "invoice_number", "line_number")
-    joined = findings.join(line_keys, on="key", how="left", maintain_order="left")
+    # Line keys are row positions: join on integers (the positions are the lines' row ids, 0…n-1, in order).
+    row = pl.when(pl.col("level") == "line").then(pl.col("key")).cast(pl.Int64, strict=False)
+    line_keys = lines.select("row_id", "invoice_number", "line_number")
+    joined = findings.with_columns(row.alias("row_id")).join(line_keys, on="row_id", how="left", maintain_order="left")
     where = (
         pl.when(pl.col("level") == "file")
         .then(None)
         .when(pl.col("level") == "line")
-        .then(pl.format("invoice {}, line {}", "invoice_number", "line_number"))
+        .then(pl.concat_str([pl.lit("invoice "), "invoice_number", pl.lit(", line "), "line_number"]))
         .otherwise(pl.lit(f"{block} ") + pl.col("key"))
     )
-    return joined.with_columns(where.cast(pl.Utf8).alias("where")).drop("invoice_number", "line_number")
+    return joined.with_columns(where.cast(pl.Utf8).alias("where")).drop("row_id", "invoice_number", "line_number")
 
 
 def as_findings(located: pl.DataFrame, file_name: str) -> list[Finding]:
