@@ -156,3 +156,35 @@ def test_invalid_niss_is_refused(tmp_path: Path) -> None:
     bad.write_text(BOOK.read_text().replace("41061512339", "41061512338"))
     with pytest.raises(ValueError, match="niss"):
         load_book(bad)
+
+
+def test_the_same_visit_twice_in_one_book_is_recorded_once(ledger: NurseLedger) -> None:
+    book = load_book(BOOK)
+    doubled = VisitBook(group=book.group, patients=book.patients + book.patients, visits=book.visits + book.visits)
+    assert len(ledger.record_book(doubled)) == len(book.visits)
+    assert len(ledger.visits({"pending"})) == len(book.visits)
+
+
+def test_invoice_and_eid_rejections_reach_their_lines(ledger: NurseLedger, tmp_path: Path) -> None:
+    book = load_book(BOOK)
+    ledger.record_book(book)
+    path, _ = ledger.build(book.group, 202403, tmp_path / "s1.txt", creation_date=date(2024, 4, 2))
+    sending = read_sending(path)
+    first_invoice = int(sending.frames["20"]["record_index"][0])
+    in_first = sending.frames["50"].filter(sending.frames["50"]["invoice_index"] == 1)
+    eid_of_other = sending.frames["52"].filter(sending.frames["52"]["service_record_index"] > int(
+        sending.frames["20"]["record_index"][1]))
+    errors = {
+        first_invoice: LineError(("200742",), "NISS inconnu"),
+        int(eid_of_other["record_index"][0]): LineError(("529902",), ""),
+    }
+    reply = write_reply("920900", sending, errors, ReplyHeader(), tmp_path / "920900.txt")
+    result = ledger.import_reply(reply)
+    rejected = {line.reference: line.codes for line in ledger.rejected_lines()}
+    assert set(in_first["institution_reference"]) <= set(rejected)
+    assert all(rejected[ref] == ("200742",) for ref in in_first["institution_reference"])
+    eid_line = sending.frames["50"].filter(
+        sending.frames["50"]["record_index"] == int(eid_of_other["service_record_index"][0])
+    )["institution_reference"][0]
+    assert rejected[eid_line] == ("529902",)
+    assert result.rejected == in_first.height + 1 and result.accepted == 6 - result.rejected

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from tierspayant.schemes.be_nursing.models import SendingModel
 from tierspayant.schemes.be_nursing.nurse.billing import build_sending
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, PatientRecord, Visit, VisitBook
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
-from tierspayant.store.nurse.models import NursePatient, NurseReply, NurseSending, NurseVisit
+from tierspayant.store.nurse.models import Base, NursePatient, NurseReply, NurseSending, NurseVisit
 
 MIGRATIONS = "tierspayant.store.nurse.migrations"
 MAX_SENDING_NUMBER = 999
@@ -74,27 +74,32 @@ class NurseLedger:
 
     def record_book(self, book: VisitBook) -> list[str]:
         """Store patients (and their insurability answer) and the visits not yet recorded; returns new references."""
-        new: list[str] = []
         with transaction(self.sessions) as session:
+            wanted = [patient.niss for patient in book.patients]
+            stored = {row.niss: row for row in _rows_with(session, NursePatient, NursePatient.niss, wanted)}
             for patient in book.patients:
-                row = session.get(NursePatient, patient.niss)
                 data = patient.model_dump(mode="json")
-                if row is None:
-                    session.add(NursePatient(niss=patient.niss, data=data))
+                if patient.niss in stored:
+                    stored[patient.niss].data = data
                 else:
-                    row.data = data
-            for visit in book.visits:
-                origin = _origin(visit)
-                if session.scalar(select(NurseVisit.id).where(NurseVisit.origin == origin)) is not None:
-                    continue  # recorded before (perhaps corrected since): never twice
-                visit_row = NurseVisit(reference="", origin=origin, patient_niss=visit.patient, service_date=visit.date,
-                                 nomenclature_code=visit.code, data=visit.to_data(), status="pending",
-                                 rejection_codes="", comment="", corrections=0)
-                session.add(visit_row)
-                session.flush()
-                visit_row.reference = f"V{visit_row.id:08d}"
-                new.append(visit_row.reference)
-        return new
+                    stored[patient.niss] = NursePatient(niss=patient.niss, data=data)
+                    session.add(stored[patient.niss])
+            origins = [_origin(visit) for visit in book.visits]
+            seen = {row.origin for row in _rows_with(session, NurseVisit, NurseVisit.origin, origins)}
+            added: list[NurseVisit] = []
+            for visit, origin in zip(book.visits, origins, strict=True):
+                if origin in seen:
+                    continue  # recorded before (perhaps corrected since), or twice in the book: never twice
+                seen.add(origin)
+                placeholder = f"new-{origin[:21]}"  # unique until the row's id gives its reference
+                added.append(NurseVisit(reference=placeholder, origin=origin, patient_niss=visit.patient,
+                                        service_date=visit.date, nomenclature_code=visit.code, data=visit.to_data(),
+                                        status="pending", rejection_codes="", comment="", corrections=0))
+            session.add_all(added)
+            session.flush()  # the ids, from which the references follow
+            for row in added:
+                row.reference = f"V{row.id:08d}"
+            return [row.reference for row in added]
 
     # --- sending numbers --------------------------------------------------------------------------------------------
 
@@ -189,10 +194,9 @@ class NurseLedger:
                     self._apply(visit, said.get(reference), result, final=False)
             elif reply.kind == "920098":
                 sending.status = "informative"
-                for reference, codes in said.items():
+                for reference, (codes, comment) in said.items():
                     if reference in visits:
-                        visits[reference].rejection_codes = ",".join(codes[0])
-                        visits[reference].comment = codes[1]
+                        visits[reference].rejection_codes, visits[reference].comment = ",".join(codes), comment
                         result.informative += 1
             elif reply.kind == "920900":
                 sending.status = "settled"
@@ -202,7 +206,7 @@ class NurseLedger:
         return result
 
     @staticmethod
-    def _apply(visit: NurseVisit, said: tuple[tuple[str, ...], str] | None, result: ImportResult, final: bool) -> None:
+    def _apply(visit: NurseVisit, said: Said | None, result: ImportResult, final: bool) -> None:
         if said is None:
             if final:
                 visit.status, visit.rejection_codes, visit.comment = "accepted", "", ""
@@ -271,46 +275,55 @@ class NurseLedger:
             return [(n, s) for n, s in session.execute(query).all()]
 
 
+_Row = TypeVar("_Row", bound=Base)
+IN_LIST_SIZE = 5_000  # values per IN (...) list: far below any database's limit on bound parameters
+
+
+def _rows_with(session: Session, model: type[_Row], column: Any, values: Sequence[str]) -> list[_Row]:
+    """The rows whose ``column`` is one of ``values`` — one query per 5,000 values, never one per value."""
+    distinct = sorted(set(values))
+    found: list[_Row] = []
+    for start in range(0, len(distinct), IN_LIST_SIZE):
+        found += session.scalars(select(model).where(column.in_(distinct[start : start + IN_LIST_SIZE])))
+    return found
+
+
 def _origin(visit: Visit) -> str:
     """A visit's identity as first recorded: the same visit in the next book is recognised, even once corrected."""
     key = json.dumps(visit.to_data(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _line_errors(reply: Reply) -> dict[str, tuple[tuple[str, ...], str]]:
-    """Visit reference → (codes, comment). Rejections of records 51/52 count for their line; of records 20/80 for
-    every line of the invoice."""
-    out: dict[str, tuple[tuple[str, ...], str]] = {}
-    current: str | None = None
-    invoice_refs: list[str] = []
-    invoice_said: list[tuple[tuple[str, ...], str]] = []
+Said = tuple[tuple[str, ...], str]  # rejection codes and the mutuality's comment
 
-    def add(reference: str, codes: Sequence[str], comment: str) -> None:
-        old_codes, old_comment = out.get(reference, ((), ""))
-        merged = tuple(dict.fromkeys([*old_codes, *codes]))
-        out[reference] = (merged, old_comment or comment)
+
+def _line_errors(reply: Reply) -> dict[str, Said]:
+    """Visit reference → (codes, comment). Rejections of records 51/52 count for their line; of records 20/80 for
+    every line of the invoice (applied when its record 80 closes it)."""
+    out: dict[str, Said] = {}
+    line: str | None = None  # the reference of the last record 50
+    invoice_lines: list[str] = []
+    invoice_said: list[Said] = []
+
+    def add(reference: str, said: Said) -> None:
+        codes, comment = out.get(reference, ((), ""))
+        out[reference] = (tuple(dict.fromkeys([*codes, *said[0]])), comment or said[1])
 
     for record in reply.records:
-        codes = [r.code for r in record.rejections]
+        said = (tuple(r.code for r in record.rejections), record.comment)
         if record.record_type == "20":
-            invoice_refs, invoice_said = [], []
-        if record.record_type == "50":
-            current = str(record.values.get("institution_reference") or "")
-            invoice_refs.append(current)
-        if not codes:
-            if record.record_type == "80":
-                for reference in invoice_refs:
-                    for said in invoice_said:
-                        add(reference, *said)
-            continue
-        if record.record_type in ("50", "51", "52") and current:
-            add(current, codes, record.comment)
-        elif record.record_type in ("20", "80"):
-            invoice_said.append((tuple(codes), record.comment))
-            if record.record_type == "80":
-                for reference in invoice_refs:
-                    for said in invoice_said:
-                        add(reference, *said)
+            invoice_lines, invoice_said = [], []
+        elif record.record_type == "50":
+            line = str(record.values.get("institution_reference") or "")
+            invoice_lines.append(line)
+        if said[0] and record.record_type in ("50", "51", "52") and line:
+            add(line, said)
+        elif said[0] and record.record_type in ("20", "80"):
+            invoice_said.append(said)
+        if record.record_type == "80":
+            for reference in invoice_lines:
+                for invoice_error in invoice_said:
+                    add(reference, invoice_error)
     return out
 
 
