@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -98,9 +99,15 @@ def key_fingerprint(openssh_line: str) -> str:
 class AccountStore:
     """Every read and write of accounts goes through here (one short transaction each)."""
 
-    def __init__(self, sessions: sessionmaker[Session], hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], hasher: PasswordHasher | None = None, token_cache_seconds: float = 5.0
+    ) -> None:
         self._sessions = sessions
         self._hasher = hasher or PasswordHasher()
+        # Every API call checks its token; a few seconds of memory spare the database most of those reads. Changes
+        # made through this store clear it at once; one made by another process shows within the TTL.
+        self._token_cache: dict[str, tuple[float, Principal | None]] = {}
+        self._token_ttl = token_cache_seconds
         # Verified when the username is unknown, so a wrong user costs as much time as a wrong password.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
@@ -142,6 +149,7 @@ class AccountStore:
             return _principal(account)
 
     def set_password(self, username: str, password: str) -> None:
+        self._token_cache.clear()
         if len(password) < MIN_PASSWORD_LENGTH:
             raise FindingsError([Finding(code="PLT-ACCOUNT", message="password too short", location=username)])
         with transaction(self._sessions) as session:
@@ -149,6 +157,7 @@ class AccountStore:
             account.password_hash = self._hasher.hash(password)
 
     def deactivate(self, username: str) -> None:
+        self._token_cache.clear()
         with transaction(self._sessions) as session:
             self._account(session, username).active = False
 
@@ -178,6 +187,7 @@ class AccountStore:
     # -- delegations ------------------------------------------------------------------------------------------
     def delegate(self, assistant: str, provider_code: str, rights: set[Right]) -> None:
         """Give (or replace) an assistant's rights on a provider's data; an empty set removes the delegation."""
+        self._token_cache.clear()
         with transaction(self._sessions) as session:
             account = self._account(session, assistant)
             if account.role != Role.ASSISTANT:
@@ -245,6 +255,7 @@ class AccountStore:
         return token
 
     def revoke_token(self, token: str) -> None:
+        self._token_cache.clear()
         with transaction(self._sessions) as session:
             row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
             if row is not None:
@@ -253,11 +264,23 @@ class AccountStore:
     def principal_for_token(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
+        digest = token_digest(token)
+        now = time.monotonic()
+        cached = self._token_cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        principal = self._principal_for_digest(digest)
+        if len(self._token_cache) > 10_000:
+            self._token_cache.clear()
+        self._token_cache[digest] = (now + self._token_ttl, principal)
+        return principal
+
+    def _principal_for_digest(self, digest: str) -> Principal | None:
         with self._sessions() as session:
             row = session.scalar(
                 select(ApiToken)
                 .options(selectinload(ApiToken.account).selectinload(Account.delegations))
-                .where(ApiToken.token_hash == token_digest(token))
+                .where(ApiToken.token_hash == digest)
             )
             if row is None or row.revoked or not row.account.active:
                 return None
