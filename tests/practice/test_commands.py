@@ -161,6 +161,8 @@ def test_a_month_through_the_commands(cli: list[str], tmp_path: Path) -> None:
     assert "Reconciliation" in out and DUPONT in out
     rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
     assert rows[-1]["section"] == "total" and rows[-1]["lines"] == "3"
+    as_json = json.loads(run("practice", "reconcile", month, "--json", *cli))
+    assert [{k: str(v) for k, v in row.items()} for row in as_json] == rows  # JSON and CSV: the same records
     assert "PDF written" in run("practice", "print", "titre", TITRE_DUPONT, *cli)
     assert "PDF written" in run("practice", "print", "memoire", DUPONT, month, *cli)
     out = run("practice", "print", "it-form", str(last_month.year - 1), "--today", f"{last_month.year}-02-01", *cli)

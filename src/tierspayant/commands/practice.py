@@ -414,34 +414,14 @@ def reconcile(
         result = service.reconcile(month)
     if csv_out is not None:
         csv_out.write_text(result.to_csv(), encoding="utf-8")
-    rows = [
-        [
-            section,
-            b.key,
-            b.name,
-            b.lines,
-            f"{b.billed:.2f}",
-            f"{b.covered:.2f}",
-            f"{b.contested:.2f}",
-            f"{b.awaiting:.2f}",
-            f"{b.to_invoice:.2f}" if section != "performer" else "",
-        ]
-        for section, b in result.rows()
-    ]
     if as_json:
-        print_json(
-            [
-                dict(
-                    zip(
-                        ["section", "key", "name", "lines", "billed", "covered", "contested", "awaiting", "to_invoice"],
-                        row,
-                        strict=True,
-                    )
-                )
-                for row in rows
-            ]
-        )
+        print_json(result.records())  # the CSV's rows: month, section, key, name, lines and every amount
         return
+    shown = ("section", "key", "name", "lines", "billed", "covered", "contested", "awaiting", "to_invoice")
+    rows = [
+        [record[column] if column != "to_invoice" or record["section"] != "performer" else "" for column in shown]
+        for record in result.records()
+    ]
     print_table(
         f"Reconciliation {month}",
         ["", "who", "name", "lines", "billed", "covered", "contested", "awaiting return", "to invoice patient"],

@@ -206,15 +206,12 @@ def _inflate(info: zipfile.ZipInfo, data: bytes, archive: str) -> tuple[bytes | 
 
 def read_zip(data: bytes | Path, name: str, limits: ZipLimits = ZipLimits()) -> list[ZipMember]:
     """The files of a ZIP archive (directories left out), or ``FindingsError`` with every problem found."""
-    if isinstance(data, Path):
-        size = data.stat().st_size
-        if size > limits.max_archive_bytes:
-            message = f"the archive has {size} bytes, over the limit of {limits.max_archive_bytes}"
-            raise FindingsError([_finding("ZIP-ARCHIVE-TOO-LARGE", name, None, message)])
-        data = data.read_bytes()
-    if len(data) > limits.max_archive_bytes:
-        message = f"the archive has {len(data)} bytes, over the limit of {limits.max_archive_bytes}"
+    size = data.stat().st_size if isinstance(data, Path) else len(data)  # a file too large is never read
+    if size > limits.max_archive_bytes:
+        message = f"the archive has {size} bytes, over the limit of {limits.max_archive_bytes}"
         raise FindingsError([_finding("ZIP-ARCHIVE-TOO-LARGE", name, None, message)])
+    if isinstance(data, Path):
+        data = data.read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from tierspayant.core.money import ZERO
+
 
 @dataclass(frozen=True)
 class ProviderBlock:
@@ -77,15 +79,15 @@ class MemoireContent:
 
     @property
     def total_tariff(self) -> Decimal:
-        return sum((x.tariff for x in self.lines), Decimal("0.00"))
+        return sum((x.tariff for x in self.lines), ZERO)
 
     @property
     def total_insured_share(self) -> Decimal:
-        return sum((x.insured_share for x in self.lines), Decimal("0.00"))
+        return sum((x.insured_share for x in self.lines), ZERO)
 
     @property
     def total_fund_share(self) -> Decimal:
-        return sum((x.fund_share for x in self.lines), Decimal("0.00"))
+        return sum((x.fund_share for x in self.lines), ZERO)
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,11 @@ class StatementContent:
 
     @property
     def total_billed(self) -> Decimal:
-        return sum((m.billed for m in self.months), Decimal("0.00"))
+        return sum((m.billed for m in self.months), ZERO)
 
     @property
     def total_covered(self) -> Decimal:
-        return sum((m.covered for m in self.months), Decimal("0.00"))
+        return sum((m.covered for m in self.months), ZERO)
 
     @property
     def total_sessions(self) -> int:
@@ -124,7 +126,7 @@ class StatementContent:
 
     @property
     def total_own_billed(self) -> Decimal:
-        return sum((m.own_billed for m in self.months), Decimal("0.00"))
+        return sum((m.own_billed for m in self.months), ZERO)
 
 
 @dataclass(frozen=True)

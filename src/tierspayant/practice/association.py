@@ -4,12 +4,14 @@ member's membership — every session billed under the association's code whose 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tierspayant.core.money import ZERO
 from tierspayant.documents.content import ProviderBlock, StatementContent, StatementMonth
 from tierspayant.practice.domain import InvoicingForm, LineStatus
 from tierspayant.practice.identifiers import provider_code
@@ -17,6 +19,15 @@ from tierspayant.practice.months import month_of
 from tierspayant.practice.refusals import refuse
 from tierspayant.practice.setup import memberships_of, physiotherapist_name, practice_info
 from tierspayant.store.practice.models import BilledLine, TreatmentSession
+
+
+@dataclass
+class _MonthTotals:
+    sessions: int = 0
+    billed: Decimal = ZERO
+    covered: Decimal = ZERO
+    own_sessions: int = 0  # performed by the member
+    own_billed: Decimal = ZERO
 
 
 def association_statement(db: Session, member: str, year: int, today: date) -> StatementContent:
@@ -48,23 +59,21 @@ def association_statement(db: Session, member: str, year: int, today: date) -> S
     latest: dict[int, tuple[BilledLine, TreatmentSession]] = {}
     for line, session in rows:
         latest[session.id] = (line, session)
-    totals: dict[str, list[Decimal | int]] = defaultdict(
-        lambda: [0, Decimal("0.00"), Decimal("0.00"), 0, Decimal("0.00")]
-    )
+    totals: dict[str, _MonthTotals] = defaultdict(_MonthTotals)
     for line, session in latest.values():
         if not any(start <= session.performed_on <= end for start, end in periods):
             continue
         month = totals[month_of(session.performed_on)]
-        covered = line.amount_covered if line.status != LineStatus.BILLED.value and line.amount_covered else Decimal(0)
-        month[0] = int(month[0]) + 1
-        month[1] = Decimal(month[1]) + line.amount_asked
-        month[2] = Decimal(month[2]) + covered
+        month.sessions += 1
+        month.billed += line.amount_asked
+        if line.status != LineStatus.BILLED.value and line.amount_covered:
+            month.covered += line.amount_covered
         if session.performer_code == code:
-            month[3] = int(month[3]) + 1
-            month[4] = Decimal(month[4]) + line.amount_asked
+            month.own_sessions += 1
+            month.own_billed += line.amount_asked
     months = [
-        StatementMonth(key, int(v[0]), Decimal(v[1]), Decimal(v[2]), int(v[3]), Decimal(v[4]))
-        for key, v in sorted(totals.items())
+        StatementMonth(key, t.sessions, t.billed, t.covered, t.own_sessions, t.own_billed)
+        for key, t in sorted(totals.items())
     ]
     return StatementContent(
         year=year,

@@ -1,8 +1,15 @@
-"""Closed vocabularies of the practice side (values as written in the KIN files and stored in the database)."""
+"""Closed vocabularies of the practice side (values as written in the KIN files and stored in the database).
+
+``Fund`` and ``PathologyCategory`` are the KIN models' enums (``Fund``, ``Pathology``): one list, the XSD's."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from tierspayant.schemes.lu_kin.models import Fund
+from tierspayant.schemes.lu_kin.models import Pathology as PathologyCategory
+
+__all__ = ["Fund", "InvoicingForm", "LineStatus", "MembershipKind", "PathologyCategory", "PrescriptionStatus"]
 
 
 class InvoicingForm(StrEnum):
@@ -16,21 +23,6 @@ class InvoicingForm(StrEnum):
 class MembershipKind(StrEnum):
     ASSOCIATION = "association"
     GROUP = "group"
-
-
-class Fund(StrEnum):
-    CNS = "CNS"
-    CMFEP = "CMFEP"
-    CMFEC = "CMFEC"
-    EMCFL = "EMCFL"
-    AAA = "AAA"  # Association d'assurance accident: work accidents
-
-
-class PathologyCategory(StrEnum):
-    COMMON = "COMMON"
-    SERIOUS = "SERIOUS"
-    POST_SURGICAL = "POST_SURGICAL"
-    LYMPHATIC_DRAINAGE = "LYMPHATIC_DRAINAGE"
 
 
 class PrescriptionStatus(StrEnum):

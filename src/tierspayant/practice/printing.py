@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.documents.content import (
     ActRow,
@@ -53,6 +54,21 @@ def _provider_block(db: Session, facturier: str | None = None) -> ProviderBlock:
     return ProviderBlock(info.name, info.address_lines, facturier or info.facturier_code)
 
 
+def _memoire_line(
+    session: TreatmentSession, tariff: Decimal, insured_share: Decimal, fund_share: Decimal
+) -> tuple[MemoireLine, str]:
+    line = MemoireLine(
+        session.performed_on,
+        session.act_code,
+        session.performer_code,
+        session.titre.identifier,
+        tariff,
+        insured_share,
+        fund_share,
+    )
+    return line, session.facturier_code
+
+
 def print_titre(db: Session, identifier: str, folder: Path, reference: PracticeReference) -> Path:
     titre = titre_by_identifier(db, identifier)
     prescription = titre.prescription
@@ -82,30 +98,19 @@ def print_memoire(
     month = normalize_month(month)
     patient = patient_by_matricule(db, matricule)
     third_party = patient.third_party or patient.fund == "AAA"
-    lines: list[MemoireLine] = []
+    lines: list[tuple[MemoireLine, str]] = []  # with the session's facturier
     numbers: list[str] = []
-    facturiers: set[str] = set()
     if third_party:
         billed = db.execute(
             select(BilledLine, TreatmentSession)
             .join(TreatmentSession, TreatmentSession.id == BilledLine.session_id)
             .where(TreatmentSession.patient_id == patient.id, BilledLine.billing_month == month)
+            .options(selectinload(TreatmentSession.titre))
             .order_by(BilledLine.invoice_number, BilledLine.line_number)
         )
         for line, session in billed:
             numbers.append(line.invoice_number)
-            facturiers.add(session.facturier_code)
-            lines.append(
-                MemoireLine(
-                    session.performed_on,
-                    session.act_code,
-                    session.performer_code,
-                    session.titre.identifier,
-                    line.tariff,
-                    line.insured_share,
-                    line.amount_asked,
-                )
-            )
+            lines.append(_memoire_line(session, line.tariff, line.insured_share, line.amount_asked))
         if not lines:
             refuse("PRA-NOTHING-TO-PRINT", f"nothing billed for {patient.matricule} on the FAC of {month}: bill first")
     else:
@@ -116,25 +121,16 @@ def print_memoire(
                 TreatmentSession.performed_on >= first_day(month),
                 TreatmentSession.performed_on <= last_day(month),
             )
+            .options(selectinload(TreatmentSession.titre))
             .order_by(TreatmentSession.performed_on)
         )
         for session in sessions:
             price = reference.price(session.act_code, session.performed_on, session.titre.coverage_rate)
-            facturiers.add(session.facturier_code)
-            lines.append(
-                MemoireLine(
-                    session.performed_on,
-                    session.act_code,
-                    session.performer_code,
-                    session.titre.identifier,
-                    price.tariff,
-                    price.insured_share,
-                    price.fund_share,
-                )
-            )
+            lines.append(_memoire_line(session, price.tariff, price.insured_share, price.fund_share))
         if not lines:
             refuse("PRA-NOTHING-TO-PRINT", f"no session for {patient.matricule} in {month}")
-    performer_codes = sorted({line.performer_code for line in lines})
+    facturiers = {facturier for _, facturier in lines}
+    performer_codes = sorted({line.performer_code for line, _ in lines})
     names = physiotherapist_names(db)
     number = sorted(set(numbers))[0] if numbers else f"{month.replace('-', '')}-P{patient.id}"
     content = MemoireContent(
@@ -145,7 +141,7 @@ def print_memoire(
         performers=[(code, names.get(code, "")) for code in performer_codes],
         patient=_patient_block(patient),
         third_party=third_party,
-        lines=lines,
+        lines=[line for line, _ in lines],
     )
     path = render_memoire(content, folder / f"memoire-{month}-{patient.matricule}.pdf")
     due = content.total_insured_share if third_party else content.total_tariff

@@ -18,7 +18,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierspayant.core.money import from_cents, to_cents
+from tierspayant.core.money import ZERO, format_euros, from_cents, to_cents
 from tierspayant.practice.domain import LineStatus
 from tierspayant.practice.months import normalize_month
 from tierspayant.practice.setup import physiotherapist_names
@@ -34,12 +34,12 @@ class Balance:
     covered: Decimal
     contested: Decimal
     awaiting: Decimal
-    insured_share_due: Decimal = Decimal("0.00")
-    invoiced: Decimal = Decimal("0.00")
+    insured_share_due: Decimal = ZERO
+    invoiced: Decimal = ZERO
 
     @property
     def to_invoice(self) -> Decimal:
-        return max(self.insured_share_due - self.invoiced, Decimal("0.00"))
+        return max(self.insured_share_due - self.invoiced, ZERO)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Reconciliation:
     month: str
     patients: list[Balance] = field(default_factory=list)
     performers: list[Balance] = field(default_factory=list)
-    total: Balance = Balance("total", "", 0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    total: Balance = Balance("total", "", 0, ZERO, ZERO, ZERO, ZERO)
 
     COLUMNS = (
         "month",
@@ -71,27 +71,25 @@ class Reconciliation:
             ("total", self.total),
         ]
 
+    def records(self) -> list[dict[str, str | int]]:
+        """One dict per row (``COLUMNS``), amounts as wire text (``12.30``): what the CSV and ``--json`` carry."""
+        return [
+            {
+                "month": self.month,
+                "section": section,
+                "key": b.key,
+                "name": b.name,
+                "lines": b.lines,
+                **{column: format_euros(getattr(b, column)) for column in self.COLUMNS[5:]},
+            }
+            for section, b in self.rows()
+        ]
+
     def to_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(self.COLUMNS)
-        for section, b in self.rows():
-            writer.writerow(
-                [
-                    self.month,
-                    section,
-                    b.key,
-                    b.name,
-                    b.lines,
-                    f"{b.billed:.2f}",
-                    f"{b.covered:.2f}",
-                    f"{b.contested:.2f}",
-                    f"{b.awaiting:.2f}",
-                    f"{b.insured_share_due:.2f}",
-                    f"{b.invoiced:.2f}",
-                    f"{b.to_invoice:.2f}",
-                ]
-            )
+        writer = csv.DictWriter(out, self.COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.records())
         return out.getvalue()
 
 
@@ -185,6 +183,6 @@ def _balance(row: dict[str, int], key: str, name: str, invoiced_cents: int | Non
         covered=from_cents(row["covered"]),
         contested=from_cents(row["contested"]),
         awaiting=from_cents(row["awaiting"]),
-        insured_share_due=from_cents(row["share_due"]) if invoiced_cents is not None else Decimal("0.00"),
+        insured_share_due=from_cents(row["share_due"]) if invoiced_cents is not None else ZERO,
         invoiced=from_cents(invoiced_cents or 0),
     )

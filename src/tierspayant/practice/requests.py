@@ -15,7 +15,7 @@ from tierspayant.practice.domain import PrescriptionStatus
 from tierspayant.practice.exchange import PendingFile
 from tierspayant.practice.prescriptions import pending_prescriptions
 from tierspayant.practice.refusals import refuse, warning
-from tierspayant.practice.returns_summary import ImportSummary
+from tierspayant.practice.returns_summary import ImportSummary, anomaly_labels
 from tierspayant.practice.setup import facturier_of, practice_info
 from tierspayant.schemes.lu_kin.models import (
     AuthorisationDecision,
@@ -195,7 +195,7 @@ def _apply(
     request.retaut_file_id = file.id
     request.decision = outcome.value.lower()
     request.anomalies = [RequestAnomaly(code=a.code, label=a.label, remark=a.remark) for a in decision.anomalies]
-    labels = "; ".join(f"{a.code} {a.label}" + (f" ({a.remark})" if a.remark else "") for a in decision.anomalies)
+    labels = anomaly_labels(decision.anomalies)
     if outcome is DecisionOutcome.ACCORD:
         assert decision.titre_id and decision.issue_date and decision.valid_from and decision.valid_to
         assert decision.coverage_rate is not None

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tierspayant.core.findings import Finding
+from tierspayant.core.money import ZERO
+from tierspayant.schemes.lu_kin.models import Anomaly
+
+
+def anomaly_labels(anomalies: Iterable[Anomaly]) -> str:
+    """The fund's anomalies as the user reads them: ``K209 label (remark); K212 label``."""
+    return "; ".join(f"{a.code} {a.label}" + (f" ({a.remark})" if a.remark else "") for a in anomalies)
 
 
 @dataclass
@@ -20,8 +28,8 @@ class ImportSummary:
     lines_paid: int = 0
     lines_reduced: int = 0
     lines_refused: int = 0
-    amount_asked: Decimal = Decimal("0.00")
-    amount_covered: Decimal = Decimal("0.00")
+    amount_asked: Decimal = ZERO
+    amount_covered: Decimal = ZERO
     # refusals, suspensions and contested lines, each with the fund's anomaly label and what to do
     notices: list[Finding] = field(default_factory=list)
 

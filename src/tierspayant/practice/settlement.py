@@ -10,13 +10,9 @@ from sqlalchemy.orm import Session, selectinload
 from tierspayant.practice import exchange
 from tierspayant.practice.domain import LineStatus
 from tierspayant.practice.refusals import refuse, warning
-from tierspayant.practice.returns_summary import ImportSummary
-from tierspayant.schemes.lu_kin.models import Anomaly, Retfac
+from tierspayant.practice.returns_summary import ImportSummary, anomaly_labels
+from tierspayant.schemes.lu_kin.models import Retfac
 from tierspayant.store.practice.models import BilledLine, BillingMonth, ExchangeFile, LineAnomaly, TreatmentSession
-
-
-def _labels(anomalies: list[Anomaly]) -> str:
-    return "; ".join(f"{a.code} {a.label}" + (f" ({a.remark})" if a.remark else "") for a in anomalies)
 
 
 def import_retfac(db: Session, retfac: Retfac, file: ExchangeFile, summary: ImportSummary) -> None:
@@ -49,7 +45,7 @@ def import_retfac(db: Session, retfac: Retfac, file: ExchangeFile, summary: Impo
     for invoice_position, invoice in enumerate(retfac.invoices, start=1):
         if invoice.anomalies:
             summary.notices.append(
-                warning("PRA-N-INVOICE", f"invoice {invoice.invoice_number}: {_labels(invoice.anomalies)}")
+                warning("PRA-N-INVOICE", f"invoice {invoice.invoice_number}: {anomaly_labels(invoice.anomalies)}")
             )
         for line_position, returned in enumerate(invoice.lines, start=1):
             where = f"/RETFAC/Facture[{invoice_position}]/Ligne[{line_position}]"
@@ -114,7 +110,7 @@ def import_retfac(db: Session, retfac: Retfac, file: ExchangeFile, summary: Impo
                     f"{session.patient.last_name.upper()} {session.performed_on} {session.act_code} (session "
                     f"{session.id}, invoice {invoice.invoice_number} line {returned.line_number}): {status.value}, "
                     f"{returned.amount_covered} of {returned.amount_asked} covered — "
-                    f"{_labels(anomalies) or 'no reason given'}"
+                    f"{anomaly_labels(anomalies) or 'no reason given'}"
                     + (". Correct the session and it goes on the next FAC" if status is LineStatus.REFUSED else ""),
                 )
             )
@@ -143,7 +139,7 @@ def _returned_untreated(
     summary.notices.append(
         warning(
             "PRA-N-UNTREATED",
-            f"{fac.name} was returned untreated: {_labels(retfac.anomalies)}. Its {len(lines)} line(s) are "
+            f"{fac.name} was returned untreated: {anomaly_labels(retfac.anomalies)}. Its {len(lines)} line(s) are "
             "unbilled again; correct the cause and build the FAC again",
         )
     )

@@ -21,15 +21,11 @@ def identify(value: str) -> list[IdentifierCheck]:
     normalized = digits_only(value)
     if not is_ascii_digits(normalized):
         return [
-            IdentifierCheck(
-                UNKNOWN_KIND,
+            _unknown(
                 value,
                 normalized,
-                False,
-                [
-                    "not an identifier this tool knows: they are all made of digits "
-                    "(spaces, dots, dashes and slashes between them are ignored)"
-                ],
+                "not an identifier this tool knows: they are all made of digits "
+                "(spaces, dots, dashes and slashes between them are ignored)",
             )
         ]
     length = len(normalized)
@@ -41,15 +37,15 @@ def identify(value: str) -> list[IdentifierCheck]:
         candidates = [provider.check_provider_code(value), provider.check_prescriber_code(value)]
     else:
         return [
-            IdentifierCheck(
-                UNKNOWN_KIND,
+            _unknown(
                 value,
                 normalized,
-                False,
-                [
-                    f"{length} digits fit no known identifier: LU matricule has 13, BE NISS 11, "
-                    "LU provider / prescriber codes 5–8"
-                ],
+                f"{length} digits fit no known identifier: LU matricule has 13, BE NISS 11, "
+                "LU provider / prescriber codes 5–8",
             )
         ]
     return sorted(candidates, key=lambda check: not check.valid)
+
+
+def _unknown(value: str, normalized: str, reason: str) -> IdentifierCheck:
+    return IdentifierCheck(UNKNOWN_KIND, value, normalized, False, [reason])

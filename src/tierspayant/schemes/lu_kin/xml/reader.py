@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.core.money import ZERO
 from tierspayant.core.xmlsafe import Source, XmlLimits
 from tierspayant.schemes.lu_kin.models import (
     Anomaly,
@@ -38,8 +39,6 @@ from tierspayant.schemes.lu_kin.models import (
     ReturnedInvoice,
 )
 from tierspayant.schemes.lu_kin.xml.scan import KinScan, Part, local
-
-_ZERO = Decimal("0.00")
 
 
 class _Elements:
@@ -222,8 +221,8 @@ class _Totals:
     def __init__(self) -> None:
         self.items = 0
         self.lines = 0
-        self.asked = _ZERO
-        self.covered = _ZERO
+        self.asked = ZERO
+        self.covered = ZERO
         self.outcomes: Counter[DecisionOutcome] = Counter()
 
     def add(self, item: KinItem) -> None:
