@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from tierspayant.core.findings import Effect, Level
+from tierspayant.core.identifiers.niss import compute_niss
 from tierspayant.schemes.be_nursing.refac.evaluation import refac_rules
 
 from .helpers import (
@@ -239,6 +240,30 @@ def test_medical_house_contract_without_nursing_or_not_covered_code_passes() -> 
         run_rule("medical_house_contract", lines({"niss": MEDICAL_HOUSE, "first_service_date": date(2021, 12, 31)}))
         == {}
     )
+
+
+# --- 200802 / 500812 the beneficiary's NISS --------------------------------------------------------------------------
+
+
+def test_invalid_niss_of_the_invoice_is_rejected() -> None:
+    bad = invoices({"niss": "85010100116"})  # check digits 16 where 15 is right
+    assert run_rule(covers("beneficiary_niss_invalid"), lines({}), invoice_rows=bad) == {
+        2: "NISS 85010100116 invalide (chiffres de contrôle, date de naissance ou numéro d'ordre)"
+    }
+    assert list(run_rule("beneficiary_niss_invalid", lines({}), invoice_rows=invoices({"niss": "85133100190"}))) == [2]
+
+
+def test_valid_niss_bis_number_and_birth_from_2000_pass() -> None:
+    for niss in (PLAIN, compute_niss(date(2003, 1, 2), 246), compute_niss(date(1970, 5, 6), 17, bis=40)):
+        assert run_rule("beneficiary_niss_invalid", lines({}), invoice_rows=invoices({"niss": niss})) == {}, niss
+
+
+def test_line_of_another_beneficiary_than_its_invoice_is_rejected() -> None:
+    batch = lines({"niss": PLAIN}, {"niss": OTHER})
+    assert run_rule(covers("line_niss_differs_from_invoice"), batch, invoice_rows=invoices({"niss": PLAIN})) == {
+        11: "NISS 85010100214 différent de celui de l'enregistrement 20 (85010100115)"
+    }
+    assert run_rule("line_niss_differs_from_invoice", lines({}, {}), invoice_rows=invoices({"niss": PLAIN})) == {}
 
 
 # --- 200742 beneficiary unknown ------------------------------------------------------------------------------------
@@ -509,8 +534,6 @@ def test_service_outside_the_commitment_period_is_rejected() -> None:
 
 def test_every_rule_code_is_an_official_code_and_effects_match_levels() -> None:
     data = resources.files("tierspayant.schemes.be_nursing").joinpath("data", "efact_error_codes.json")
-    if not data.is_file():
-        pytest.skip("the official error list (package data of the format layer) is not there yet")
     official = {e["code"] for e in json.loads(data.read_text(encoding="utf-8"))}
     for rule in refac_rules():
         assert rule.code in official, rule.id

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from tierspayant.core.identifiers.niss import check_niss
 from tierspayant.schemes.be_nursing.refac.reference import ReferenceData
 from tierspayant.store.mutuality.registry import HISTORY_SCHEMA
 
@@ -101,6 +102,16 @@ def with_nomenclature(frame: pl.DataFrame, nomenclature: pl.DataFrame) -> pl.Dat
     return enriched
 
 
+def with_niss_check(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Add ``niss_valid``: the record 20's NISS is a valid national or BIS number (``core.identifiers.niss``: mod 97
+    for a birth before or from 2000, birth date, serial) — checked once per distinct NISS, not per line."""
+    distinct = invoices["niss"].drop_nulls().unique().to_list()
+    valid = {niss: check_niss(niss).valid for niss in distinct}
+    return invoices.with_columns(
+        pl.col("niss").replace_strict(valid, default=False, return_dtype=pl.Boolean).alias("niss_valid")
+    )
+
+
 def build_tables(
     lines: pl.DataFrame,
     invoices: pl.DataFrame,
@@ -133,6 +144,6 @@ def build_tables(
     )
     tables: dict[str, pl.DataFrame] = dict(reference.tables)
     tables["lines"] = file_lines
-    tables["invoices"] = conform(invoices, INVOICE_SCHEMA, "invoices")
+    tables["invoices"] = with_niss_check(conform(invoices, INVOICE_SCHEMA, "invoices"))
     tables["all_services"] = pl.concat([history_part, file_part], how="vertical")
     return tables
