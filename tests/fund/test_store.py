@@ -68,3 +68,34 @@ def test_constraints_refuse_what_would_pay_twice(database_url: str) -> None:
         session.add(LedgerEntry(deposit_id=first, **entry))
     with pytest.raises(IntegrityError), transaction(fund.sessions) as session:
         session.add(LedgerEntry(deposit_id=second, **{**entry, "line_number": 2}))
+
+
+def test_ledger_rows_survive_the_move_to_the_clustered_table(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from tierspayant.fund.service import MIGRATIONS
+    from tierspayant.store.database import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine, MIGRATIONS, revision="0002_finding_set")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO deposit (id, file_name, sha256, provider_code, file_type, reference, period_year,"
+                " period_month, received_at, reference_version, item_count, accepted_count, asked_cents, covered_cents, outcome_json)"
+                " VALUES (1, 'f', :sha, '70012345', 'FAC', 'R', 2024, 3, '2024-04-02 00:00:00', 'x', 1, 1, 0, 0, '{}')"
+            ),
+            {"sha": "d" * 64},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ledger_entry (id, deposit_id, matricule, service_date, act_code, titre_id, performer_code,"
+                " invoice_number, line_number, covered_cents) VALUES (1, 1, '1956031401288', '2024-03-11', 'ZK11',"
+                " 'T2024000000427', '70012345', 'MH1', 1, 2091)"
+            )
+        )
+    migrate(engine, MIGRATIONS)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT matricule, act_code, covered_cents FROM ledger_entry")).all()
+    assert [tuple(r) for r in rows] == [("1956031401288", "ZK11", 2091)]
+    engine.dispose()

@@ -223,20 +223,20 @@ class TitreAct(Base):
 
 
 class LedgerEntry(Base):
-    """An accepted (paid) service. The unique key is the last guard against paying one service twice.
+    """An accepted (paid) service. Its key — patient, day, act — is the last guard against paying one service twice.
 
-    Kept narrow on purpose (a national month is a million rows): what was paid, for whom, when, on which titre and
-    line; the facturier and the file's other amounts are on the deposit and in the return file.
+    Kept narrow and clustered on that key on purpose (a national month is a million rows, inserted in key order;
+    SQLite stores it WITHOUT ROWID: one B-tree instead of a table plus an index): what was paid, for whom, when, on
+    which titre and line; the facturier and the file's other amounts are on the deposit and in the return file.
     """
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (UniqueConstraint("matricule", "service_date", "act_code"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    matricule: Mapped[str] = mapped_column(String(13), primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    act_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id"))
-    matricule: Mapped[str] = mapped_column(String(13))
-    service_date: Mapped[date] = mapped_column(Date)
-    act_code: Mapped[str] = mapped_column(String(10))
     titre_id: Mapped[str] = mapped_column(String(14))
     performer_code: Mapped[str] = mapped_column(String(8))
     invoice_number: Mapped[str] = mapped_column(String(30))
