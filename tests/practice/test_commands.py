@@ -5,18 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tierspayant.cli import app
+from tierspayant.practice.domain import InvoicingForm
+from tierspayant.practice.service import PracticeService
+from tierspayant.practice.setup import PracticeInfo
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A, PHYSIO_C
-from .fund_files import Accord, Refus, retaut_for, retfac_for
-from .helpers import scan_pdf
-from .workflow import ACT, DUPONT, KLEIN, KNOWN_PRESCRIBER, PLACE, TITRE_DUPONT
+from .fund_files import Accord, Refus, Suspens, retaut_for, retfac_for
+from .helpers import Clock, scan_pdf
+from .workflow import ACT, DUPONT, KLEIN, KNOWN_PRESCRIBER, PLACE, TITRE_DUPONT, add_patients, prescription
 
 runner = CliRunner(env={"COLUMNS": "200"})  # wide enough for the tables not to wrap identifiers
 
@@ -127,6 +130,14 @@ def test_a_month_through_the_commands(cli: list[str], tmp_path: Path) -> None:
     again = json.loads(run("practice", "return", "import", str(retaut), "--json", *cli))
     assert again[0]["status"] == "already imported"
     assert TITRE_DUPONT in run("practice", "titre", "list", *cli)
+    [titre] = json.loads(run("practice", "titre", "list", "--json", *cli))
+    assert (titre["identifier"], titre["matricule"], titre["acts"][0]["sessions_left"]) == (TITRE_DUPONT, DUPONT, 8)
+    patients = json.loads(run("practice", "patient", "list", "--json", *cli))
+    assert [(p["matricule"], p["fund"], p["third_party"]) for p in patients] == [
+        (DUPONT, "CNS", True),
+        (KLEIN, "CNS", True),
+    ]
+    assert json.loads(run("practice", "request", "suspended", "--json", *cli)) == []
     for offset in (1, 3):
         run(
             "practice",
@@ -178,6 +189,10 @@ def test_a_month_through_the_commands(cli: list[str], tmp_path: Path) -> None:
         "patient add",
         "prescription add",
         "request build",
+        "request suspended",
+        "patient list",
+        "member end",
+        "titre list",
         "return import",
         "session add",
         "bill",
@@ -191,3 +206,29 @@ def test_a_month_through_the_commands(cli: list[str], tmp_path: Path) -> None:
 def test_every_command_has_help(group: str) -> None:
     out = run("practice", *group.split(), "--help")
     assert "--database-url" in out and "Usage" in out
+
+
+def test_suspensions_and_membership_ends_through_the_commands(tmp_path: Path) -> None:
+    clock = Clock(datetime(2024, 3, 1, 9))
+    url = f"sqlite:///{tmp_path / 'practice.db'}"
+    cli = ["--database-url", url, "--documents-dir", str(tmp_path / "docs")]
+    service = PracticeService(url, tmp_path / "docs", clock=clock)
+    service.init()
+    service.setup_practice(
+        PracticeInfo("Kiné Gare", "12, rue de Strasbourg", "2560", "Luxembourg", InvoicingForm.GROUP, GROUP_FACTURIER)
+    )
+    service.add_physiotherapist(PHYSIO_A, "Paul Weber")
+    add_patients(service)
+    clock.set(date(2024, 2, 27))
+    service.add_prescription(prescription(DUPONT, PHYSIO_A))
+    package = service.build_request()
+    suspens: dict[str, Accord | Refus | Suspens] = {"P1-1": Suspens("Bilan initial manquant")}
+    service.import_return(retaut_for(package, suspens, tmp_path / "in", date(2024, 2, 28)))
+    service.close()
+    [suspended] = json.loads(run("practice", "request", "suspended", "--json", *cli))
+    assert (suspended["request"], suspended["motivation"]) == ("P1-1", "Bilan initial manquant")
+    assert "Bilan initial manquant" in run("practice", "request", "suspended", *cli)
+    assert "PRA-MEMBERSHIP" in run("practice", "member", "end", PHYSIO_A, "--on", "2024-03-31", *cli, expect=1)
+    run("practice", "member", "add", PHYSIO_A, "--from", "2024-01-01", *cli)
+    run("practice", "member", "end", PHYSIO_A, "--on", "2024-03-31", *cli)
+    assert "PRA-MEMBERSHIP" in run("practice", "member", "end", PHYSIO_A, "--on", "2024-04-30", *cli, expect=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -165,6 +166,20 @@ def member_add(
         console.print(f"Member {code} from {joined_on}" + (f" to {left_on}" if left_on else ""))
 
 
+@member_app.command("end")
+@refusals_shown
+def member_end(
+    code: str = typer.Argument(..., help="The physiotherapist's provider code."),
+    left_on: str = typer.Option(..., "--on", help="Last day of membership YYYY-MM-DD (as declared to the CNS)."),
+    database_url: str = DATABASE_OPTION,
+    documents_dir: Path = DOCUMENTS_OPTION,
+) -> None:
+    """End a member's open membership (the member left the association or group)."""
+    with practice(database_url, documents_dir) as service:
+        service.end_membership(code, _day(left_on))
+        console.print(f"Member {code} until {left_on}")
+
+
 # --- patients, prescriptions ---
 
 
@@ -191,6 +206,26 @@ def patient_add(
             )
         )
         console.print(f"Patient {record.full_name} ({record.matricule}) recorded")
+
+
+@patient_app.command("list")
+@refusals_shown
+def patient_list(
+    as_json: bool = JSON_OPTION,
+    database_url: str = DATABASE_OPTION,
+    documents_dir: Path = DOCUMENTS_OPTION,
+) -> None:
+    """The patients: matricule, name, birth date, fund, third-party payment."""
+    with practice(database_url, documents_dir) as service:
+        patients = service.patients()
+    if as_json:
+        print_json([p.__dict__ for p in patients])
+        return
+    print_table(
+        "Patients",
+        ["matricule", "name", "birth date", "fund", "third-party payment"],
+        [[p.matricule, p.full_name, p.birth_date, p.fund, "yes" if p.third_party else "no"] for p in patients],
+    )
 
 
 def _acts(values: list[str]) -> list[PrescribedAct]:
@@ -256,6 +291,23 @@ def request_build(
         typer.echo(f"DEMAUT package written: {path}")
 
 
+@request_app.command("suspended")
+@refusals_shown
+def request_suspended(
+    as_json: bool = JSON_OPTION,
+    database_url: str = DATABASE_OPTION,
+    documents_dir: Path = DOCUMENTS_OPTION,
+) -> None:
+    """Requests the CNS put on hold (suspens), with its motivation: what to send it to get a decision."""
+    with practice(database_url, documents_dir) as service:
+        suspended = service.suspended_requests()
+    columns = ("request", "patient", "motivation", "prescribed_on")
+    if as_json:
+        print_json([dict(zip(columns, row, strict=True)) for row in suspended])
+        return
+    print_table("Suspended requests", ["request", "patient", "motivation", "prescribed on"], suspended)
+
+
 def _result(summary: ImportSummary) -> str:
     if summary.file_type == "RETAUT":
         return f"{summary.accords} accord(s), {summary.refusals} refusal(s), {summary.suspensions} suspension(s)"
@@ -291,12 +343,17 @@ def return_import(
 @refusals_shown
 def titre_list(
     matricule: str | None = typer.Option(None, help="Only this patient's titres."),
+    as_json: bool = JSON_OPTION,
     database_url: str = DATABASE_OPTION,
     documents_dir: Path = DOCUMENTS_OPTION,
 ) -> None:
     """The titres with their validity, rate and sessions done / authorised."""
     with practice(database_url, documents_dir) as service:
         titres = service.titres(matricule)
+    if as_json:
+        acts = [[{**asdict(a), "sessions_left": a.sessions_left} for a in t.acts] for t in titres]
+        print_json([{**asdict(t), "acts": done} for t, done in zip(titres, acts, strict=True)])
+        return
     print_table(
         "Titres de prise en charge",
         ["titre", "patient", "matricule", "valid from", "valid to", "rate %", "acts (done/authorised)"],
