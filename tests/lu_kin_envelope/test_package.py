@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from kin_envelope_files import demaut_with_scans, kin_name
 from kin_envelope_pdfs import scan_pdf
 
+from tierspayant.core.envelope import ZipLimits
 from tierspayant.core.findings import Effect, FindingsError
 from tierspayant.schemes.lu_kin.examples import example, example_model
 from tierspayant.schemes.lu_kin.package import build_package, package_name, read_package
@@ -44,6 +46,18 @@ def test_round_trip(demaut: tuple[str, bytes, dict[str, bytes]]) -> None:
     assert package.file_name.extension == "zip"
     assert package.name == xml_name.replace(".xml", ".zip")
     assert [f for f in package.findings if f.effect != Effect.INFORM] == []
+
+
+def test_read_from_a_path_and_refused_unread_when_too_large(
+    demaut: tuple[str, bytes, dict[str, bytes]], tmp_path: Path
+) -> None:
+    xml_name, xml, documents = demaut
+    path = tmp_path / package_name(xml_name)
+    path.write_bytes(build_package(xml_name, xml, documents))
+    assert read_package(path, path.name).documents == documents
+    with pytest.raises(FindingsError) as raised:
+        read_package(path, path.name, ZipLimits(max_archive_bytes=path.stat().st_size - 1))
+    assert [f.code for f in raised.value.findings] == ["ZIP-ARCHIVE-TOO-LARGE"]
 
 
 def test_build_is_deterministic(demaut: tuple[str, bytes, dict[str, bytes]]) -> None:

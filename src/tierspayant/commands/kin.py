@@ -129,15 +129,10 @@ def _validate_one(path: Path) -> list[Finding]:
     with path.open("rb") as handle:
         is_zip = handle.read(4) == b"PK\x03\x04"
     if is_zip or path.suffix.lower() == ".zip":
-        from tierspayant.core.envelope import ZipLimits
         from tierspayant.schemes.lu_kin.package import read_package
 
-        limit = ZipLimits().max_archive_bytes
-        if path.stat().st_size > limit:  # refuse before reading it into memory
-            message = f"the archive has {path.stat().st_size} bytes, over the limit of {limit}"
-            return [*findings, Finding("ZIP-ARCHIVE-TOO-LARGE", message, file=path.name)]
         try:
-            package = read_package(path.read_bytes(), path.name)
+            package = read_package(path, path.name)  # a file over the archive limit is refused unread
         except FindingsError as error:
             return findings + error.findings
         return findings + package.findings

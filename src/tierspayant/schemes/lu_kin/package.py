@@ -18,6 +18,7 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tierspayant.core.envelope import ZipLimits, read_zip
 from tierspayant.core.findings import Effect, Finding, FindingsError
@@ -118,8 +119,9 @@ def _document_findings(requests: list[AuthorisationRequest], documents: dict[str
     return findings
 
 
-def read_package(data: bytes, name: str, limits: ZipLimits = ZipLimits()) -> KinPackage:
-    """Check and open a KIN package; raises ``FindingsError`` with every refusing finding."""
+def read_package(data: bytes | Path, name: str, limits: ZipLimits = ZipLimits()) -> KinPackage:
+    """Check and open a KIN package (its bytes, or a path: too large a file is refused unread); raises
+    ``FindingsError`` with every refusing finding."""
     from tierspayant.schemes.lu_kin.xml.reader import iter_file, validate_file
 
     findings = check_name(name)
