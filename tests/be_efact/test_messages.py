@@ -45,7 +45,8 @@ def test_920099_round_trip(sending, tmp_path: Path) -> None:  # type: ignore[no-
     assert rejected[5].rejections[0].letter == "R"
     assert rejected[5].comment == "Hospitalise CHU du 2024-03-01 a 2024-03-10"
     assert rejected[5].values["nomenclature_code"] == 425014
-    assert "hospitalis" in rejected[5].rejections[1].label("fr").lower() or rejected[5].rejections[1].label("nl")
+    assert "hospitalis" in rejected[5].rejections[0].label("fr").lower()
+    assert "bloc" in rejected[5].rejections[1].label("fr") and "geheel" in rejected[5].rejections[1].label("nl")
 
 
 def test_920900_settlement(sending, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
