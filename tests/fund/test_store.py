@@ -82,7 +82,8 @@ def test_ledger_rows_survive_the_move_to_the_clustered_table(database_url: str) 
         connection.execute(
             text(
                 "INSERT INTO deposit (id, file_name, sha256, provider_code, file_type, reference, period_year,"
-                " period_month, received_at, reference_version, item_count, accepted_count, asked_cents, covered_cents, outcome_json)"
+                " period_month, received_at, reference_version, item_count, accepted_count, asked_cents,"
+                " covered_cents, outcome_json)"
                 " VALUES (1, 'f', :sha, '70012345', 'FAC', 'R', 2024, 3, '2024-04-02 00:00:00', 'x', 1, 1, 0, 0, '{}')"
             ),
             {"sha": "d" * 64},
