@@ -1,5 +1,6 @@
 """Write → read → equal, for every file type, with hypothesis-generated content; every file written is valid for
-lxml and for xmlschema (an independent XSD implementation)."""
+lxml and for xmlschema (an independent XSD implementation) and is byte for byte what the lxml oracle writes (one
+generated model serves every check: generating it is most of the cost)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def test_round_trip(file_type: str) -> None:
     @given(FILES[file_type])
     def check(model: KinFile) -> None:
         data = to_bytes(model)
+        assert data == lxml_oracle.to_bytes(model)  # lxml vouches for the templates' escaping and layout
         assert_valid_for_both(file_type, data)
         assert validate_file(data, "generated.xml") == []
         assert read_file(data, "generated.xml") == model
@@ -57,12 +59,3 @@ def test_round_trip_through_a_file_and_the_streaming_reader(tmp_path: Path, mode
     )
     assert [p.name for p in tmp_path.iterdir()] == ["kin.xml"]  # no temporary file left behind
 
-
-@pytest.mark.parametrize("file_type", list(FILES))
-def test_template_writer_gives_the_same_bytes_as_lxml(file_type: str) -> None:
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(FILES[file_type])
-    def check(model: KinFile) -> None:
-        assert to_bytes(model) == lxml_oracle.to_bytes(model)
-
-    check()
