@@ -22,7 +22,8 @@ def test_process_accepts_and_prints_the_outcome_as_json(tmp_path: Path) -> None:
     outcome = json.loads(result.output)
     assert outcome["status"] == "accepted" and outcome["payment_date"] == "2025-04-16"
     assert [Path(p).name for p in outcome["written"]] == ["920000.920900"]
-    assert (tmp_path / "replies" / "920000.920900").is_file()
+    assert Path(outcome["acknowledgement"]).name == "920000.931000"
+    assert {p.name for p in (tmp_path / "replies").iterdir()} == {"920000.931000", "920000.920900"}
     again = CliRunner().invoke(app, ["process", str(path), "--database", database])
     assert again.exit_code == 0 and "duplicate" in again.output
 

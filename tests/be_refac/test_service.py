@@ -43,6 +43,9 @@ def test_clean_file_is_settled_with_payment_two_weeks_after_reception(refac: Ref
     assert outcome.payment_date == date(2025, 4, 16) and outcome.payment_order == 1
     assert outcome.counts.accepted_lines == 3 and outcome.counts.accepted_amount == Decimal("42.34")
     assert outcome.error_percentage == Decimal("0.00")
+    assert outcome.acknowledgement is not None
+    acknowledgement = read_reply(outcome.acknowledgement)
+    assert (acknowledgement.kind, acknowledgement.sending_number, acknowledgement.records) == ("931000", 7, [])
     settlement = read_reply(outcome.written[0])
     assert settlement.kind == "920900" and settlement.rejected == [] and settlement.findings == []
     assert settlement.payment_date == date(2025, 4, 16)
@@ -176,7 +179,7 @@ def test_unreadable_files_are_refused_and_leave_nothing(refac: RefacService, tmp
     assert outcome.status == "refused" and outcome.reply_kind == "920999"
     assert outcome.findings and all(f.file == "bad.txt" for f in outcome.findings)
     assert refac.registry.service_count() == 0
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["bad.920999", "bad.931000"]  # nothing staged left
 
 
 def test_same_invoices_under_a_new_sending_number_are_never_paid_twice(refac: RefacService, tmp_path: Path) -> None:

@@ -68,6 +68,8 @@ def _show(outcome: RefacOutcome, language: error_codes.Language) -> None:
         ("reference data", outcome.reference_version),
     ]
     print_table("REFAC", ("", "value"), rows)
+    if outcome.acknowledgement is not None:
+        console.print(f"acknowledged: {outcome.acknowledgement}")
     for path in outcome.written:
         console.print(f"written: {path}")
     if outcome.findings:

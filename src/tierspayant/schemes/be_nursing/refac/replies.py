@@ -242,8 +242,8 @@ def _payment_reference(intake: Intake) -> str:
 def write(
     kind: str,
     intake: Intake,
-    errors: pl.DataFrame,
-    fields: messages.ReplyHeader,
+    errors: pl.DataFrame | None,
+    fields: messages.ReplyHeader | None,
     destination: Path,
 ) -> Path:
     """Write one reply with the format layer's writer, its body taken from the received file's own bytes."""

@@ -8,8 +8,9 @@
 4. every rule of ``rules.yaml``, one SQL query each, then propagation to blocks (500119) and days (500118);
 5. file decision: blocking error or > 5 % → 920099; otherwise 920098 (if anything to report) + 920900 with the
    payment date;
-6. replies are written under temporary names, the registry transaction commits, then the replies get their names:
-   a failure anywhere leaves the outbox and the database as they were.
+6. every readable file gets its acknowledgement of receipt (931000) first; the acknowledgement and the replies are
+   written under temporary names, the registry transaction commits, then they get their names: a failure anywhere
+   leaves the outbox and the database as they were.
 """
 
 from __future__ import annotations
@@ -63,9 +64,10 @@ class RefacOutcome:
 
     status: str  # accepted | rejected | refused | duplicate
     reply_kind: str  # the decisive reply: 920900, 920099, 920999, or 920098 for a duplicate
-    replies: tuple[str, ...]  # every reply written, in order
+    replies: tuple[str, ...]  # every reply written after the acknowledgement, in order
     written: tuple[Path, ...]
     findings: tuple[Finding, ...]
+    acknowledgement: Path | None = None  # the 931000 every readable file gets first
     counts: RefacCounts = field(default_factory=RefacCounts)
     error_percentage: Decimal | None = None
     refusal_type: str | None = None
@@ -80,6 +82,7 @@ class RefacOutcome:
             "reply_kind": self.reply_kind,
             "replies": list(self.replies),
             "written": [str(p) for p in self.written],
+            "acknowledgement": None if self.acknowledgement is None else str(self.acknowledgement),
             "error_percentage": None if self.error_percentage is None else str(self.error_percentage),
             "refusal_type": self.refusal_type,
             "payment_date": None if self.payment_date is None else self.payment_date.isoformat(),
@@ -147,6 +150,9 @@ def _key(header: SendingHeader) -> SendingKey:
     return SendingKey(header.third_party, header.invoiced_year, header.sending_number)
 
 
+ACKNOWLEDGEMENT = "931000"  # the acknowledgement of receipt, before any other reply
+
+
 class RefacService:
     """The mutuality's REFAC processing on one database (SQLite by default, PostgreSQL by URL)."""
 
@@ -209,8 +215,8 @@ class RefacService:
             record = reception.record("rejected", file_decision.REJECTION, header, decided=decided)
             header_fields = replies.rejection_fields(decided)
             rejection = [(file_decision.REJECTION, replies.all_errors(propagated, intake.blocking), header_fields)]
-            written = self._commit(intake, rejection, outbox, reception.name, record, None)
-            return _outcome("rejected", decided, written, findings, header, self.reference, None, None)
+            acknowledged, written = self._commit(intake, rejection, outbox, reception.name, record, None)
+            return _outcome("rejected", decided, (acknowledged, written), findings, header, self.reference, None)
 
         last_order, last_date = self.registry.last_payment()
         slot = schedule_payment(reception.received_at, last_order, last_date)
@@ -228,8 +234,8 @@ class RefacService:
             )
         )
         services = _accepted_services(batch, propagated)
-        written = self._commit(intake, plan, outbox, reception.name, record, services)
-        return _outcome("accepted", decided, written, findings, header, self.reference, slot.payment_date, slot.order)
+        acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services)
+        return _outcome("accepted", decided, (acknowledged, written), findings, header, self.reference, slot)
 
     def _refuse(
         self,
@@ -242,8 +248,9 @@ class RefacService:
         # a refused file takes no number and is not attached to one
         record = reception.record("refused", file_decision.REFUSAL, header, numbered=False)
         plan = [(file_decision.REFUSAL, replies.finding_errors(findings), replies.refusal_fields(findings))]
-        written = self._commit(intake, plan, outbox, reception.name, record, None)
+        acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, None)
         return RefacOutcome(
+            acknowledgement=acknowledged,
             status="refused",
             reply_kind=file_decision.REFUSAL,
             replies=(file_decision.REFUSAL,) if written else (),
@@ -258,8 +265,9 @@ class RefacService:
     ) -> RefacOutcome:
         record = reception.record("duplicate", file_decision.INFORMATIVE, header)
         plan = [(file_decision.INFORMATIVE, replies.finding_errors([finding]), replies.duplicate_fields())]
-        written = self._commit(intake, plan, outbox, reception.name, record, None)
+        acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, None)
         return RefacOutcome(
+            acknowledgement=acknowledged,
             status="duplicate",
             reply_kind=file_decision.INFORMATIVE,
             replies=(file_decision.INFORMATIVE,),
@@ -291,13 +299,14 @@ class RefacService:
         name: str,
         record: SendingRecord,
         services: pl.DataFrame | None,
-    ) -> list[Path]:
-        """Write the replies under temporary names, commit the registry, then give the replies their names (no
-        replies when the file could not be read at all: only its reception is recorded)."""
+    ) -> tuple[Path | None, list[Path]]:
+        """Write the acknowledgement (931000) and the replies under temporary names, commit the registry, then give
+        them their names; returns (acknowledgement, replies). A file that could not be read at all gets no answer:
+        only its reception is recorded."""
         staged: list[tuple[Path, Path]] = []
         try:
             if intake is not None:
-                for kind, errors, fields in plan:
+                for kind, errors, fields in [(ACKNOWLEDGEMENT, None, None), *plan]:
                     final = replies.free_path(outbox, replies.reply_name(name, kind))
                     temporary = final.with_name(f".{final.name}.part")
                     replies.write(kind, intake, errors, fields, temporary)
@@ -309,7 +318,9 @@ class RefacService:
             raise
         for temporary, final in staged:
             temporary.replace(final)
-        return [final for _, final in staged]
+        finals = [final for _, final in staged]
+        return (finals[0], finals[1:]) if finals else (None, [])
+
 
 def _header(intake: Intake) -> SendingHeader | None:
     """The registry key of the sending from its record 10, or None when there is no usable record 10."""
@@ -357,18 +368,20 @@ def _accepted_services(batch: Batch, propagated: Propagated) -> pl.DataFrame:
 def _outcome(
     status: str,
     decided: file_decision.FileDecision,
-    written: list[Path],
+    written: tuple[Path | None, list[Path]],
     findings: list[Finding],
     header: SendingHeader,
     reference: ReferenceData,
-    payment_date: date | None,
-    payment_order: int | None,
+    slot: PaymentSlot | None,
 ) -> RefacOutcome:
+    """The outcome of a file that went through the controls (accepted or rejected)."""
+    acknowledgement, reply_paths = written
     return RefacOutcome(
         status=status,
         reply_kind=decided.replies[-1],
         replies=decided.replies,
-        written=tuple(written),
+        written=tuple(reply_paths),
+        acknowledgement=acknowledgement,
         findings=tuple(findings),
         counts=RefacCounts(
             lines=decided.line_count,
@@ -380,8 +393,8 @@ def _outcome(
         ),
         error_percentage=decided.error_percentage,
         refusal_type=decided.refusal_type,
-        payment_date=payment_date,
-        payment_order=payment_order,
+        payment_date=slot.payment_date if slot else None,
+        payment_order=slot.order if slot else None,
         sending=header,
         reference_version=reference.version,
     )
