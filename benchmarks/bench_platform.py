@@ -151,16 +151,16 @@ async def end_to_end(port: int, key: Path, files: list[Path]) -> tuple[float, li
 
 
 async def latencies(base: str, path: str, token: str | None, total: int) -> tuple[list[float], float]:
-    """``total`` GETs of ``path`` from CLIENTS concurrent clients; (latencies in seconds, wall seconds)."""
+    """``total`` GETs of ``path`` from CLIENTS concurrent clients, each its own httpx client and keep-alive
+    connection (as 100 users would be); (latencies in seconds, wall seconds)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     results: list[float] = []
     per_client = total // CLIENTS
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    clients = [httpx.AsyncClient(base_url=base, headers=headers, timeout=120) for _ in range(CLIENTS)]
+    try:
+        await asyncio.gather(*(client.get(path) for client in clients))  # connect and warm up
 
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
-        await client.get(path)  # warm up
-
-        async def one_client() -> None:
+        async def one_client(client: httpx.AsyncClient) -> None:
             for _ in range(per_client):
                 started = time.perf_counter()
                 response = await client.get(path)
@@ -169,8 +169,16 @@ async def latencies(base: str, path: str, token: str | None, total: int) -> tupl
                     raise RuntimeError(f"{path}: HTTP {response.status_code}")
 
         start = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
+        await asyncio.gather(*(one_client(client) for client in clients))
         return results, time.perf_counter() - start
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -200,10 +208,13 @@ def main() -> None:
             ports = json.loads(ready.read_text())
             base = f"http://127.0.0.1:{ports['http']}"
 
+            server_cpu = cpu_seconds(server.pid)
             seconds, file_latencies = asyncio.run(end_to_end(ports["sftp"], prepared.key, prepared.files))
+            server_cpu = cpu_seconds(server.pid) - server_cpu
             print(f"end to end: {count} DEMAUT packages, SFTP upload → worker → fund engine → RETAUT in out/: "
                   f"{seconds:.1f} s, {count / seconds:.1f} files/s; one file's round trip p50 "
-                  f"{statistics.median(file_latencies) * 1000:.0f} ms")  # fmt: skip
+                  f"{statistics.median(file_latencies) * 1000:.0f} ms (queueing included); server CPU "
+                  f"{server_cpu / count * 1000:.0f} ms per file")  # fmt: skip
 
             deposits = httpx.get(f"{base}/api/v1/deposits", params={"limit": 1},
                                  headers={"Authorization": f"Bearer {prepared.token}"}).json()  # fmt: skip
@@ -211,10 +222,14 @@ def main() -> None:
             for label, path, token in (("baseline GET /api/v1/health", "/api/v1/health", None),
                                        (f"status GET {status_path.rsplit('/', 1)[0]}/{{id}}", status_path,
                                         prepared.token)):  # fmt: skip
+                server_cpu, driver_cpu = cpu_seconds(server.pid), time.process_time()
                 values, wall = asyncio.run(latencies(base, path, token, queries))
+                server_cpu, driver_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - driver_cpu
                 print(f"{label}: {CLIENTS} concurrent clients, {len(values)} requests: "
                       f"p50 {percentile(values, 0.5) * 1000:.1f} ms, p99 {percentile(values, 0.99) * 1000:.1f} ms, "
-                      f"{len(values) / wall:.0f} requests/s")  # fmt: skip
+                      f"{len(values) / wall:.0f} requests/s; CPU per request: server "
+                      f"{server_cpu / len(values) * 1000:.2f} ms, "
+                      f"load driver {driver_cpu / len(values) * 1000:.2f} ms")  # fmt: skip
         finally:
             server.terminate()
             server.wait(timeout=60)

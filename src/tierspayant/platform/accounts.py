@@ -261,14 +261,21 @@ class AccountStore:
             if row is not None:
                 row.revoked = True
 
+    def cached_principal_for_token(self, token: str) -> tuple[bool, Principal | None]:
+        """(found in the cache, principal) without touching the database: the async fast path of the API."""
+        cached = self._token_cache.get(token_digest(token))
+        if cached is not None and cached[0] > time.monotonic():
+            return True, cached[1]
+        return False, None
+
     def principal_for_token(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
+        found, principal = self.cached_principal_for_token(token)
+        if found:
+            return principal
         digest = token_digest(token)
         now = time.monotonic()
-        cached = self._token_cache.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
         principal = self._principal_for_digest(digest)
         if len(self._token_cache) > 10_000:
             self._token_cache.clear()

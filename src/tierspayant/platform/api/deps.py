@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tierspayant.platform.accounts import Principal, Right, Role
@@ -18,7 +19,8 @@ DepositId = Annotated[int, Path(ge=1, le=MAX_ID, description="a deposit number")
 bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/tokens")
 
 
-def get_context(request: Request) -> PlatformContext:
+# Dependencies are ``async`` so that FastAPI runs them on the event loop: a sync one costs a thread hop per call.
+async def get_context(request: Request) -> PlatformContext:
     context: PlatformContext = request.app.state.context
     return context
 
@@ -26,14 +28,16 @@ def get_context(request: Request) -> PlatformContext:
 Context = Annotated[PlatformContext, Depends(get_context)]
 
 
-def current_principal(
+async def current_principal(
     context: Context, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = context.accounts.principal_for_token(credentials.credentials)
+    found, principal = context.accounts.cached_principal_for_token(credentials.credentials)
+    if not found:
+        principal = await run_in_threadpool(context.accounts.principal_for_token, credentials.credentials)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "unknown, expired or revoked token", headers={"WWW-Authenticate": "Bearer"}
@@ -44,8 +48,8 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    def check(principal: CurrentPrincipal) -> Principal:
+def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"reserved to: {', '.join(r.value for r in roles)}")
         return principal
