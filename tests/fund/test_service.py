@@ -223,3 +223,21 @@ def test_registries_and_reference_reload(fund: FundService, tmp_path: Path) -> N
         fund.add_provider("70077777", "Groupe Sud", "group", [("70066666", date(2024, 1, 1), None)])
     version = fund.reference().version
     assert fund.init() == version  # init again changes nothing
+
+
+def test_hostile_package_is_refused_and_nothing_extracted(fund: FundService, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    name = kin_name("DEMAUT", "DA9", date(2024, 3, 7), extension="zip")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(kin_name("DEMAUT", "DA9", date(2024, 3, 7)), example("DEMAUT"))
+        archive.writestr("../../outside.pdf", b"%PDF-1.4 not really")
+    path = tmp_path / name
+    path.write_bytes(buffer.getvalue())
+    outcome = fund.process(path, tmp_path / "out", DEMAUT_DAY)
+    assert outcome.status == "refused" and any(f.code.startswith("ZIP-") for f in outcome.findings)
+    assert not (tmp_path.parent / "outside.pdf").exists() and count(fund, Deposit) == 0
+    notification = json.loads((tmp_path / "out" / outcome.written[0].name).read_text())
+    assert notification["status"] == "refused" and notification["reasons"][0]["code"].startswith("ZIP-")
