@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.be_nursing.examples import EXAMPLES_DIR
@@ -14,6 +16,7 @@ from tierspayant.schemes.be_nursing.messages import LineError, ReplyHeader, Sett
 from tierspayant.schemes.be_nursing.nurse.billing import eid_missing
 from tierspayant.schemes.be_nursing.nurse.ledger import NurseLedger
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, VisitBook, load_book
+from tierspayant.store.nurse.models import Base
 
 BOOK = EXAMPLES_DIR / "visits_202403.yaml"
 
@@ -27,6 +30,11 @@ def record_index_of(sending_path: Path, reference: str) -> int:
 @pytest.fixture
 def ledger(database_url: str) -> NurseLedger:
     return NurseLedger(database_url)
+
+
+def test_migrations_match_the_models(ledger: NurseLedger) -> None:
+    with ledger.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
 def test_example_book_builds_a_clean_920000(ledger: NurseLedger, tmp_path: Path) -> None:
@@ -188,3 +196,16 @@ def test_invoice_and_eid_rejections_reach_their_lines(ledger: NurseLedger, tmp_p
     )["institution_reference"][0]
     assert rejected[eid_line] == ("529902",)
     assert result.rejected == in_first.height + 1 and result.accepted == 6 - result.rejected
+
+
+def test_a_truncated_reply_is_refused_and_changes_nothing(ledger: NurseLedger, tmp_path: Path) -> None:
+    book = load_book(BOOK)
+    ledger.record_book(book)
+    path, _ = ledger.build(book.group, 202403, tmp_path / "s1.txt")
+    settlement = ReplyHeader(settlement=[SettlementTotals(131, payment_date=date(2024, 4, 16))])
+    reply = write_reply("920900", read_sending(path), {}, settlement, tmp_path / "r.txt")
+    reply.write_bytes(reply.read_bytes()[:-500])  # cut inside the last record, the settlement 91
+    with pytest.raises(FindingsError) as refused:
+        ledger.import_reply(reply)
+    assert {f.code for f in refused.value.findings} == {"E000003"}
+    assert ledger.sendings() == [(1, "sent")] and len(ledger.visits({"invoiced"})) == 6

@@ -405,6 +405,9 @@ def read_reply(path: Path, name: str | None = None) -> Reply:
             record_type = text[:2]
             if record_type in ("91", "92", "95", "96"):
                 layout = RECORDS[record_type]
+                if len(text) != layout.length:
+                    problem(error_codes.WRONG_LENGTH,
+                            f"record {record_type}: {len(text)} characters instead of {layout.length}", raw.index)
                 values = parse_zones_lenient(layout, text[: layout.length].ljust(layout.length), None, raw.index)
                 totals[record_type].append(values)
                 if record_type in ("95", "96"):
