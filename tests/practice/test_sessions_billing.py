@@ -149,6 +149,9 @@ def test_retfac_statuses_corrections_and_reconciliation(
     assert service.import_return(retfac).status == "already imported"
     statuses = {s.id: s.status for s in service.sessions()}
     assert statuses[session_c] == "refused"
+    dupont_sessions = service.sessions(DUPONT)
+    assert {s.matricule for s in dupont_sessions} == {DUPONT} and len(dupont_sessions) == 4
+    assert all(statuses[s.id] == s.status for s in dupont_sessions)  # the same status, filtered or not
 
     march = service.reconcile("2024-03")
     assert march.total.lines == 10

@@ -79,8 +79,6 @@ def it_flat_rate(db: Session, year: int, today: date) -> ItFlatRate:
         refuse("PRA-IT-INACTIVE", f"the practice was not active in {year}")
     days_in_year = 366 if calendar.isleap(year) else 365
     days_active = (active_to - active_from).days + 1
-    amount, threshold = prorate(days_active, days_in_year)
-    services = covered_services(db, active_from, active_to)
     if recorded is not None:
         requested_on, services_recorded = recorded.requested_on, recorded.services_counted
         return ItFlatRate(
@@ -96,6 +94,8 @@ def it_flat_rate(db: Session, year: int, today: date) -> ItFlatRate:
             recorded.eligible,
             requested_on,
         )
+    amount, threshold = prorate(days_active, days_in_year)
+    services = covered_services(db, active_from, active_to)
     eligible = services >= threshold
     db.add(
         ItFlatRateRequest(

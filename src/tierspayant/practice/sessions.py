@@ -16,7 +16,7 @@ from tierspayant.practice.identifiers import provider_code
 from tierspayant.practice.refusals import refuse, warning
 from tierspayant.practice.setup import PracticeInfo, facturier_of, is_member_on, practice_info
 from tierspayant.practice.titres import titre_by_identifier
-from tierspayant.store.practice.models import BilledLine, Titre, TreatmentSession
+from tierspayant.store.practice.models import BilledLine, Patient, Titre, TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -217,20 +217,26 @@ def last_line(db: Session, session_id: int) -> BilledLine | None:
 
 
 def list_sessions(db: Session, matricule: str | None = None) -> list[SessionRecord]:
-    sessions = db.scalars(
+    sessions = (
         select(TreatmentSession)
         .options(selectinload(TreatmentSession.patient), selectinload(TreatmentSession.titre))
         .order_by(TreatmentSession.performed_on, TreatmentSession.id)
     )
-    latest: dict[int, BilledLine] = {}
-    for billed in db.scalars(select(BilledLine).order_by(BilledLine.id)):
-        latest[billed.session_id] = billed
+    lines = select(BilledLine.session_id, BilledLine.status).order_by(BilledLine.id)
+    if matricule is not None:  # filtered in the database, not after loading every session and line
+        of_patient = Patient.matricule == matricule
+        sessions = sessions.join(Patient, Patient.id == TreatmentSession.patient_id).where(of_patient)
+        lines = (
+            lines.join(TreatmentSession, TreatmentSession.id == BilledLine.session_id)
+            .join(Patient, Patient.id == TreatmentSession.patient_id)
+            .where(of_patient)
+        )
+    # session → status of its latest line (the lines come ordered by id: the last one wins)
+    latest: dict[int, str] = {session_id: status for session_id, status in db.execute(lines)}
     records: list[SessionRecord] = []
-    for s in sessions:
-        if matricule is not None and s.patient.matricule != matricule:
-            continue
-        line = latest.get(s.id)
-        status = "unbilled" if line is None else ("to rebill" if s.rebill else line.status)
+    for s in db.scalars(sessions):
+        line_status = latest.get(s.id)
+        status = "unbilled" if line_status is None else ("to rebill" if s.rebill else line_status)
         records.append(
             SessionRecord(
                 id=s.id,
