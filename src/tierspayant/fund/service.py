@@ -16,24 +16,25 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
-from tierspayant.core.money import ZERO, from_cents
-from tierspayant.fund import history, recording, returns
+from tierspayant.core.money import from_cents
+from tierspayant.fund import history, ledger, payments, recording, returns
 from tierspayant.fund.adjudication import adjudicate
 from tierspayant.fund.decisions import decide
+from tierspayant.fund.explain import Explanation, explain_findings
 from tierspayant.fund.intake import Opened, anomaly_code, open_deposit, sha256_of
 from tierspayant.fund.outbox import Staging, publish_leftovers
+from tierspayant.fund.outcome import ProcessOutcome, Status, as_findings, locate
+from tierspayant.fund.payments import PaymentDue
 from tierspayant.fund.reference_store import current_version, load_version, store_reference
 from tierspayant.fund.registries import (
     AffiliationSpec,
@@ -49,97 +50,16 @@ from tierspayant.schemes.lu_kin.reference import ReferenceSet, load_reference_di
 from tierspayant.schemes.lu_kin.rules_tables import (
     distinct,
     file_frame,
-    kin_rules,
     requests_frame,
     with_effective_acts,
 )
 from tierspayant.schemes.lu_kin.titre import make_titre_id
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
-from tierspayant.store.fund.models import Deposit, Payment, Titre
+from tierspayant.store.fund.models import Deposit, Titre
 
 MIGRATIONS = "tierspayant.store.fund.migrations"
 DEFAULT_DATABASE_URL = "sqlite:///var/fund.db"
 DATABASE_URL_ENV = "TIERSPAYANT_FUND_DATABASE_URL"
-Status = Literal["accepted", "refused", "duplicate"]
-
-
-@dataclass(frozen=True)
-class ProcessOutcome:
-    """What processing one deposited file gave."""
-
-    status: Status
-    file_type: str | None
-    file_name: str
-    received_at: datetime
-    written: list[Path] = field(default_factory=list)
-    notes: list[Finding] = field(default_factory=list)  # findings made outside the rules (intake, package)
-    rule_findings: pl.DataFrame | None = field(default=None, repr=False)  # the rules' findings, labelled, located
-    items: int = 0  # requests (DEMAUT) or billed lines (FAC)
-    accepted: int = 0  # accords, or lines paid (in full or reduced)
-    refused: int = 0  # refus, or lines refused
-    suspended: int = 0  # suspens (DEMAUT)
-    reduced: int = 0  # lines paid less than asked (FAC)
-    asked: Decimal = ZERO
-    covered: Decimal = ZERO
-    acknowledged_on: date | None = None
-    payment_due_on: date | None = None
-    deposit_id: int | None = None
-    reference_version: str | None = None
-
-    @property
-    def contested(self) -> Decimal:
-        return self.asked - self.covered
-
-    @property
-    def finding_count(self) -> int:
-        return len(self.notes) + (0 if self.rule_findings is None else self.rule_findings.height)
-
-    @property
-    def findings(self) -> list[Finding]:
-        """Every finding: ``notes`` then the rules' findings (built on first access: a national file has many)."""
-        cached: list[Finding] | None = self.__dict__.get("_findings")
-        if cached is None:
-            rules = [] if self.rule_findings is None else as_findings(self.rule_findings, self.file_name)
-            cached = [*self.notes, *rules]
-            object.__setattr__(self, "_findings", cached)
-        return cached
-
-    def summary(self) -> dict[str, Any]:
-        """The outcome without its findings, as JSON-ready values."""
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("notes", "rule_findings")}
-        data["written"] = [str(path) for path in self.written]
-        data["finding_count"] = self.finding_count
-        data["contested"] = self.contested
-        return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.summary(), "findings": [finding.to_dict() for finding in self.findings]}
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """One finding explained: the rule that made it, what the rule checks, and the reference data it read."""
-
-    code: str
-    label: str
-    rule: str
-    description: str
-    level: str
-    effect: str
-    where: str | None
-    detail: str | None
-    reference_tables: list[str]
-    reference_version: str | None
-
-
-@dataclass(frozen=True)
-class PaymentDue:
-    deposit_id: int
-    facturier: str
-    file_name: str
-    amount: Decimal
-    due_on: date
-    paid_on: date | None
 
 
 class _Refused(Exception):
@@ -225,24 +145,12 @@ class FundService:
 
     def payments_due(self, on: date | None = None, include_paid: bool = False) -> list[PaymentDue]:
         """What the fund owes facturiers for accepted FACs, by due date (only those due by ``on`` when given)."""
-        query = select(Payment, Deposit.file_name).join(Deposit, Deposit.id == Payment.deposit_id)
-        if not include_paid:
-            query = query.where(Payment.paid_on.is_(None))
-        if on is not None:
-            query = query.where(Payment.due_on <= on)
         with self.sessions() as session:
-            rows = session.execute(query.order_by(Payment.due_on, Payment.deposit_id)).all()
-        return [
-            PaymentDue(p.deposit_id, p.facturier, name, from_cents(p.amount_cents), p.due_on, p.paid_on)
-            for p, name in rows
-        ]
+            return payments.payments_due(session, on, include_paid)
 
     def mark_paid(self, deposit_id: int, paid_on: date) -> None:
         with transaction(self.sessions) as session:
-            payment = session.get(Payment, deposit_id)
-            if payment is None:
-                raise LookupError(f"no payment for deposit {deposit_id}")
-            payment.paid_on = paid_on
+            payments.mark_paid(session, deposit_id, paid_on)
 
     # --- processing ---
 
@@ -491,13 +399,13 @@ class FundService:
         )
         recording.claim_billing_month(session, facturier, opened.file_name.year, opened.file_name.month, deposit.id)
         with self._timed("ledger"):
-            recording.add_ledger(session, deposit.id, paid)
-            recording.count_sessions(session, paid)
+            ledger.add_ledger(session, deposit.id, paid)
+            ledger.count_sessions(session, paid)
         with self._timed("findings"):
             located = locate(result.findings, out, "invoice")
             recording.add_findings(session, deposit.id, located)
         if covered:
-            recording.add_payment(session, deposit.id, facturier, covered, due_on)
+            payments.add_payment(session, deposit.id, facturier, covered, due_on)
         with self._timed("RETFAC"):
             retfac_header = returns.return_header(
                 header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
@@ -683,31 +591,11 @@ class FundService:
         return dict(self._references[version]["anomalies"].select("code", "label").iter_rows())
 
     def _explanations(self, findings: Sequence[Finding], version: str | None) -> list[Explanation]:
-        rules = {rule.id: rule for rule in kin_rules()}
-        labels: dict[str, str] = {}
-        reference_names: set[str] = set()
+        reference = None
         if version is not None:
-            labels = self._labels(version)
-            reference_names = {*self._references[version].tables, "act_categories"}
-        explained = []
-        for finding in findings:
-            rule = rules.get(finding.rule or "")
-            label, _, detail = finding.message.partition(": ") if rule else (labels.get(finding.code, ""), "", "")
-            explained.append(
-                Explanation(
-                    code=finding.code,
-                    label=label or labels.get(finding.code, finding.code),
-                    rule=finding.rule or "intake",
-                    description=rule.description if rule else finding.message,
-                    level=rule.level.value if rule else "file",
-                    effect=finding.effect.value,
-                    where=finding.location,
-                    detail=detail or (None if rule else finding.message),
-                    reference_tables=sorted(t for t in (rule.tables if rule else ()) if t in reference_names),
-                    reference_version=version,
-                )
-            )
-        return explained
+            self._labels(version)  # loads and caches the version
+            reference = self._references[version]
+        return explain_findings(findings, version, reference)
 
 
 # --- helpers ---
@@ -736,44 +624,18 @@ def _header_of(opened: Opened | None, file_name: KinFileName) -> Any:
     )
 
 
-def locate(findings: pl.DataFrame, lines: pl.DataFrame | None, block: str) -> pl.DataFrame:
-    """Add ``where``: "invoice MH-1, line 3" (the FAC's own references), "invoice MH-1" / "request DA-1", or null."""
-    if lines is None or findings.height == 0:
-        where = pl.when(pl.col("level") == "file").then(None).otherwise(pl.lit(f"{block} ") + pl.col("key"))
-        return findings.with_columns(where.cast(pl.Utf8).alias("where"))
-    # Line keys are row positions: join on integers (the positions are the lines' row ids, 0…n-1, in order).
-    row = pl.when(pl.col("level") == "line").then(pl.col("key")).cast(pl.Int64, strict=False)
-    line_keys = lines.select("row_id", "invoice_number", "line_number")
-    joined = findings.with_columns(row.alias("row_id")).join(line_keys, on="row_id", how="left", maintain_order="left")
-    where = (
-        pl.when(pl.col("level") == "file")
-        .then(None)
-        .when(pl.col("level") == "line")
-        .then(pl.concat_str([pl.lit("invoice "), "invoice_number", pl.lit(", line "), "line_number"]))
-        .otherwise(pl.lit(f"{block} ") + pl.col("key"))
-    )
-    return joined.with_columns(where.cast(pl.Utf8).alias("where")).drop("row_id", "invoice_number", "line_number")
-
-
-def as_findings(located: pl.DataFrame, file_name: str) -> list[Finding]:
-    """Findings frame (labelled, located) → ``Finding`` objects: "label: detail", where, rule, effect."""
-    findings = []
-    for row in located.iter_rows(named=True):
-        message = f"{row['label']}: {row['detail']}" if row["detail"] else str(row["label"])
-        findings.append(
-            Finding(
-                row["code"],
-                message,
-                file=file_name,
-                location=row["where"],
-                rule=row["rule"],
-                effect=Effect(row["effect"]),
-            )
-        )
-    return findings
-
-
 def _stored(outcome: ProcessOutcome, staging: Staging) -> str:
     summary = outcome.summary()
     summary["returns"] = [path.name for path in staging.folder.iterdir()] if staging.folder.exists() else []
     return json.dumps(summary)
+
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DEFAULT_DATABASE_URL",
+    "Explanation",
+    "FundService",
+    "PaymentDue",
+    "ProcessOutcome",
+    "Status",
+]
