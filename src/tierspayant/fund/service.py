@@ -158,7 +158,9 @@ class FundService:
         """Process one deposited DEMAUT or FAC (XML or ZIP package); write the answers into ``outbox``."""
         return self._process(Path(path), Path(outbox), received_at or datetime.now().replace(microsecond=0))
 
-    def _process(self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False) -> ProcessOutcome:
+    def _process(
+        self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False, retry: bool = True
+    ) -> ProcessOutcome:
         self.timings, self.cpu_timings = {}, {}
         with self._timed("hash"):
             sha = sha256_of(path)
@@ -191,8 +193,11 @@ class FundService:
                 path, outbox, received_at, sha, refusal.findings, opened, reference, dry_run, refusal.codes
             )
         except IntegrityError:
-            # Another process recorded the same file, reference or month meanwhile: decide again from the new state.
-            return self._process(path, outbox, received_at, dry_run)
+            # Another process recorded the same file, reference or month meanwhile: decide once more from the new
+            # state (a second conflict is not a race but a fault, and is raised).
+            if not retry:
+                raise
+            return self._process(path, outbox, received_at, dry_run, retry=False)
         written.extend(self._write_receipts(outbox, path.name, received_at, sha, "accepted", [], outcome, written))
         return replace(outcome, written=written)
 
