@@ -149,6 +149,10 @@ def test_garbage_refused_with_a_notification_and_nothing_recorded(
     assert all(f["file"] == name for f in deposit.findings)
     notification = launch.context.mailboxes.get(CODE).path_of(Area.OUT, deposit.written[0])
     assert b'"status": "refused"' in notification.read_bytes()
+    # The practice's software collects the notification and shows why its file was refused.
+    [seen] = [r for r in launch.desk.receive() if r.name == deposit.written[0]]
+    assert (seen.file_type, seen.status) == ("notification", "refused")
+    assert seen.findings and seen.findings[0]["file"] == name
     # A refused file leaves nothing recorded at the fund: corrected or not, it is examined again.
     again = _upload_as_cabinet(launch, addresses, name, b"<DEMAUT><truncated")
     assert again.id != deposit.id and again.status is DepositStatus.REFUSED

@@ -42,7 +42,14 @@ class ReceivedFile:
     findings: list[dict[str, Any]] = field(default_factory=list)
 
 
+NOTICE_SUFFIXES = {".deposit.json": "notification", ".acknowledgement.json": "acknowledgement"}
+
+
 def kin_type(name: str) -> str:
+    """RETAUT, RETFAC, DEMAUT, FAC… from the KIN name; the fund's JSON receipts by their suffix."""
+    for suffix, kind in NOTICE_SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
     try:
         return KinFileName.parse(name).file_type
     except FindingsError:
@@ -102,7 +109,7 @@ class PracticeDesk:
         file_type = kin_type(path.name)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         if file_type not in RETURN_TYPES:
-            result = ReceivedFile(path.name, file_type, now, "notice")
+            result = _notice(path, file_type, now)
         else:
             try:
                 summary = self.practice.import_return(path)
@@ -144,3 +151,17 @@ class PracticeDesk:
             built_at=datetime.fromtimestamp(info.st_ctime, UTC),
             sent_at=None if sent is None else datetime.fromtimestamp(sent, UTC),
         )
+
+
+def _notice(path: Path, file_type: str, received_at: str) -> ReceivedFile:
+    """A deposit notification or an acknowledgement: what the fund said about a file we sent (reasons if refused)."""
+    try:
+        data = json.loads(path.read_bytes()[:1_000_000])
+    except (OSError, ValueError):
+        return ReceivedFile(path.name, file_type, received_at, "notice")
+    if not isinstance(data, dict):
+        return ReceivedFile(path.name, file_type, received_at, "notice")
+    summary = {k: v for k, v in data.items() if k in ("file", "status", "payment_due_on", "acknowledged_on")}
+    reasons = [r for r in data.get("reasons", []) if isinstance(r, dict)]
+    status = "refused" if data.get("status") == "refused" else "notice"
+    return ReceivedFile(path.name, file_type, received_at, status, summary=summary, findings=reasons)
