@@ -118,3 +118,41 @@ def test_bad_accounts_refused(tmp_path: Path, username: str, password: str, role
         assert AccountStore(sessions).list_accounts() == []
     finally:
         engine.dispose()
+
+
+def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
+    """``TIERSPAYANT_DATABASE_URL`` alone moves the platform, the fund and the practice to PostgreSQL, each in its
+    own schema, migrated by its own Alembic tree."""
+    from tests.conftest import PG_URL, postgres_reachable
+
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    import uuid
+
+    import psycopg
+
+    from tierspayant.platform.launch import assemble
+
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    settings = load_settings(
+        environ={"TIERSPAYANT_DATABASE_URL": PG_URL, "TIERSPAYANT_SCHEMA_PREFIX": prefix}, var_dir=tmp_path, demo=True
+    )
+    plain = PG_URL.replace("+psycopg", "")
+    try:
+        launch = assemble(settings)
+        try:
+            assert launch.demo is not None and len(launch.demo.accounts) == 4
+        finally:
+            launch.close()
+        with psycopg.connect(plain) as connection:
+            tables = connection.execute(
+                "SELECT table_schema, count(*) FROM information_schema.tables WHERE table_schema LIKE %s "
+                "GROUP BY table_schema",
+                (f"{prefix}_%",),
+            ).fetchall()
+        assert {schema for schema, _ in tables} == {f"{prefix}_platform", f"{prefix}_fund", f"{prefix}_practice"}
+        assert not (tmp_path / "platform.db").exists()
+    finally:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            for party in ("platform", "fund", "practice"):
+                connection.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{party}" CASCADE')

@@ -2,7 +2,8 @@
 
 Everything lives under ``var_dir`` by default (SQLite files, mailboxes, keys, documents), so ``make run`` needs
 nothing installed. ``TIERSPAYANT_DATABASE_URL=postgresql://…`` moves all three parties to PostgreSQL: each gets
-its own schema (``tp_platform``, ``tp_fund``, ``tp_practice``) because practice and fund never share tables.
+its own schema (``tp_platform``, ``tp_fund``, ``tp_practice``; the prefix is ``schema_prefix``) because practice
+and fund never share tables.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings(BaseModel):
     database_url: str | None = Field(None, description="Platform store; a PostgreSQL URL moves every party there.")
     fund_database_url: str | None = None
     practice_database_url: str | None = None
+    schema_prefix: str = Field("tp", pattern=r"^[a-z][a-z0-9_]{0,20}$", description="PostgreSQL: <prefix>_<party>")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
     sftp_host: str = "127.0.0.1"
@@ -78,7 +80,7 @@ class Settings(BaseModel):
         if explicit:
             return explicit
         if self.database_url and _is_postgres(self.database_url):
-            return _with_schema(self.database_url, party)
+            return _with_schema(self.database_url, f"{self.schema_prefix}_{party}")
         if self.database_url and party == "platform":
             return self.database_url
         return f"sqlite:///{(self.var_dir / f'{party}.db').resolve()}"
@@ -102,16 +104,12 @@ def _is_postgres(url: str) -> bool:
     return url.startswith(("postgresql:", "postgresql+", "postgres:"))
 
 
-def postgres_schema(party: Party) -> str:
-    return f"tp_{party}"
-
-
-def _with_schema(url: str, party: Party) -> str:
+def _with_schema(url: str, schema: str) -> str:
     """Point a PostgreSQL URL at the party's own schema (unless the URL already chooses a search_path)."""
     if "search_path" in url:
         return url
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options={quote(f'-csearch_path={postgres_schema(party)}')}"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
 def load_settings(
