@@ -241,3 +241,23 @@ def test_hostile_package_is_refused_and_nothing_extracted(fund: FundService, tmp
     assert not (tmp_path.parent / "outside.pdf").exists() and count(fund, Deposit) == 0
     notification = json.loads((tmp_path / "out" / outcome.written[0].name).read_text())
     assert notification["status"] == "refused" and notification["reasons"][0]["code"].startswith("ZIP-")
+
+
+def test_two_facs_of_one_month_at_the_same_time_one_wins(fund: FundService, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, retaut = granted(fund, tmp_path)
+    titres = titres_of(retaut)
+    paths = [fac_on_titres(tmp_path, titres, reference=reference) for reference in ("FA202403", "FA202403B")]
+    second = FundService(fund.database_url)  # another worker on the same database
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(
+            pool.map(
+                lambda args: args[0].process(args[1], tmp_path / "out", FAC_DAY), [(fund, paths[0]), (second, paths[1])]
+            )
+        )
+    assert sorted(o.status for o in outcomes) == ["accepted", "refused"]
+    (refused,) = [o for o in outcomes if o.status == "refused"]
+    assert [f.code for f in refused.findings] == ["K004"]
+    assert count(fund, LedgerEntry) == 6 and len(fund.payments_due()) == 1
+    second.engine.dispose()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
@@ -192,9 +192,10 @@ class FundService:
             return self._refuse(
                 path, outbox, received_at, sha, refusal.findings, opened, reference, dry_run, refusal.codes
             )
-        except IntegrityError:
-            # Another process recorded the same file, reference or month meanwhile: decide once more from the new
-            # state (a second conflict is not a race but a fault, and is raised).
+        except (IntegrityError, OperationalError):
+            # Another process recorded the same file, reference or month meanwhile (a unique key says so; SQLite may
+            # instead refuse a write on a snapshot that is no longer the latest): decide once more from the new
+            # state. A second conflict is not a race but a fault, and is raised.
             if not retry:
                 raise
             return self._process(path, outbox, received_at, dry_run, retry=False)
