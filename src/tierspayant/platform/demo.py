@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from tierspayant.core.findings import FindingsError
+from tierspayant.fund.service import FundService
 from tierspayant.platform.accounts import Right, Role
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.practice_link import create_client_key
@@ -25,8 +26,11 @@ from tierspayant.practice.service import PracticeService
 from tierspayant.practice.setup import PracticeInfo
 
 PRACTICE_CODE = "70012345"  # the group's facturier code in the fund's SAMPLE registry
-PHYSIOTHERAPISTS = (("70023456", "Julie Exemple"),)
+PHYSIOTHERAPISTS = (("70023456", "Julie Exemple"), ("70056789", "Lena Beispiel"))
 MEMBERS_SINCE = date(2020, 1, 1)
+# The group's members as the fund knows them: the SAMPLE registry's (Paul Muster left in 2024), plus Lena.
+FUND_MEMBERS = (("70023456", MEMBERS_SINCE, None), ("70034567", MEMBERS_SINCE, date(2024, 3, 15)),
+                ("70056789", date(2025, 1, 1), None))  # fmt: skip
 PATIENTS = (
     PatientRecord(
         "1956031401288", "Weber", "Marie", date(1956, 3, 14), Fund.CNS, True, "12 rue du Parc", "1234", "Luxembourg"
@@ -90,13 +94,16 @@ def link_practice(context: PlatformContext, username: str) -> PracticeLinkConfig
     return config
 
 
-def ensure_demo(context: PlatformContext, practice: PracticeService) -> Demo:
+def ensure_demo(context: PlatformContext, practice: PracticeService, fund: FundService | None = None) -> Demo:
     """Create the demo on first start (no account yet); afterwards just read back what was created."""
     var_dir = context.settings.var_dir
     credentials = var_dir / CREDENTIALS_FILE
     scan = var_dir / "demo" / "sample-prescription.pdf"
     if not context.accounts.list_accounts():
         accounts = _create(context, practice)
+        if fund is not None:
+            fund.add_provider("70056789", "Lena Beispiel (masseur-kinésithérapeute)", "physiotherapist")
+            fund.add_provider(PRACTICE_CODE, "Cabinet de kinésithérapie Sample (facturier)", "group", FUND_MEMBERS)
         descriptor = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump([asdict(a) for a in accounts], handle, indent=2)
@@ -141,7 +148,9 @@ def _create(context: PlatformContext, practice: PracticeService) -> list[DemoAcc
         )
         for code, name in PHYSIOTHERAPISTS:
             practice.add_physiotherapist(code, name)
-            practice.add_member(code, MEMBERS_SINCE)
+        for code, joined, left in FUND_MEMBERS:
+            if code in dict(PHYSIOTHERAPISTS):
+                practice.add_member(code, joined, left)
         for patient in PATIENTS:
             practice.add_patient(patient)
     return accounts

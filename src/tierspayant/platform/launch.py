@@ -59,7 +59,7 @@ def assemble(settings: Settings) -> Launch:
     practice = PracticeService(settings.url_for("practice"), settings.documents_dir / "practice")
     practice.init()
     fund = open_fund(settings.url_for("fund"))
-    demo = ensure_demo(context, practice) if settings.demo else None
+    demo = ensure_demo(context, practice, fund.service) if settings.demo else None
     desk = PracticeDesk(practice, None)
     app = create_app(context, fund, desk)
     return Launch(settings, context, practice, desk, fund, app, demo)
