@@ -78,6 +78,16 @@ def test_member_statement_covers_the_membership_only(association: PracticeServic
     with pytest.raises(FindingsError) as error:
         association.association_statement(PHYSIO_B, 2023)
     assert codes(error) == ["PRA-NOT-MEMBER"]
+    with pytest.raises(FindingsError) as error:
+        association.association_statement(PHYSIO_B, 10000)  # date(10000, 1, 1) would crash
+    assert codes(error) == ["PRA-YEAR"]
+
+
+@pytest.mark.parametrize("year", [0, 999, 9999, 10000])
+def test_it_flat_rate_year_out_of_range_is_a_finding(service: PracticeService, year: int) -> None:
+    with pytest.raises(FindingsError) as error:
+        service.it_flat_rate(year, date(2025, 1, 15))
+    assert codes(error) == ["PRA-YEAR"]
 
 
 def test_statement_only_for_an_association(group_practice: PracticeService) -> None:

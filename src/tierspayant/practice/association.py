@@ -15,7 +15,7 @@ from tierspayant.core.money import ZERO
 from tierspayant.documents.content import ProviderBlock, StatementContent, StatementMonth
 from tierspayant.practice.domain import InvoicingForm, LineStatus
 from tierspayant.practice.identifiers import provider_code
-from tierspayant.practice.months import month_of
+from tierspayant.practice.months import checked_year, month_of
 from tierspayant.practice.refusals import refuse
 from tierspayant.practice.setup import memberships_of, physiotherapist_name, practice_info
 from tierspayant.store.practice.models import BilledLine, TreatmentSession
@@ -35,7 +35,7 @@ def association_statement(db: Session, member: str, year: int, today: date) -> S
     if info.invoicing_form is not InvoicingForm.ASSOCIATION or info.facturier_code is None:
         refuse("PRA-NOT-ASSOCIATION", "member statements are for a liberal association (common provider code)")
     code = provider_code(member, "member code")
-    start_of_year, end_of_year = date(year, 1, 1), date(year, 12, 31)
+    start_of_year, end_of_year = date(checked_year(year), 1, 1), date(year, 12, 31)
     periods = [
         (max(m.joined_on, start_of_year), min(m.left_on or end_of_year, end_of_year))
         for m in memberships_of(db, code)

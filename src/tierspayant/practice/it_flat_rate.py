@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tierspayant.core.money import round_cents
 from tierspayant.practice.domain import LineStatus
+from tierspayant.practice.months import checked_year
 from tierspayant.practice.refusals import refuse
 from tierspayant.practice.setup import practice_info
 from tierspayant.store.practice.models import BilledLine, ItFlatRateRequest, TreatmentSession
@@ -57,6 +58,7 @@ def prorate(days_active: int, days_in_year: int) -> tuple[Decimal, int]:
 
 def it_flat_rate(db: Session, year: int, today: date) -> ItFlatRate:
     """Compute and record the request for ``year``; asking again returns the recorded request unchanged."""
+    checked_year(year)
     if not date(year + 1, 1, 1) <= today <= date(year + 1, 3, 31):
         refuse(
             "PRA-IT-PERIOD",

@@ -25,6 +25,13 @@ def normalize_month(text: str) -> str:
     return f"{year:04d}-{number:02d}"
 
 
+def checked_year(year: int) -> int:
+    """A calendar year with 4 digits (and a next year: the IT flat rate is asked then), or a ``PRA-YEAR`` refusal."""
+    if not 1000 <= year <= 9998:
+        refuse("PRA-YEAR", f"year {year}: a year has 4 digits, e.g. 2024")
+    return year
+
+
 def first_day(month: str) -> date:
     year, number = parse_month(month)
     return date(year, number, 1)
