@@ -22,7 +22,7 @@ BODY_TYPES = ["10", "20", "50", "51", "52", "80", "90", "95", "96", "91", "92"]
 
 
 @pytest.mark.parametrize("record_type", BODY_TYPES)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(data=st.data())
 def test_frame_reader_equals_record_reader(record_type: str, data: st.DataObject) -> None:
     layout = RECORDS[record_type]
@@ -38,7 +38,7 @@ def test_frame_reader_equals_record_reader(record_type: str, data: st.DataObject
 
 
 @pytest.mark.parametrize("record_type", BODY_TYPES)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(data=st.data())
 def test_columnar_writer_equals_record_writer(record_type: str, data: st.DataObject) -> None:
     layout = RECORDS[record_type]

@@ -17,7 +17,7 @@ from .strategies import record_values
 
 
 @pytest.mark.parametrize("record_type", sorted(RECORDS))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_round_trip_every_record_type(record_type: str, data: st.DataObject) -> None:
     layout: RecordLayout = RECORDS[record_type]

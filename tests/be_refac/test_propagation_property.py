@@ -24,7 +24,7 @@ LINE = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(LINE, min_size=1, max_size=12), st.sets(st.sampled_from([PLAIN, OTHER]), max_size=1))
 def test_rejected_iff_own_error_or_same_block_day_or_invoice(rows: list[dict[str, object]], bad: set[str]) -> None:
     # one invoice per patient, lines in the given order

@@ -58,6 +58,29 @@ def test_known_code_passes_and_validity_dates_count() -> None:
     assert list(run_rule("nomenclature_code_unknown", before)) == [10]
 
 
+def test_overlapping_validity_periods_of_a_code_are_refused() -> None:
+    reference = sample_reference()
+    nomenclature = reference["nomenclature"]
+    twice = pl.concat([nomenclature, nomenclature.filter(pl.col("code") == INJECTION)])
+    with pytest.raises(ValueError, match="overlapping validity"):
+        run_rule("nomenclature_code_unknown", lines({}), reference=reference.replace(nomenclature=twice))
+
+
+def test_the_row_valid_at_the_service_date_is_taken() -> None:
+    reference = sample_reference()
+    nomenclature = reference["nomenclature"]
+    current = nomenclature.filter(pl.col("code") == INJECTION)
+    start = current["valid_from"][0]
+    older = current.with_columns(
+        pl.lit(date(2000, 1, 1)).alias("valid_from"),
+        pl.lit(start - timedelta(days=1)).alias("valid_to"),
+        pl.lit(None, dtype=pl.Utf8).alias("family"),  # unknown then: its lines are refused (500420)
+    )
+    replaced = reference.replace(nomenclature=pl.concat([nomenclature, older]))
+    before = lines({"first_service_date": start - timedelta(days=1)}, {"first_service_date": start})
+    assert list(run_rule("nomenclature_code_unknown", before, reference=replaced)) == [10]
+
+
 # --- 500423 already billed ---------------------------------------------------------------------------------------
 
 

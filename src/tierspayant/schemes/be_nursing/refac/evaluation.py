@@ -19,6 +19,12 @@ def refac_rules() -> RuleSet:
 
 
 def evaluate_rules(tables: Mapping[str, pl.DataFrame], rules: Iterable[Rule] | None = None) -> pl.DataFrame:
-    """All findings of the file, one row per (rule, record): rule, code, level, effect, key (record index), detail."""
-    found = evaluate(refac_rules() if rules is None else rules, tables)
+    """All findings of the file, one row per (rule, record): rule, code, level, effect, key (record index), detail.
+
+    Only the tables the rules declare are handed to the engine (each one is registered with DuckDB)."""
+    chosen = list(refac_rules() if rules is None else rules)
+    if all(rule.tables for rule in chosen):
+        needed = {name for rule in chosen for name in rule.tables}
+        tables = {name: frame for name, frame in tables.items() if name in needed}
+    found = evaluate(chosen, tables)
     return found.with_columns(pl.col("key").cast(pl.Int64))

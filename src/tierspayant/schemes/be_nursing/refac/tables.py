@@ -1,7 +1,7 @@
 """The tables the REFAC rules read: lines, invoices, all_services (file + history), and the reference tables.
 
 Built once per file, set-at-a-time: the nomenclature attributes valid at each service date are joined onto the lines
-and the history in one DuckDB query each, so that no rule repeats that join.
+and the history once (one Polars join each), so that no rule repeats that join.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from tierspayant.core.identifiers.niss import check_niss
@@ -64,6 +63,7 @@ NOMENCLATURE_ATTRIBUTES = (
     "norm_statistical",
 )
 
+FLAGS = ("eid_required", "medical_house_covered", "ceiling_counted", "norm_statistical")  # NULL (unknown code): false
 SERVICE_COLUMNS = tuple(HISTORY_SCHEMA.names())  # a service of this file or of the ledger
 
 
@@ -77,29 +77,23 @@ def conform(frame: pl.DataFrame, schema: Mapping[str, Any], what: str) -> pl.Dat
 
 def with_nomenclature(frame: pl.DataFrame, nomenclature: pl.DataFrame) -> pl.DataFrame:
     """Add the attributes of the nomenclature row valid at each row's first service date (NULL when none)."""
-    attributes = ", ".join(f"n.{a}" for a in NOMENCLATURE_ATTRIBUTES)
     numbered = frame.with_row_index("_row")
-    with duckdb.connect() as con:
-        con.register("f", numbered)
-        con.register("n", nomenclature)
-        joined = con.sql(
-            f"""
-            SELECT f.*, {attributes}
-            FROM f LEFT JOIN n ON n.code = f.nomenclature_code
-             AND f.first_service_date >= n.valid_from
-             AND (n.valid_to IS NULL OR f.first_service_date <= n.valid_to)
-            ORDER BY f._row
-            """
-        ).pl()
-    if joined.height != frame.height:
-        raise ValueError("nomenclature: overlapping validity periods for one code")
-    enriched: pl.DataFrame = joined.drop("_row").with_columns(
-        pl.col("eid_required").fill_null(False),
-        pl.col("medical_house_covered").fill_null(False),
-        pl.col("ceiling_counted").fill_null(False),
-        pl.col("norm_statistical").fill_null(False),
+    valid_at_date = (pl.col("first_service_date") >= pl.col("valid_from")) & (
+        pl.col("valid_to").is_null() | (pl.col("first_service_date") <= pl.col("valid_to"))
     )
-    return enriched
+    matches = (
+        numbered.select("_row", "nomenclature_code", "first_service_date")
+        .join(nomenclature, left_on="nomenclature_code", right_on="code", how="inner")
+        .filter(valid_at_date)
+        .select("_row", *NOMENCLATURE_ATTRIBUTES)
+    )
+    if matches["_row"].is_duplicated().any():
+        raise ValueError("nomenclature: overlapping validity periods for one code")
+    return (
+        numbered.join(matches, on="_row", how="left", maintain_order="left")
+        .drop("_row")
+        .with_columns(pl.col(*FLAGS).fill_null(False))
+    )
 
 
 def with_niss_check(invoices: pl.DataFrame) -> pl.DataFrame:
