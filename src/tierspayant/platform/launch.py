@@ -97,6 +97,7 @@ def run_platform(settings: Settings, echo: Callable[[str], None] = print) -> Non
         asyncio.run(main())
     finally:
         launch.close()
+    echo("tierspayant platform stopped: uploads in progress were discarded, waiting deposits go at the next start")
 
 
 @contextlib.contextmanager
