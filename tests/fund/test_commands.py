@@ -42,7 +42,7 @@ def test_process_and_explain(db: list[str], tmp_path: Path) -> None:
     assert explained.exit_code == 0
     (k107,) = json.loads(explained.output)
     assert k107["code"] == "K107" and k107["rule"] == "auth_session_limit"
-    assert k107["reference_tables"] == ["session_limits"]
+    assert k107["reference_tables"] == ["session_limits"] and k107["history_tables"] == []
     table = runner.invoke(app, ["fund", "process", str(package), "--outbox", str(out), *db])
     assert table.exit_code == 0 and "Fund processing" in table.output
     again = runner.invoke(app, ["fund", "process", str(package), "--outbox", str(out), "--json", *db])

@@ -210,6 +210,7 @@ def test_explain_a_processed_file_and_an_unprocessed_one(fund: FundService, tmp_
     performer = next(e for e in after if e.code == "K209")
     assert performer.rule == "bill_performer_allowed" and "joint-invoicing" in performer.description
     assert performer.where == "invoice MH-2024-03-002, line 4" and performer.reference_version
+    assert performer.history_tables == ["memberships"]
     assert "70034567" in (performer.detail or "")
 
 

@@ -14,7 +14,7 @@ import typer
 
 from tierspayant.commands.output import JSON_OPTION, console, err_console, print_json, print_table
 from tierspayant.core.findings import FindingsError
-from tierspayant.fund.service import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, FundService, ProcessOutcome
+from tierspayant.fund.service import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, Explanation, FundService, ProcessOutcome
 
 app = typer.Typer(no_args_is_help=True)
 reference_app = typer.Typer(no_args_is_help=True)
@@ -158,7 +158,7 @@ def explain(
         return
     print_table(
         f"Findings on {file.name}",
-        ["where", "code", "label", "rule", "effect", "detail", "checks", "reference data"],
+        ["where", "code", "label", "rule", "effect", "detail", "checks", "data read"],
         [
             (
                 e.where or "file",
@@ -168,11 +168,20 @@ def explain(
                 e.effect,
                 e.detail,
                 e.description,
-                f"{', '.join(e.reference_tables)} (v{e.reference_version})" if e.reference_tables else "",
+                _data_read(e),
             )
             for e in explanations
         ],
     )
+
+
+def _data_read(explanation: Explanation) -> str:
+    parts = []
+    if explanation.reference_tables:
+        parts.append(f"{', '.join(explanation.reference_tables)} (reference v{explanation.reference_version})")
+    if explanation.history_tables:
+        parts.append(f"fund data: {', '.join(explanation.history_tables)}")
+    return "; ".join(parts)
 
 
 @app.command("payments")

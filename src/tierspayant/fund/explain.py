@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tierspayant.core.findings import Finding
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
@@ -24,6 +24,11 @@ class Explanation:
     detail: str | None
     reference_tables: list[str]
     reference_version: str | None
+    history_tables: list[str] = field(default_factory=list)  # the fund's own data the rule read (titres, ledger…)
+
+
+# The fund's own data a rule may read (fetched once per file), as opposed to the batch and the reference tables.
+HISTORY_TABLES = frozenset({"titres", "titre_acts", "ledger", "insured", "affiliations", "providers", "memberships"})
 
 
 def explain_findings(
@@ -52,6 +57,7 @@ def explain_findings(
                 detail=detail or (None if rule else finding.message),
                 reference_tables=sorted(t for t in (rule.tables if rule else ()) if t in reference_names),
                 reference_version=version,
+                history_tables=sorted(t for t in (rule.tables if rule else ()) if t in HISTORY_TABLES),
             )
         )
     return explained
