@@ -66,6 +66,11 @@ class Staging:
         self._names.append(safe)
         return self.folder / safe
 
+    @property
+    def names(self) -> list[str]:
+        """The names of the files staged so far."""
+        return list(self._names)
+
     def publish(self) -> list[Path]:
         for name in self._names:
             staged = self.folder / name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,8 +15,19 @@ import polars as pl
 
 from tierspayant.core.findings import Effect, Finding
 from tierspayant.core.money import ZERO
+from tierspayant.fund.intake import anomaly_code
 
 Status = Literal["accepted", "refused", "duplicate"]
+Timer = Callable[[str], AbstractContextManager[None]]  # times a phase of the processing (``FundService._timed``)
+
+
+class Refused(Exception):
+    """Raised inside a file's transaction to return the file untreated (the transaction rolls back)."""
+
+    def __init__(self, findings: list[Finding], codes: list[str] | None = None) -> None:
+        super().__init__(f"{len(findings)} refusal finding(s)")
+        self.findings = findings
+        self.codes = codes or [anomaly_code(f) for f in findings]
 
 
 @dataclass(frozen=True)
@@ -105,3 +118,10 @@ def as_findings(located: pl.DataFrame, file_name: str) -> list[Finding]:
             )
         )
     return findings
+
+
+def stored_outcome(outcome: ProcessOutcome, returns: list[str]) -> str:
+    """The outcome kept with the deposit (returned again for a duplicate), with the names of its return files."""
+    summary = outcome.summary()
+    summary["returns"] = returns
+    return json.dumps(summary)

@@ -17,23 +17,22 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
-from tierspayant.fund import history, ledger, payments, recording, returns
-from tierspayant.fund.adjudication import adjudicate
-from tierspayant.fund.decisions import decide
+from tierspayant.fund import payments, recording, returns
+from tierspayant.fund.authorising import authorise
+from tierspayant.fund.billing import bill
 from tierspayant.fund.explain import Explanation, explain_findings
 from tierspayant.fund.intake import Opened, anomaly_code, open_deposit, sha256_of
 from tierspayant.fund.outbox import Staging, publish_leftovers
-from tierspayant.fund.outcome import ProcessOutcome, Status, as_findings, locate
+from tierspayant.fund.outcome import ProcessOutcome, Refused, Status, as_findings
 from tierspayant.fund.payments import PaymentDue
 from tierspayant.fund.reference_store import current_version, load_version, store_reference
 from tierspayant.fund.registries import (
@@ -44,29 +43,14 @@ from tierspayant.fund.registries import (
 )
 from tierspayant.fund.registries import add_insured as _add_insured
 from tierspayant.fund.registries import add_provider as _add_provider
-from tierspayant.schemes.lu_kin.models import DecisionOutcome
 from tierspayant.schemes.lu_kin.naming import KinFileName, check_name
 from tierspayant.schemes.lu_kin.reference import ReferenceSet, load_reference_dir, load_sample_reference
-from tierspayant.schemes.lu_kin.rules_tables import (
-    distinct,
-    file_frame,
-    requests_frame,
-    with_effective_acts,
-)
-from tierspayant.schemes.lu_kin.titre import make_titre_id
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
-from tierspayant.store.fund.models import Deposit, Titre
+from tierspayant.store.fund.models import Deposit
 
 MIGRATIONS = "tierspayant.store.fund.migrations"
 DEFAULT_DATABASE_URL = "sqlite:///var/fund.db"
 DATABASE_URL_ENV = "TIERSPAYANT_FUND_DATABASE_URL"
-
-
-class _Refused(Exception):
-    def __init__(self, findings: list[Finding], codes: list[str] | None = None) -> None:
-        super().__init__(f"{len(findings)} refusal finding(s)")
-        self.findings = findings
-        self.codes = codes or [anomaly_code(f) for f in findings]
 
 
 class _DryRun(Exception):
@@ -178,17 +162,15 @@ class FundService:
             with Staging(outbox, sha) as staging:
                 with transaction(self.sessions) as session:
                     self._check_uniqueness(session, opened, path.name)
-                    if opened.demaut is not None:
-                        outcome = self._authorise(session, staging, path, opened, received_at, sha, reference)
-                    else:
-                        outcome = self._bill(session, staging, path, opened, received_at, sha, reference)
+                    work = authorise if opened.demaut is not None else bill
+                    outcome = work(session, staging, path, opened, received_at, sha, reference, self._timed)
                     if dry_run:
                         raise _DryRun(outcome)
                     committing = time.perf_counter()
                 self.timings["commit"] = time.perf_counter() - committing
                 with self._timed("publish"):
                     written = staging.publish()
-        except _Refused as refusal:
+        except Refused as refusal:
             return self._refuse(
                 path, outbox, received_at, sha, refusal.findings, opened, reference, dry_run, refusal.codes
             )
@@ -207,7 +189,7 @@ class FundService:
         used = recording.deposit_by_reference(session, provider, opened.file_name.reference)
         if used is not None:
             message = f"reference {opened.file_name.reference} was already used by {provider} in {used.file_name}"
-            raise _Refused([Finding("K003", message, file=name, location="reference", rule="intake")])
+            raise Refused([Finding("K003", message, file=name, location="reference", rule="intake")])
         if opened.file_name.file_type == "FAC":
             year, month = opened.file_name.year, opened.file_name.month
             taken = recording.billing_month_taken(session, provider, year, month)
@@ -217,231 +199,9 @@ class FundService:
                     f"{provider} already billed {year}-{month:02d} with {other.file_name if other else 'another FAC'}:"
                     " one FAC per facturier and calendar month (art. 20)"
                 )
-                raise _Refused([Finding("K004", message, file=name, location="period", rule="intake")])
+                raise Refused([Finding("K004", message, file=name, location="period", rule="intake")])
 
     # --- DEMAUT ---
-
-    def _authorise(
-        self,
-        session: Session,
-        staging: Staging,
-        path: Path,
-        opened: Opened,
-        received_at: datetime,
-        sha: str,
-        reference: ReferenceSet,
-    ) -> ProcessOutcome:
-        assert opened.demaut is not None
-        header, received_on = opened.header, received_at.date()
-        requests = with_effective_acts(
-            requests_frame(opened.demaut, received_on, opened.document_problems), reference["conversion"]
-        )
-        matricules = distinct(requests, "matricule")
-        past = {
-            "insured": history.insured(session, matricules),
-            "affiliations": history.affiliations(session, matricules),
-            "providers": history.providers(session, [header.billing_provider]),
-            "memberships": history.memberships(session, [header.billing_provider]),
-        }
-        decisions = decide(requests, file_frame(header, path.name, received_on), past, reference)
-        located = locate(decisions.findings, None, "request")
-        findings = as_findings(located, path.name)
-        if decisions.file_rejected:
-            raise _Refused([f for f in findings if f.effect is Effect.REJECT_FILE])
-        counts = {outcome: 0 for outcome in DecisionOutcome}
-        for decision in decisions.requests:
-            counts[decision.outcome] += 1
-        deposit = recording.add_deposit(
-            session,
-            file_name=path.name,
-            sha256=sha,
-            provider_code=opened.file_name.provider_code,
-            file_type="DEMAUT",
-            reference=opened.file_name.reference,
-            period_year=opened.file_name.year,
-            period_month=opened.file_name.month,
-            received_at=received_at,
-            reference_version=reference.version,
-            item_count=len(decisions.requests),
-            accepted_count=counts[DecisionOutcome.ACCORD],
-            outcome_json="{}",
-        )
-        serials = iter(recording.next_serials(session, f"titre-{received_on.year}", counts[DecisionOutcome.ACCORD]))
-        validity = timedelta(days=reference.int_parameter("titre_validity_days", received_on))
-        granted: list[tuple[Any, returns.GrantedTitre | None]] = []
-        for decision in decisions.requests:
-            titre = None
-            if decision.outcome is DecisionOutcome.ACCORD:
-                assert decision.prescription_date is not None and decision.rate_e2 is not None
-                titre = returns.GrantedTitre(
-                    titre_id=make_titre_id(received_on.year, next(serials)),
-                    issued_on=received_on,
-                    valid_from=decision.prescription_date,
-                    valid_to=received_on + validity,
-                )
-                recording.add_titre(
-                    session,
-                    Titre(
-                        titre_id=titre.titre_id,
-                        deposit_id=deposit.id,
-                        request_id=decision.request_id,
-                        matricule=decision.matricule,
-                        facturier=header.billing_provider,
-                        prescriber_code=decision.prescriber_code,
-                        prescription_date=decision.prescription_date,
-                        pathology=decision.pathology,
-                        issued_on=titre.issued_on,
-                        valid_from=titre.valid_from,
-                        valid_to=titre.valid_to,
-                        rate_e2=decision.rate_e2,
-                    ),
-                    decision.covered_acts,
-                )
-            recording.add_decision(
-                session,
-                deposit.id,
-                decision.request_id,
-                decision.matricule,
-                decision.outcome.value,
-                titre.titre_id if titre else None,
-            )
-            granted.append((decision, titre))
-        recording.add_findings(session, deposit.id, located)
-        model = returns.retaut(header, received_on, granted)
-        returns.write_retaut(staging.path(returns.return_name(opened.file_name, "RETAUT", received_on)), model)
-        outcome = ProcessOutcome(
-            status="accepted",
-            file_type="DEMAUT",
-            file_name=path.name,
-            received_at=received_at,
-            notes=opened.notes,
-            rule_findings=located,
-            items=len(decisions.requests),
-            accepted=counts[DecisionOutcome.ACCORD],
-            refused=counts[DecisionOutcome.REFUS],
-            suspended=counts[DecisionOutcome.SUSPENS],
-            deposit_id=deposit.id,
-            reference_version=reference.version,
-        )
-        deposit.outcome_json = _stored(outcome, staging)
-        return outcome
-
-    # --- FAC ---
-
-    def _bill(
-        self,
-        session: Session,
-        staging: Staging,
-        path: Path,
-        opened: Opened,
-        received_at: datetime,
-        sha: str,
-        reference: ReferenceSet,
-    ) -> ProcessOutcome:
-        assert opened.lines is not None
-        header, received_on = opened.header, received_at.date()
-        facturier = header.billing_provider
-        lines = opened.lines.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("row_id"),
-            "invoice_number",
-            "matricule",
-            "fund",
-            pl.col("line_number").cast(pl.Int64),
-            "titre_id",
-            "service_date",
-            "act_code",
-            "performer_code",
-            "place_category",
-            "tariff_cents",
-            pl.col("insured_share_cents").alias("insured_cents"),
-            pl.col("amount_asked_cents").alias("asked_cents"),
-            pl.lit(facturier).alias("facturier"),
-        )
-        opened.lines = None  # the reader's frame is no longer needed: a national file's frame is ~100 MB
-        with self._timed("history"):
-            matricules = distinct(lines, "matricule")
-            titres, titre_acts = history.titres(session, distinct(lines, "titre_id"))
-            first_day, last_day = lines["service_date"].min(), lines["service_date"].max()
-            assert isinstance(first_day, date) and isinstance(last_day, date)
-            past = {
-                "titres": titres,
-                "titre_acts": titre_acts,
-                "ledger": history.ledger(session, matricules, first_day, last_day),
-                "insured": history.insured(session, matricules),
-                "affiliations": history.affiliations(session, matricules),
-                "providers": history.providers(session, [facturier]),
-                "memberships": history.memberships(session, [facturier]),
-            }
-        with self._timed("rules + pricing"):
-            result = adjudicate(lines, file_frame(header, path.name, received_on), past, reference)
-        if result.file_rejected:
-            file_level = result.findings.filter(pl.col("level") == "file")
-            raise _Refused(as_findings(locate(file_level, None, "invoice"), path.name))
-        delay = reference.int_parameter("payment_delay_days", received_on)
-        due_on = received_on + timedelta(days=delay)
-        out = result.lines
-        paid = out.filter(pl.col("paid"))
-        asked = int(out["asked_cents"].sum())
-        covered = int(out["covered_cents"].sum())
-        reduced = paid.filter(pl.col("covered_cents") < pl.col("asked_cents")).height
-        deposit = recording.add_deposit(
-            session,
-            file_name=path.name,
-            sha256=sha,
-            provider_code=opened.file_name.provider_code,
-            file_type="FAC",
-            reference=opened.file_name.reference,
-            period_year=opened.file_name.year,
-            period_month=opened.file_name.month,
-            received_at=received_at,
-            acknowledged_on=received_on,
-            payment_due_on=due_on,
-            reference_version=reference.version,
-            item_count=out.height,
-            accepted_count=paid.height,
-            asked_cents=asked,
-            covered_cents=covered,
-            outcome_json="{}",
-        )
-        recording.claim_billing_month(session, facturier, opened.file_name.year, opened.file_name.month, deposit.id)
-        with self._timed("ledger"):
-            ledger.add_ledger(session, deposit.id, paid)
-            ledger.count_sessions(session, paid)
-        with self._timed("findings"):
-            located = locate(result.findings, out, "invoice")
-            recording.add_findings(session, deposit.id, located)
-        if covered:
-            payments.add_payment(session, deposit.id, facturier, covered, due_on)
-        with self._timed("RETFAC"):
-            retfac_header = returns.return_header(
-                header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
-            )
-            returns.write_returned_retfac(
-                staging.path(returns.return_name(opened.file_name, "RETFAC", received_on)),
-                retfac_header,
-                out,
-                result.findings,
-            )
-        outcome = ProcessOutcome(
-            status="accepted",
-            file_type="FAC",
-            file_name=path.name,
-            received_at=received_at,
-            notes=opened.notes,
-            rule_findings=located,
-            items=out.height,
-            accepted=paid.height,
-            refused=out.height - paid.height,
-            reduced=reduced,
-            asked=from_cents(asked),
-            covered=from_cents(covered),
-            acknowledged_on=received_on,
-            payment_due_on=due_on,
-            deposit_id=deposit.id,
-            reference_version=reference.version,
-        )
-        deposit.outcome_json = _stored(outcome, staging)
-        return outcome
 
     # --- refusals, duplicates, receipts ---
 
@@ -628,12 +388,6 @@ def _header_of(opened: Opened | None, file_name: KinFileName) -> Any:
             "send_date": file_name.send_date,
         }
     )
-
-
-def _stored(outcome: ProcessOutcome, staging: Staging) -> str:
-    summary = outcome.summary()
-    summary["returns"] = [path.name for path in staging.folder.iterdir()] if staging.folder.exists() else []
-    return json.dumps(summary)
 
 
 __all__ = [
