@@ -17,11 +17,11 @@ import pytest
 from tierspayant.platform.deposits import FINAL_STATUSES, DepositInfo, DepositStatus
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
-from tierspayant.platform.sample_scan import sample_prescription_scan
+from tierspayant.schemes.lu_kin.platform.sample_scan import sample_prescription_scan
 from tierspayant.platform.sftp.mailbox import Area
-from tierspayant.practice.domain import PathologyCategory, PrescriptionStatus
-from tierspayant.practice.prescriptions import PrescribedAct, PrescriptionInput
-from tierspayant.practice.sessions import SessionInput
+from tierspayant.schemes.lu_kin.practice.domain import PathologyCategory, PrescriptionStatus
+from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct, PrescriptionInput
+from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
 
 from .conftest import make_settings
 

@@ -14,7 +14,7 @@ import pytest
 from tierspayant.platform.accounts import Principal
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import DepositStatus
-from tierspayant.platform.processing import FundEngine, open_fund
+from tierspayant.schemes.lu_kin.platform.engine import FundEngine, open_fund
 from tierspayant.platform.sftp.mailbox import Area, CompletedUpload
 from tierspayant.platform.worker import MailboxWorker, ProcessingResult, archive_path
 

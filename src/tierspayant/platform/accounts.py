@@ -21,8 +21,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.platform.store.models import Account, ApiToken, Delegation, Mailbox, PublicKey
 from tierspayant.store.database import transaction
-from tierspayant.store.platform.models import Account, ApiToken, Delegation, Mailbox, PublicKey
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 PROVIDER_CODE = re.compile(r"^[0-9A-Z]{5,8}$")
