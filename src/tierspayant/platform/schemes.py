@@ -39,7 +39,9 @@ class SchemeEngine(Protocol):
 
     def payments_due(self) -> list[PaymentDue]: ...
 
-    def explain(self, path: Path) -> list[dict[str, Any]]: ...
+    def explain(self, path: Path, findings: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+        """The findings of a processed file with the rule, what it checks and the reference data it read."""
+        ...
 
     def close(self) -> None: ...
 
@@ -146,12 +148,24 @@ class SchemeDispatcher:
         return None if scheme is None else self.engines.get(scheme.name)
 
     def payments_due(self) -> list[PaymentDue]:
-        due = [p for engine in self.engines.values() for p in engine.payments_due()]
+        return self.payments_due_for(None)
+
+    def payments_due_for(self, scheme: str | None) -> list[PaymentDue]:
+        """Payments due by every engine, or by one scheme's (a fund agent sees their own fund's)."""
+        engines = [e for name, e in self.engines.items() if scheme is None or name == scheme]
+        due = [p for engine in engines for p in engine.payments_due()]
         return sorted(due, key=lambda p: (p.due_date, p.provider_code, p.reference))
 
-    def explain(self, path: Path) -> list[dict[str, Any]]:
+    def explain(self, path: Path, findings: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
         engine = self.engine_for(path.name)
-        return [] if engine is None else engine.explain(path)
+        return [] if engine is None else engine.explain(path, findings)
+
+    def belongs_to(self, file_name: str, scheme: str | None) -> bool:
+        """Whether a deposit is one a fund agent of ``scheme`` handles (an agent of no scheme sees all)."""
+        if scheme is None:
+            return True
+        found = scheme_for(file_name, self.schemes)
+        return found is not None and found.name == scheme
 
     def _unknown(self, name: str, outbox: Path, received_at: datetime) -> ProcessingResult:
         accepted = "; ".join(f"{s.title}: {s.file_names}" for s in self.schemes if s.name in self.engines)

@@ -68,8 +68,10 @@ class Account(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     # For a provider: the provider code (code prestataire) of its mailbox. Assistants act through delegations.
-    provider_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    provider_code: Mapped[str | None] = mapped_column(String(16), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Which kind of account in which scheme ("lu_kin.physiotherapist", "be_nursing.nurse"…); None: not said.
+    kind: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -101,7 +103,7 @@ class Delegation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assistant_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    provider_code: Mapped[str] = mapped_column(String(8))
+    provider_code: Mapped[str] = mapped_column(String(16))
     can_read: Mapped[bool] = mapped_column(Boolean, default=True)
     can_prepare: Mapped[bool] = mapped_column(Boolean, default=False)
     can_send: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -130,7 +132,7 @@ class Mailbox(Base):
 
     __tablename__ = "mailboxes"
 
-    provider_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    provider_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     quota_bytes: Mapped[int] = mapped_column(BigInteger)
     max_file_bytes: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -143,7 +145,7 @@ class Deposit(Base):
     __table_args__ = (Index("ix_deposits_mailbox_status", "mailbox", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mailbox: Mapped[str] = mapped_column(String(8))
+    mailbox: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

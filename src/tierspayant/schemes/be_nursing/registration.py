@@ -35,6 +35,7 @@ SCHEME = Scheme(
     account_kinds=(
         AccountKind("nurse", "Infirmier·ère à domicile / Thuisverpleegkundige"),
         AccountKind("nursing_group", "Groupement infirmier / Verpleegkundige groepering"),
+        AccountKind("mutuality_agent", "Agent de la mutualité / Agent van het ziekenfonds"),
     ),
     file_names=PATTERN,
     recognises=is_sending_name,

@@ -52,6 +52,7 @@ SCHEME = Scheme(
         AccountKind("physiotherapist", "Masseur-kinésithérapeute"),
         AccountKind("association", "Association de kinésithérapeutes"),
         AccountKind("group", "Groupement à facturation commune"),
+        AccountKind("fund_agent", "Agent de la CNS"),
     ),
     file_names="F{provider 8}{YYYY}{MM}_KIN_{DEMAUT|FAC}_{layout}_{YYYYMMDD}_{reference}.xml or .zip",
     recognises=recognises,

@@ -21,8 +21,8 @@ from tierspayant.platform.fundview import PaymentDue
 from tierspayant.platform.worker import ProcessingResult
 from tierspayant.schemes.be_nursing.formats import error_codes
 from tierspayant.schemes.be_nursing.formats.naming import third_party_of
-from tierspayant.schemes.be_nursing.mutuality.service import RefacOutcome, RefacService
 from tierspayant.schemes.be_nursing.mutuality.evaluation import refac_rules
+from tierspayant.schemes.be_nursing.mutuality.service import RefacOutcome, RefacService
 
 STATUSES = {
     "accepted": DepositStatus.ACCEPTED,
@@ -47,10 +47,10 @@ class RefacEngine:
             return ProcessingResult(DepositStatus.REFUSED, FILE_TYPE, [written], [refusal], {})
         local_time = received_at.astimezone().replace(tzinfo=None, microsecond=0)  # the mutuality's local time
         outcome = self.service.process(path, outbox, local_time)
-        written = ([outcome.acknowledgement] if outcome.acknowledgement is not None else []) + [
+        replies = ([outcome.acknowledgement] if outcome.acknowledgement is not None else []) + [
             p for p in outcome.written if p != outcome.acknowledgement
         ]
-        return ProcessingResult(STATUSES[outcome.status], FILE_TYPE, written, list(outcome.findings), summary(outcome))
+        return ProcessingResult(STATUSES[outcome.status], FILE_TYPE, replies, list(outcome.findings), summary(outcome))
 
     @staticmethod
     def _sender_mismatch(path: Path, mailbox: str) -> Finding | None:

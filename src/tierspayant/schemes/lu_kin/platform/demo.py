@@ -18,8 +18,8 @@ from tierspayant.core.findings import FindingsError
 from tierspayant.platform.accounts import Right, Role
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.practice_link import create_client_key
-from tierspayant.schemes.lu_kin.platform.sample_scan import sample_prescription_scan
 from tierspayant.schemes.lu_kin.fund.service import FundService
+from tierspayant.schemes.lu_kin.platform.sample_scan import sample_prescription_scan
 from tierspayant.schemes.lu_kin.practice.domain import Fund, InvoicingForm
 from tierspayant.schemes.lu_kin.practice.patients import PatientRecord
 from tierspayant.schemes.lu_kin.practice.service import PracticeService
@@ -129,7 +129,9 @@ def _create(context: PlatformContext, practice: PracticeService) -> list[DemoAcc
         "secretariat", by_name["secretariat"].password, Role.ASSISTANT, "Secrétariat du cabinet"
     )
     context.accounts.delegate("secretariat", PRACTICE_CODE, {Right.READ, Right.PREPARE})
+    context.accounts.set_kind("cabinet", "lu_kin.group")
     context.accounts.create_account("agent", by_name["agent"].password, Role.FUND_AGENT, "Agent CNS")
+    context.accounts.set_kind("agent", "lu_kin.fund_agent")
     context.accounts.create_account("admin", by_name["admin"].password, Role.ADMINISTRATOR, "Administrator")
     link_practice(context, "cabinet")
     try:

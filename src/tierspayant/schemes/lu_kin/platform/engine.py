@@ -8,6 +8,7 @@ provider code in the file name must be the mailbox owner's (HealthNet authentica
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -81,7 +82,7 @@ class FundEngine:
             for p in self.service.payments_due()
         ]
 
-    def explain(self, path: Path) -> list[dict[str, Any]]:
+    def explain(self, path: Path, findings: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
         """The findings of a processed file with the rule, what it checks and the reference data it read."""
         return [asdict(e) for e in self.service.explain(path)]
 

@@ -17,9 +17,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from tierspayant.core.findings import Finding, FindingsError
 from tierspayant.platform.accounts import Principal, Right, Role
-from tierspayant.schemes.lu_kin.platform.desk import PracticeDesk
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import CsrfChecked, Forbidden, User, audit, flash, redirect, render
+from tierspayant.schemes.lu_kin.platform.desk import PracticeDesk
 from tierspayant.schemes.lu_kin.practice.domain import Fund, PathologyCategory, PrescriptionStatus
 from tierspayant.schemes.lu_kin.practice.patients import PatientRecord
 from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct, PrescriptionInput
