@@ -12,8 +12,8 @@ from pathlib import Path
 
 from benchmarks.harness import load, measure, row, size
 from tierspayant.schemes.be_nursing.examples import generate_sending
-from tierspayant.schemes.be_nursing.frames import bare_split, read_sending
-from tierspayant.schemes.be_nursing.refac.intake import COLUMNS as REFAC_COLUMNS  # the zones REFAC reads
+from tierspayant.schemes.be_nursing.formats.frames import bare_split, read_sending
+from tierspayant.schemes.be_nursing.mutuality.intake import COLUMNS as REFAC_COLUMNS  # the zones REFAC reads
 
 
 def generate(lines: int, path: Path) -> int:
