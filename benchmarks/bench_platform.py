@@ -183,7 +183,7 @@ async def latencies(base: str, path: str, token: str | None, total: int) -> tupl
 
 
 def open_engine(database_url: str) -> Any:
-    from tierspayant.platform.processing import open_fund
+    from tierspayant.schemes.lu_kin.platform.engine import open_fund
 
     engine = open_fund(database_url)
     engine.service.reference()  # parsed once, as the running worker has it
