@@ -31,7 +31,7 @@ test: lint $(SYSTEM_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(if $(QUICK),--quick) $(ONLY)
+	$(BIN)/python -m benchmarks $(if $(filter 1,$(QUICK)),--quick) $(ONLY)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
