@@ -8,7 +8,8 @@ the same frame (``model.FINDING_COLUMNS``). The choice is a setting: ``TIERSPAYA
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
@@ -61,6 +62,18 @@ def configure(engine: str | None = None, spark_master: str | None = None) -> Non
         _configured["engine"] = _checked(engine, "setting rules_engine")
     if spark_master is not None:
         _configured["spark_master"] = spark_master
+
+
+@contextmanager
+def using(engine: str) -> Iterator[None]:
+    """Run the rules of the enclosed code on ``engine`` (benchmarks and the differential test compare engines)."""
+    before = dict(_configured)
+    configure(engine)
+    try:
+        yield
+    finally:
+        _configured.clear()
+        _configured.update(before)
 
 
 def selected_engine() -> Engine:

@@ -33,9 +33,8 @@ class DuckDBRuleSession:
             if isinstance(self._registered.get(name), Path):
                 self.connection.execute(f'DROP VIEW IF EXISTS "{name}"')
             if isinstance(table, Path):
-                self.connection.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(?)', [
-                    parquet_glob(table)
-                ])  # fmt: skip
+                source = parquet_glob(table).replace("'", "''")
+                self.connection.execute(f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM read_parquet('{source}')")
             else:
                 self.connection.register(name, table)
             self._registered[name] = table
