@@ -513,7 +513,7 @@ def test_refac_example_sending_agrees(spark: Any) -> None:
     see earlier sendings)."""
     intake = read_intake(SAMPLE_FILE.read_bytes(), SAMPLE_FILE.name)
     batch = build_batch(intake.frames)
-    history = batch.lines.select(HISTORY_SCHEMA.names()).cast(dict(HISTORY_SCHEMA))
+    history = batch.lines.select(HISTORY_SCHEMA.names()).cast(HISTORY_SCHEMA)
     tables = build_tables(batch.lines, batch.invoices, history, REFAC_REFERENCE)
     duck, spark_found = on_both(lambda: evaluate_rules(tables))
     assert duck.height > 0
