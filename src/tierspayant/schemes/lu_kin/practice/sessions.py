@@ -60,7 +60,7 @@ def _history(db: Session, titre: Titre, day: date) -> _History:
             func.min(TreatmentSession.performed_on),
             on_day,
         )
-        .where(TreatmentSession.patient_id == titre.patient_id)
+        .where(TreatmentSession.patient_id == titre.patient_id, TreatmentSession.cancelled_at.is_(None))
         .group_by(TreatmentSession.titre_id, TreatmentSession.act_code)
     ).all()
     mine = [row for row in rows if row[0] == titre.id]
