@@ -39,6 +39,7 @@ class PrescriptionStatus(StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     SUSPENDED = "suspended"
+    CANCELLED = "cancelled"  # refused or suspended, then given up by the practice
 
 
 class LineStatus(StrEnum):
