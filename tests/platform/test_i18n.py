@@ -3,6 +3,7 @@ and a person's error page instead of JSON."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -23,8 +24,18 @@ WEB = Path(i18n.__file__).parent
 SRC = WEB.parents[1]
 MAPPING = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 # Pages a Belgian mutuality agent sees: they exist in Dutch too.
-BELGIAN_VISIBLE = ("base.html", "login.html", "error.html", "fund_", "macros.html", "__init__.py", "fund_pages.py",
-                   "auth_pages.py", "common.py", "i18n.py")
+BELGIAN_VISIBLE = (
+    "base.html",
+    "login.html",
+    "error.html",
+    "fund_",
+    "macros.html",
+    "__init__.py",
+    "fund_pages.py",
+    "auth_pages.py",
+    "common.py",
+    "i18n.py",
+)
 
 
 def messages(folder: Path) -> dict[str, str]:
@@ -133,3 +144,34 @@ def test_an_unknown_address_gets_a_page_not_json(launch: Launch) -> None:
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
     program = client.get("/no/such/page", headers={"Accept": "application/json"})
     assert program.status_code == 404 and program.json() == {"detail": "Not Found"}
+
+
+KIN_PLATFORM = SRC / "schemes" / "lu_kin" / "platform"
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_every_kin_page_message_is_translated(language: str) -> None:
+    wanted = messages(KIN_PLATFORM)
+    assert len(wanted) > 150
+    translated = {**catalog(WEB / "locale", language), **catalog(KIN_PLATFORM / "locale", language)}
+    assert sorted(m for m in wanted if not translated.get(m)) == []
+
+
+def test_the_practice_pages_are_in_french_with_names_not_codes(launch: Launch) -> None:
+    client = client_for(launch, "cabinet")
+    client.cookies.delete("tierspayant_lang")
+    for path, french in [
+        ("/practice", "Vue d'ensemble"),
+        ("/practice/patients", "Ajouter un patient"),
+        ("/practice/prescriptions", "Enregistrer une ordonnance"),
+        ("/practice/requests", "Demandes d'autorisation et titres"),
+        ("/practice/sessions", "Enregistrer une séance"),
+        ("/practice/billing", "Facturation mensuelle"),
+        ("/practice/returns", "Lignes contestées par la caisse"),
+        ("/practice/reconciliation", "Rapprochement"),
+        ("/practice/documents", "Documents à imprimer"),
+    ]:
+        page = client.get(path)
+        assert page.status_code == 200 and french in page.text, path
+        shown = re.sub(r"<[^>]+>", " ", page.text.split("<main>")[1])  # what a person reads, not the form values
+        assert "COMMON" not in shown, path  # categories by their names

@@ -123,5 +123,9 @@ def test_bad_form_input_gives_a_clear_message(launch: Launch) -> None:
               "birth_date": "1979-12-20", "fund": "CNS"},
         follow_redirects=True,
     )  # fmt: skip
-    assert "patient refused" in response.text and "PRA-MATRICULE" in response.text
-    assert "1979122003209" not in client.get("/practice/patients").text.split('id="patients"')[1].split("</table>")[0]
+    assert "Not done (patient)" in response.text and "PRA-MATRICULE" in response.text
+    assert "1979122003209" not in response.text.split('id="patients"')[1].split("</table>")[0]
+    # the form keeps what was typed (once), and the refusal is in the audit log
+    assert 'name="last_name" required value="X"' in response.text
+    assert 'value="1979122003209"' in response.text.split('id="add-patient"')[1]
+    assert any(e.action == "refused" and "PRA-MATRICULE" in e.detail for e in launch.context.audit.entries())

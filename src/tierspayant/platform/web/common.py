@@ -81,9 +81,13 @@ async def check_csrf(request: Request) -> None:
 CsrfChecked = Depends(check_csrf)
 
 
-def flash(request: Request, message: str, kind: str = "info") -> None:
+def flash(request: Request, message: str, kind: str = "info", link: tuple[str, str] | None = None) -> None:
+    """A message shown on the next page; ``link`` (url, text) adds a link after it (e.g. to the patient meant)."""
     messages = list(request.session.get("flash", []))
-    messages.append({"kind": kind, "text": message})
+    entry = {"kind": kind, "text": message}
+    if link is not None:
+        entry["url"], entry["link"] = link
+    messages.append(entry)
     request.session["flash"] = messages[-10:]
 
 

@@ -18,6 +18,7 @@ from tierspayant.core.findings import Finding
 from tierspayant.schemes.lu_kin.practice import (
     association,
     billing,
+    contested,
     corrections,
     exchange,
     it_flat_rate,
@@ -173,6 +174,15 @@ class PracticeService:
     def cancel_prescription(self, prescription_id: int) -> str:
         with transaction(self._sessions) as db:
             return corrections.cancel_prescription(db, prescription_id)
+
+    def contested_lines(self, matricule: str | None = None) -> list[contested.ContestedLine]:
+        """Lines the fund refused or reduced, with what they mean and whether the practice can correct them."""
+        with transaction(self._sessions) as db:
+            return contested.contested_lines(db, matricule)
+
+    def physiotherapist_names(self) -> dict[str, str]:
+        with transaction(self._sessions) as db:
+            return setup.physiotherapist_names(db)
 
     def cancel_session(self, session_id: int) -> str:
         with transaction(self._sessions) as db:

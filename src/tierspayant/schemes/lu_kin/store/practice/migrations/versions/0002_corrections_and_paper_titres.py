@@ -22,9 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("treatment_session", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cancelled_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("titre", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("channel", sa.String(length=10), nullable=False, server_default="electronic")
-        )
+        batch_op.add_column(sa.Column("channel", sa.String(length=10), nullable=False, server_default="electronic"))
 
 
 def downgrade() -> None:
