@@ -202,6 +202,9 @@ class Titre(Base):
     valid_to: Mapped[date] = mapped_column(Date)
     rate_e2: Mapped[int] = mapped_column(Integer)  # coverage rate in 1/100 %
     first_service_on: Mapped[date | None] = mapped_column(Date)  # first paid session (the 30-day start delay)
+    # electronic: granted on a DEMAUT (third-party payment) | post: the insured asked by post and got a paper titre,
+    # which is never billed in third-party payment (seed 002, rule K218)
+    channel: Mapped[str] = mapped_column(String(10), default="electronic", server_default="electronic")
 
 
 class TitreAct(Base):
