@@ -182,6 +182,9 @@ class Decision(Base):
     matricule: Mapped[str] = mapped_column(String(13))
     outcome: Mapped[str] = mapped_column(String(8))  # ACCORD | REFUS | SUSPENS
     titre_id: Mapped[str | None] = mapped_column(String(14))
+    # a suspended request: what an accord would grant (JSON), decided later (fund.advice) without a new DEMAUT
+    pending: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)  # a suspended request decided later: when
 
 
 class Titre(Base):
