@@ -73,6 +73,11 @@ CASES: list[tuple[str, Callable[[], Batch], Callable[[], Batch]]] = [
         lambda: Batch(requests=[request(performer_code="70099999")]),
         lambda: Batch(requests=[request(performer_code=FACTURIER)]),
     ),
+    (  # (c) a serious pathology beyond the 64 sessions of the statutes: suspended for the Contrôle médical's advice
+        "auth_medical_advice",
+        lambda: Batch(requests=[request(pathology="SERIOUS", act_code="ZK31", sessions=65)]),
+        lambda: Batch(requests=[request(pathology="SERIOUS", act_code="ZK31", sessions=64)]),
+    ),
     (
         "auth_act_converted",
         lambda: Batch(requests=[request(act_code="K01")]),

@@ -39,6 +39,8 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
     ("bill_titre_exists", lambda: Batch(titres=[], titre_acts=[]), ["0"], Batch),
     ("bill_titre_patient", lambda: Batch(titres=[titre(matricule=OTHER_PATIENT)]), ["0"], Batch),
     ("bill_titre_facturier", lambda: Batch(titres=[titre(facturier="70099999")]), ["0"], Batch),
+    # (a) a titre the insured obtained by post: never third-party payment; the same titre granted on a DEMAUT is
+    ("bill_titre_by_post", lambda: Batch(titres=[titre(channel="post")]), ["0"], Batch),
     (
         "bill_titre_validity",
         lambda: Batch(lines=[line(service_date=date(2024, 2, 29))]),
