@@ -44,7 +44,12 @@ from tierspayant.schemes.be_nursing.mutuality.payment import PaymentSlot, schedu
 from tierspayant.schemes.be_nursing.mutuality.preliminary import NumberStatus, check_number
 from tierspayant.schemes.be_nursing.mutuality.propagation import Propagated, propagate
 from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData, load_reference
-from tierspayant.schemes.be_nursing.mutuality.tables import SERVICE_COLUMNS, build_tables, with_nomenclature
+from tierspayant.schemes.be_nursing.mutuality.tables import (
+    SERVICE_COLUMNS,
+    build_tables,
+    sending_table,
+    with_nomenclature,
+)
 from tierspayant.schemes.be_nursing.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
 
 
@@ -200,9 +205,12 @@ class RefacService:
             lines_table = with_nomenclature(batch.lines, self.reference["nomenclature"])
         else:
             history = self._history(batch)
-            tables = build_tables(batch.lines, batch.invoices, history, self.reference)
+            sending = sending_table(header.third_party, reception.received_at.date())
+            tables = build_tables(batch.lines, batch.invoices, history, self.reference, sending)
             rule_findings = pl.concat([reader_rows, evaluate_rules(tables)], how="vertical")
             lines_table = tables["lines"]
+            # a rule that rejects the whole file (the PUC of zone 18) weighs as a blocking error: 920099 type 01
+            blocking = rule_findings.filter(pl.col("effect") == Effect.REJECT_FILE.value).height > 0
         propagated = propagate(lines_table, rule_findings, batch.attached)
         has_errors = propagated.errors.height > 0 or blocking
         decided = file_decision.decide(propagated, blocking=blocking, has_errors_to_report=has_errors)

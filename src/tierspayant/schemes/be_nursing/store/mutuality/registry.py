@@ -31,6 +31,7 @@ HISTORY_SCHEMA = pl.Schema(
         ("third_party", pl.Utf8),
         ("invoice_number", pl.Utf8),
         ("same_day_repetition", pl.Int64),  # 03 second identical service that day, 04 third or later
+        ("service_time", pl.Int64),  # HHMM; absent from segments written before it was kept (read as null)
     ]
 )
 
@@ -176,7 +177,7 @@ class RefacRegistry:
             blobs = connection.execute(query).scalars().all()
         if not blobs:
             return pl.DataFrame(schema=HISTORY_SCHEMA)
-        rows = pl.concat([pl.read_parquet(io.BytesIO(blob)) for blob in blobs], how="vertical").cast(HISTORY_SCHEMA)
+        rows = pl.concat([_segment_rows(blob) for blob in blobs], how="vertical").cast(HISTORY_SCHEMA)
         keep = (pl.col("first_service_date") <= last_day) & (
             (pl.col("last_service_date") >= first_day) | pl.col("nomenclature_code").is_in(codes)
         )
@@ -272,6 +273,13 @@ def ledger_segment(sending_id: int, services: pl.DataFrame) -> RefacLedgerSegmen
         codes=" " + " ".join(str(code) for code in codes) + " ",
         data=buffer.getvalue(),
     )
+
+
+def _segment_rows(blob: bytes) -> pl.DataFrame:
+    """One ledger segment's rows in ``HISTORY_SCHEMA``; a column added since the segment was written is null."""
+    frame = pl.read_parquet(io.BytesIO(blob))
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in HISTORY_SCHEMA.items() if c not in frame.columns]
+    return frame.with_columns(missing).select(list(HISTORY_SCHEMA)) if missing else frame.select(list(HISTORY_SCHEMA))
 
 
 def _prior(row: RefacSending) -> PriorSending:
