@@ -73,7 +73,7 @@ class RefacEngine:
             PaymentDue(
                 due_date=p.payment_date,
                 provider_code=p.third_party,
-                amount=from_cents(p.accepted_cents),
+                amount=from_cents(p.paid_cents),  # accepted minus the M38 regularisations compensated on it
                 reference=p.file_name,
             )
             for p in self.service.registry.payments()
