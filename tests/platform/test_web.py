@@ -22,6 +22,7 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launch]:
 
 def client_for(launch: Launch, username: str | None) -> TestClient:
     client = TestClient(launch.app, follow_redirects=False)
+    client.cookies.set("tierspayant_lang", "en")  # these tests read the English pages; test_i18n reads the others
     if username is not None:
         assert launch.scheme("lu_kin").demo is not None
         password = next(a.password for a in launch.scheme("lu_kin").demo.accounts if a.username == username)

@@ -9,17 +9,20 @@ from fastapi.responses import HTMLResponse
 
 from tierspayant.platform.accounts import Principal, Role
 from tierspayant.platform.web.common import Forbidden, User, context_of, render
+from tierspayant.platform.web.i18n import gettext as _
+from tierspayant.platform.web.paging import matches, paginate
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
 def administrator(user: User) -> Principal:
     if user.role is not Role.ADMINISTRATOR:
-        raise Forbidden("the audit log and the accounts are for administrators")
+        raise Forbidden(_("the audit log and the accounts are for administrators"))
     return user
 
 
 Admin = Annotated[Principal, Depends(administrator)]
+AUDIT_WINDOW = 20_000  # the newest events searched and paged through; older ones with `tierspayant platform audit`
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -28,10 +31,26 @@ def audit_page(
     user: Admin,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     subject: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> HTMLResponse:
-    entries = context_of(request).audit.entries(limit=300, actor=actor or None, subject_contains=subject or None)
+    entries = context_of(request).audit.entries(
+        limit=AUDIT_WINDOW, actor=actor or None, subject_contains=subject or None
+    )
+    if action:
+        entries = [e for e in entries if matches(action, e.action)]
+    shown = paginate(
+        entries, page, "/admin/audit", {"actor": actor or "", "subject": subject or "", "action": action or ""}
+    )
     return render(
-        request, "admin_audit.html", user, section="audit", entries=entries, actor=actor or "", subject=subject or ""
+        request,
+        "admin_audit.html",
+        user,
+        section="audit",
+        page=shown,
+        actor=actor or "",
+        subject=subject or "",
+        action=action or "",
     )
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from tierspayant.platform.accounts import Role
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.web.common import CsrfChecked, User, context_of, redirect, render
+from tierspayant.platform.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +44,7 @@ def login(
     if principal is None:
         context.audit.record(username.strip()[:64] or "?", Channel.WEB, "login_refused", "web", role="unknown")
         return render(
-            request, "login.html", next=_safe_next(next), error="Wrong username or password.", status_code=401
+            request, "login.html", next=_safe_next(next), error=_("Wrong username or password."), status_code=401
         )
     request.session.clear()  # a new session at login: no fixation
     request.session["user"] = principal.username
