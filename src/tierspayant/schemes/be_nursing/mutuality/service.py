@@ -41,6 +41,7 @@ from tierspayant.schemes.be_nursing.mutuality.intake import (
     read_intake,
     reader_findings_frame,
 )
+from tierspayant.schemes.be_nursing.mutuality.mcn import McnService
 from tierspayant.schemes.be_nursing.mutuality.payment import PaymentSlot, schedule_payment
 from tierspayant.schemes.be_nursing.mutuality.preliminary import NumberStatus, check_number
 from tierspayant.schemes.be_nursing.mutuality.propagation import Propagated, propagate
@@ -165,6 +166,7 @@ class RefacService:
     def __init__(self, database_url: str, reference_dir: str | Path | None = None) -> None:
         self.registry = RefacRegistry(database_url)
         self.reference: ReferenceData = load_reference(reference_dir)
+        self.mcn = McnService(self.registry.sessions, self.reference)  # 801000, 420900, 430000
 
     def close(self) -> None:
         self.registry.close()
@@ -207,7 +209,9 @@ class RefacService:
         else:
             history = self._history(batch)
             sending = sending_table(header.third_party, reception.received_at.date())
-            tables = build_tables(batch.lines, batch.invoices, history, self.reference, sending)
+            # the palliative notifications received as messages (420900, doctors') count with the reference's
+            reference = self.reference.replace(palliative_notifications=self.mcn.palliative_notifications())
+            tables = build_tables(batch.lines, batch.invoices, history, reference, sending)
             rule_findings = pl.concat([reader_rows, evaluate_rules(tables)], how="vertical")
             lines_table = tables["lines"]
             # a rule that rejects the whole file (the PUC of zone 18) weighs as a blocking error: 920099 type 01

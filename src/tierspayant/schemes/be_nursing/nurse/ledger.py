@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
-from tierspayant.schemes.be_nursing.formats import error_codes
+from tierspayant.schemes.be_nursing.formats import error_codes, mcn
 from tierspayant.schemes.be_nursing.formats.checks import DEFAULT_POLICY, CheckNumberPolicy
 from tierspayant.schemes.be_nursing.formats.messages import Reply, read_reply, render_920000, write_lines
-from tierspayant.schemes.be_nursing.formats.models import SendingModel
+from tierspayant.schemes.be_nursing.formats.models import InsurabilityAnswer, SendingModel
 from tierspayant.schemes.be_nursing.nurse.billing import build_sending
+from tierspayant.schemes.be_nursing.nurse.mcn import insurability_answer
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, PatientRecord, Visit, VisitBook
 from tierspayant.schemes.be_nursing.store.nurse.models import Base, NursePatient, NurseReply, NurseSending, NurseVisit
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
@@ -100,6 +101,25 @@ class NurseLedger:
             for row in added:
                 row.reference = f"V{row.id:08d}"
             return [row.reference for row in added]
+
+    def apply_insurability(self, path: Path) -> InsurabilityAnswer | None:
+        """Store an 801900 answer on its patient: the next sending carries it (record 20 zones 42-45 / 53-58, CT1/CT2
+        and the affiliation mutuality of zone 327; record 51). Returns the answer (None: unknown at the mutuality)."""
+        message = mcn.read(path)
+        answer = insurability_answer(message)
+        niss = str(message["niss"]).zfill(11)
+        with transaction(self.sessions) as session:
+            row = session.get(NursePatient, niss)
+            if row is None:
+                raise KeyError(f"{path.name}: no patient {niss} in the nurse's records")
+            patient = PatientRecord.model_validate(row.data)
+            if answer is None:
+                row.data = patient.model_copy(update={"insurability": None}).model_dump(mode="json")
+                return None
+            changes = {"insurability": answer, "ct1_ct2": answer.ct1_ct2 or patient.ct1_ct2,
+                       "affiliation_mutuality": answer.mutuality or patient.affiliation_mutuality}
+            row.data = PatientRecord.model_validate({**patient.model_dump(), **changes}).model_dump(mode="json")
+        return answer
 
     # --- sending numbers --------------------------------------------------------------------------------------------
 

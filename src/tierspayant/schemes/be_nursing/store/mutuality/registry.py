@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tierspayant.schemes.be_nursing.store.mutuality.models import (
     RefacLedgerSegment,
@@ -127,6 +127,11 @@ class RefacRegistry:
         self.engine = make_engine(database_url)
         migrate(self.engine, MIGRATIONS)
         self._sessions = session_factory(self.engine)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, for the mutuality's other services on the same database (MyCareNet messages)."""
+        return self._sessions
 
     def close(self) -> None:
         self.engine.dispose()
