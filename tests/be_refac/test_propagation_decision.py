@@ -133,10 +133,9 @@ def test_error_percentage_rounds_half_up() -> None:
     assert error_percentage(1, 800) == Decimal("0.13")  # 0.125 → 0.13
 
 
-def test_payment_two_weeks_after_reception_in_order_of_reception() -> None:
-    first = schedule_payment(datetime(2025, 4, 2, 9), 0, None)
+def test_payment_two_weeks_after_reception_whatever_the_processing_order() -> None:
+    first = schedule_payment(datetime(2025, 4, 2, 9), 1)
     assert (first.order, first.payment_date) == (1, date(2025, 4, 16))
-    later = schedule_payment(datetime(2025, 4, 3, 9), first.order, first.payment_date)
-    assert (later.order, later.payment_date) == (2, date(2025, 4, 17))
-    late_processed = schedule_payment(datetime(2025, 4, 1, 9), later.order, later.payment_date)
-    assert (late_processed.order, late_processed.payment_date) == (3, date(2025, 4, 17))
+    # received on 1 April but processed after the others: its own reception + 14 days, never with the later ones
+    late_processed = schedule_payment(datetime(2025, 4, 1, 23, 59), 1)
+    assert (late_processed.order, late_processed.payment_date) == (1, date(2025, 4, 15))
