@@ -168,11 +168,21 @@ class RefacService:
     def __init__(self, database_url: str, reference_dir: str | Path | None = None) -> None:
         self.registry = RefacRegistry(database_url)
         self.reference: ReferenceData = load_reference(reference_dir)
+        self._defer_answered = False
 
     def close(self) -> None:
         self.registry.close()
 
-    def process(self, path: str | Path, outbox: str | Path, received_at: datetime | None = None) -> RefacOutcome:
+    def process(
+        self,
+        path: str | Path,
+        outbox: str | Path,
+        received_at: datetime | None = None,
+        defer_answered: bool = False,
+    ) -> RefacOutcome:
+        """``defer_answered``: the caller delivers the outbox further (the platform's worker) and calls
+        :meth:`mark_answered` once the replies are in its hands; until then a rerun delivers them again."""
+        self._defer_answered = defer_answered
         source = Path(path)
         destination = Path(outbox)
         destination.mkdir(parents=True, exist_ok=True)
@@ -289,10 +299,17 @@ class RefacService:
             reference_version=self.reference.version,
         )
 
+    def mark_answered(self, path: str | Path) -> None:
+        """The replies to this file are delivered: a later run of it is a duplicate."""
+        row = self.registry.unanswered(sending_digest(Path(path).read_bytes()))
+        if row is not None:
+            self.registry.mark_answered(row.id)
+
     def _complete_delivery(self, row: RefacSending, outbox: Path) -> RefacOutcome:
         """Publish the replies a killed run staged for this reception, as that run would have, and mark it answered."""
         publish_leftovers(outbox, _staging_key(row.digest, row.received_at))
-        self.registry.mark_answered(row.id)
+        if not self._defer_answered:
+            self.registry.mark_answered(row.id)
         names = [outbox / name for name in row.answer_names.splitlines()]
         acknowledgement, written = (names[0], names[1:]) if names else (None, [])
         return RefacOutcome(
@@ -354,7 +371,8 @@ class RefacService:
             finals = staging.publish()
             if finals:
                 reach(PUBLISHED)
-                self.registry.mark_answered(sending_id)
+                if not self._defer_answered:
+                    self.registry.mark_answered(sending_id)
         return (finals[0], finals[1:]) if finals else (None, [])
 
 

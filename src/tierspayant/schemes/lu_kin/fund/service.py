@@ -80,6 +80,7 @@ class FundService:
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
         self._references: dict[str, ReferenceSet] = {}
+        self._defer_answered = False
         self.timings: dict[str, float] = {}  # wall seconds per phase of the last file processed (benchmarks, logs)
         self.cpu_timings: dict[str, float] = {}  # CPU seconds of this process (all its threads) per phase
 
@@ -149,9 +150,20 @@ class FundService:
 
     # --- processing ---
 
-    def process(self, path: Path, outbox: Path, received_at: datetime | None = None) -> ProcessOutcome:
-        """Process one deposited DEMAUT or FAC (XML or ZIP package); write the answers into ``outbox``."""
+    def process(
+        self, path: Path, outbox: Path, received_at: datetime | None = None, defer_answered: bool = False
+    ) -> ProcessOutcome:
+        """Process one deposited DEMAUT or FAC (XML or ZIP package); write the answers into ``outbox``.
+
+        ``defer_answered``: the caller delivers the outbox further (the platform's worker) and calls
+        :meth:`mark_answered` once the answers are safely in its hands; until then a rerun gives the first delivery.
+        """
+        self._defer_answered = defer_answered
         return self._process(Path(path), Path(outbox), received_at or datetime.now().replace(microsecond=0))
+
+    def mark_answered(self, path: Path) -> None:
+        """The answers to this file are delivered: a later run of it is a duplicate (no-op for a refused file)."""
+        self._mark_answered(sha256_of(Path(path)))
 
     def _process(
         self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False, retry: bool = True
@@ -199,14 +211,18 @@ class FundService:
             return self._process(path, outbox, received_at, dry_run, retry=False)
         written.extend(self._write_receipts(outbox, path.name, received_at, sha, "accepted", [], outcome, written))
         reach(RECEIPTS)
-        self._mark_answered(sha)
+        self._answered(sha)
         return replace(outcome, written=written)
+
+    def _answered(self, sha: str) -> None:
+        if not self._defer_answered:
+            self._mark_answered(sha)
 
     def _mark_answered(self, sha: str) -> None:
         with transaction(self.sessions) as session:
             deposit = recording.deposit_by_sha(session, sha)
-            assert deposit is not None
-            deposit.answers_published = True
+            if deposit is not None:
+                deposit.answers_published = True
 
     def _complete_delivery(self, session: Session, deposit: Deposit, path: Path, outbox: Path) -> ProcessOutcome:
         """The process died after this deposit's commit and before its last receipt: deliver what the first run
@@ -224,7 +240,7 @@ class FundService:
                 outbox, deposit.file_name, deposit.received_at, deposit.sha256, "accepted", [], outcome, written
             )
         )
-        self._mark_answered(deposit.sha256)
+        self._answered(deposit.sha256)
         return replace(outcome, written=written)
 
     def _recorded_outcome(
