@@ -74,7 +74,7 @@ class LoginThrottle:
         limits = self._limits[key[0]]
         if failures is None or failures.count < limits.free:
             return 0.0
-        lock = min(limits.first_lock * 2 ** (failures.count - limits.free), limits.max_lock)
+        lock = min(limits.first_lock * float(2 ** (failures.count - limits.free)), limits.max_lock)
         return max(0.0, failures.last + lock - now)
 
     def check(self, username: str, address: str | None) -> None:
