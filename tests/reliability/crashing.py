@@ -38,3 +38,33 @@ def visible_files(folder: Path) -> dict[str, bytes]:
 
 def hidden_leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) if folder.exists() else []
+
+
+def race(engine: str, runs: list[dict[str, str]]) -> list[str]:
+    """Start one child per run, let them all begin at the same moment, and return their outcomes' statuses."""
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SOURCES), str(CHILD.parent)])}
+    environment.pop(ENV, None)
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(CHILD), engine, json.dumps({**run, "race": "1"})],
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for run in runs
+    ]
+    for child in children:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    for child in children:  # go
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    statuses = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err[-3000:]
+        statuses.append(json.loads(out.strip().splitlines()[-1])["status"])
+    return statuses

@@ -198,3 +198,37 @@ def audit(
         print_json([dict(zip(columns, row, strict=True)) for row in rows])
     else:
         print_table("Audit log", columns, rows)
+
+
+@app.command("backup")
+def backup_command(
+    destination: Path = typer.Argument(..., help="An empty folder (created) for the backup."),
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+) -> None:
+    """Back up every party's database (SQLite online backup, or pg_dump) and the archive and mailboxes."""
+    from tierspayant.platform.backup import BackupError, backup
+
+    try:
+        saved = backup(_settings(settings_file, var_dir), destination)
+    except BackupError as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    print(f"backed up {', '.join(saved)} and the archive into {destination}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Path = typer.Argument(..., help="A folder written by `tierspayant platform backup`."),
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+) -> None:
+    """Restore a backup (stop the platform first): its files are checked against their SHA-256 first."""
+    from tierspayant.platform.backup import BackupError, restore
+
+    try:
+        restored = restore(_settings(settings_file, var_dir), source)
+    except BackupError as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    print(f"restored {', '.join(restored)} and the archive from {source}")

@@ -51,6 +51,7 @@ from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData, lo
 from tierspayant.schemes.be_nursing.mutuality.tables import SERVICE_COLUMNS, build_tables, with_nomenclature
 from tierspayant.schemes.be_nursing.store.mutuality.models import RefacSending
 from tierspayant.schemes.be_nursing.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
+from tierspayant.store.database import exclusive
 
 STAGED = declare("refac.staged", "acknowledgement and replies staged, registry not yet committed")
 COMMITTED = declare("refac.committed", "registry committed, replies still staged")
@@ -189,6 +190,14 @@ class RefacService:
         received = received_at or datetime.now().replace(microsecond=0)
         data = source.read_bytes()
         reception = _Reception(source.name, sending_digest(data), received)
+        # One file at a time per registry: the history a file is checked against (accepted services, numbers taken,
+        # the payment order) must include every file accepted before it — two sendings of the same services at
+        # once must not both be paid (the ledger is columnar, no unique key can refuse the second). It also keeps
+        # two runs of one file apart: the second sees the first finished, or dead (then completes its delivery).
+        with exclusive(self.registry.engine, "refac-registry"):
+            return self._process_reception(reception, data, source, destination)
+
+    def _process_reception(self, reception: _Reception, data: bytes, source: Path, destination: Path) -> RefacOutcome:
         unanswered = self.registry.unanswered(reception.digest)
         if unanswered is not None:  # a crash interrupted its first delivery: finish it
             return self._complete_delivery(unanswered, destination)

@@ -50,7 +50,7 @@ from tierspayant.schemes.lu_kin.fund.registries import add_insured as _add_insur
 from tierspayant.schemes.lu_kin.fund.registries import add_provider as _add_provider
 from tierspayant.schemes.lu_kin.reference import ReferenceSet, load_reference_dir, load_sample_reference
 from tierspayant.schemes.lu_kin.store.fund.models import Deposit
-from tierspayant.store.database import make_engine, migrate, session_factory, transaction
+from tierspayant.store.database import exclusive, make_engine, migrate, session_factory, transaction
 
 STAGED = declare("kin.staged", "return files staged, transaction not yet committed")
 COMMITTED = declare("kin.committed", "transaction committed, return files still staged")
@@ -171,6 +171,15 @@ class FundService:
         self.timings, self.cpu_timings = {}, {}
         with self._timed("hash"):
             sha = sha256_of(path)
+        if dry_run:
+            return self._process_file(path, outbox, received_at, sha, dry_run, retry)
+        # Two runs of one file never overlap: the second sees the first one finished, or dead (then completes it).
+        with exclusive(self.engine, f"kin-deposit-{sha}"):
+            return self._process_file(path, outbox, received_at, sha, dry_run, retry)
+
+    def _process_file(
+        self, path: Path, outbox: Path, received_at: datetime, sha: str, dry_run: bool, retry: bool
+    ) -> ProcessOutcome:
         with self.sessions() as session:
             previous = recording.deposit_by_sha(session, sha)
             if previous is not None and not previous.answers_published and not dry_run:
@@ -208,7 +217,7 @@ class FundService:
             # state. A second conflict is not a race but a fault, and is raised.
             if not retry:
                 raise
-            return self._process(path, outbox, received_at, dry_run, retry=False)
+            return self._process_file(path, outbox, received_at, sha, dry_run, retry=False)
         written.extend(self._write_receipts(outbox, path.name, received_at, sha, "accepted", [], outcome, written))
         reach(RECEIPTS)
         self._answered(sha)
