@@ -17,6 +17,9 @@ finishes on its next start what it had begun, and the provider gets each answer 
   delivery, not "duplicate"; a crash after the plan and before the confirmation is confirmed on restart by running
   the processor once more into a scratch folder (its output is discarded);
 * a deposit claimed but not yet moved to the archive is moved on restart (it is still in ``in/``).
+
+Every file received and every answer sent is kept in the fund's archive of digital proofs (``var/proofs/fund``,
+:mod:`tierspayant.core.proofs`) with its SHA-256 in a hash-chained register.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Any, Protocol
 from tierspayant.core.crashpoints import declare, reach
 from tierspayant.core.findings import Effect, Finding
 from tierspayant.core.outbox import write_json
+from tierspayant.core.proofs import ProofArchive, kind_of
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.deposits import DepositInfo, DepositStatus
@@ -106,6 +110,7 @@ class MailboxWorker:
         archived = self._archive_path(deposit)
         archived.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         shutil.move(path, archived)
+        self._proofs().keep(archived, "received", kind_of(name), mailbox.code, deposit.received_at)
         reach(ARCHIVED)
         self._run(mailbox, deposit, archived)
 
@@ -118,6 +123,7 @@ class MailboxWorker:
             if not archived.exists() and waiting.exists():  # claimed, not yet archived: the stop came in between
                 archived.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 shutil.move(waiting, archived)
+                self._proofs().keep(archived, "received", kind_of(deposit.name), deposit.mailbox, deposit.received_at)
             if not archived.exists():
                 self._context.deposits.finish(
                     deposit.id,
@@ -232,8 +238,10 @@ class MailboxWorker:
             plan.append((source.name, name))
         return plan
 
-    @staticmethod
-    def _publish_plan(mailbox: Mailbox, outbox: Path, plan: list[tuple[str, str]]) -> list[str]:
+    def _proofs(self) -> ProofArchive:
+        return ProofArchive(self._context.settings.var_dir / "proofs" / "fund")
+
+    def _publish_plan(self, mailbox: Mailbox, outbox: Path, plan: list[tuple[str, str]]) -> list[str]:
         """Link each planned file into ``out/`` then remove it from the outbox; a link a killed run made is
         recognised (same file), and a file already moved is not moved again."""
         for index, (source_name, name) in enumerate(plan):
@@ -241,6 +249,7 @@ class MailboxWorker:
             if not source.exists():
                 continue  # published before the stop
             if not (target.exists() and os.path.samefile(source, target)):
+                self._proofs().keep(source, "sent", kind_of(name), mailbox.code)
                 os.link(source, target)
             if index == 0:
                 reach(LINKED)
