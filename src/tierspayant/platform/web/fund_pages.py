@@ -35,6 +35,7 @@ def intake_page(request: Request, user: Agent, status: Annotated[DepositStatus |
     context = context_of(request)
     fund = request.app.state.fund
     deposits = [d for d in context.deposits.list(None, status, limit=200) if handles(fund, d.name, user)]
+    audit(request, user, "view", f"fund intake {status.value if status else 'all'}", f"{len(deposits)} deposits")
     return render(
         request,
         "fund_intake.html",
@@ -70,6 +71,7 @@ def deposit_page(request: Request, deposit_id: DepositId, user: Agent) -> HTMLRe
 def payments_page(request: Request, user: Agent) -> HTMLResponse:
     fund: FundView | None = request.app.state.fund
     payments = payments_for(fund, user)
+    audit(request, user, "view", "fund payments due", f"{len(payments)} payments")
     by_date: dict[str, Decimal] = defaultdict(Decimal)
     for payment in payments:
         by_date[payment.due_date.isoformat()] += payment.amount

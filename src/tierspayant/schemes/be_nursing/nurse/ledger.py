@@ -94,9 +94,20 @@ class NurseLedger:
                     continue  # recorded before (perhaps corrected since), or twice in the book: never twice
                 seen.add(origin)
                 placeholder = f"new-{origin[:21]}"  # unique until the row's id gives its reference
-                added.append(NurseVisit(reference=placeholder, origin=origin, patient_niss=visit.patient,
-                                        service_date=visit.date, nomenclature_code=visit.code, data=visit.to_data(),
-                                        status="pending", rejection_codes="", comment="", corrections=0))
+                added.append(
+                    NurseVisit(
+                        reference=placeholder,
+                        origin=origin,
+                        patient_niss=visit.patient,
+                        service_date=visit.date,
+                        nomenclature_code=visit.code,
+                        data=visit.to_data(),
+                        status="pending",
+                        rejection_codes="",
+                        comment="",
+                        corrections=0,
+                    )
+                )
             session.add_all(added)
             session.flush()  # the ids, from which the references follow
             for row in added:
@@ -126,8 +137,11 @@ class NurseLedger:
 
     def next_sending_number(self, third_party_number: str) -> int:
         with self.sessions() as session:
-            highest = session.scalar(select(func.max(NurseSending.sending_number)).where(
-                NurseSending.third_party_number == third_party_number))
+            highest = session.scalar(
+                select(func.max(NurseSending.sending_number)).where(
+                    NurseSending.third_party_number == third_party_number
+                )
+            )
         number = (highest or 0) + 1
         if number > MAX_SENDING_NUMBER:
             raise FindingsError([Finding("100721", "every sending number 1-999 has been used", rule="nurse-sending")])
@@ -150,19 +164,30 @@ class NurseLedger:
         with transaction(self.sessions) as session:
             existing = None
             if resend is not None:
-                existing = session.scalar(select(NurseSending).where(
-                    NurseSending.third_party_number == group.third_party_number,
-                    NurseSending.sending_number == resend))
+                existing = session.scalar(
+                    select(NurseSending).where(
+                        NurseSending.third_party_number == group.third_party_number,
+                        NurseSending.sending_number == resend,
+                    )
+                )
                 if existing is None or existing.status not in RESENDABLE:
                     state = "unknown" if existing is None else existing.status
-                    raise FindingsError([Finding(
-                        "E301040", f"sending {resend} is {state}: only a refused or rejected sending is resent "
-                        "with its own number; an accepted number is never re-used", rule="nurse-sending")])
+                    raise FindingsError(
+                        [
+                            Finding(
+                                "E301040",
+                                f"sending {resend} is {state}: only a refused or rejected sending is resent "
+                                "with its own number; an accepted number is never re-used",
+                                rule="nurse-sending",
+                            )
+                        ]
+                    )
                 number = resend
             else:
                 number = self.next_sending_number(group.third_party_number)
-            rows = list(session.scalars(select(NurseVisit).where(NurseVisit.status == "pending")
-                                        .order_by(NurseVisit.id)))
+            rows = list(
+                session.scalars(select(NurseVisit).where(NurseVisit.status == "pending").order_by(NurseVisit.id))
+            )
             if not rows:
                 raise FindingsError([Finding("E000001", "no pending visit to invoice", rule="nurse-sending")])
             patients = {p.niss: PatientRecord.model_validate(p.data) for p in session.scalars(select(NursePatient))}
@@ -176,9 +201,15 @@ class NurseLedger:
                     existing.invoiced_period, existing.created_at = period, datetime.now()
                     sending = existing
                 else:
-                    sending = NurseSending(third_party_number=group.third_party_number, sending_number=number,
-                                           invoiced_period=period, file_name=path.name, sha256=digest,
-                                           status="sent", created_at=datetime.now())
+                    sending = NurseSending(
+                        third_party_number=group.third_party_number,
+                        sending_number=number,
+                        invoiced_period=period,
+                        file_name=path.name,
+                        sha256=digest,
+                        status="sent",
+                        created_at=datetime.now(),
+                    )
                     session.add(sending)
                 session.flush()
                 for row in rows:
@@ -202,10 +233,18 @@ class NurseLedger:
                 result.already_imported = True
                 return result
             sending = self._sending_of(session, reply)
-            session.add(NurseReply(sha256=digest, kind=reply.kind, sending_id=sending.id, file_name=Path(path).name,
-                                   imported_at=datetime.now()))
-            visits = {v.reference: v for v in session.scalars(select(NurseVisit).where(
-                NurseVisit.sending_id == sending.id))}
+            session.add(
+                NurseReply(
+                    sha256=digest,
+                    kind=reply.kind,
+                    sending_id=sending.id,
+                    file_name=Path(path).name,
+                    imported_at=datetime.now(),
+                )
+            )
+            visits = {
+                v.reference: v for v in session.scalars(select(NurseVisit).where(NurseVisit.sending_id == sending.id))
+            }
             said = _line_errors(reply)
             if reply.kind == "931000":
                 sending.status = "acknowledged" if sending.status == "sent" else sending.status
@@ -254,9 +293,17 @@ class NurseLedger:
         query = select(NurseSending).where(NurseSending.sending_number == reply.sending_number)
         candidates = [s for s in session.scalars(query) if third_party is None or s.third_party_number == third_party]
         if len(candidates) != 1:
-            raise FindingsError([Finding("E301041", f"no single sending {reply.sending_number} of this nurse "
-                                         "matches the reply", file=reply.name, rule="nurse-reply",
-                                         effect=Effect.REJECT_FILE)])
+            raise FindingsError(
+                [
+                    Finding(
+                        "E301041",
+                        f"no single sending {reply.sending_number} of this nurse matches the reply",
+                        file=reply.name,
+                        rule="nurse-reply",
+                        effect=Effect.REJECT_FILE,
+                    )
+                ]
+            )
         return candidates[0]
 
     # --- corrections ------------------------------------------------------------------------------------------------
@@ -266,7 +313,9 @@ class NurseLedger:
             rows = session.execute(
                 select(NurseVisit, NurseSending.sending_number)
                 .join(NurseSending, NurseVisit.sending_id == NurseSending.id, isouter=True)
-                .where(NurseVisit.status == "rejected").order_by(NurseVisit.id)).all()
+                .where(NurseVisit.status == "rejected")
+                .order_by(NurseVisit.id)
+            ).all()
             return [_rejected(visit, number) for visit, number in rows]
 
     def correct(self, reference: str, **changes: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,19 @@ class RefacEngine:
             )
             return ProcessingResult(DepositStatus.REFUSED, FILE_TYPE, [written], [refusal], {})
         local_time = received_at.astimezone().replace(tzinfo=None, microsecond=0)  # the mutuality's local time
-        outcome = self.service.process(path, outbox, local_time)
+        # The worker confirms once it holds the replies: a crash before that delivers them again.
+        outcome = self.service.process(path, outbox, local_time, defer_answered=True)
         replies = ([outcome.acknowledgement] if outcome.acknowledgement is not None else []) + [
             p for p in outcome.written if p != outcome.acknowledgement
         ]
-        return ProcessingResult(STATUSES[outcome.status], FILE_TYPE, replies, list(outcome.findings), summary(outcome))
+        return ProcessingResult(
+            STATUSES[outcome.status],
+            FILE_TYPE,
+            replies,
+            list(outcome.findings),
+            summary(outcome),
+            confirm=partial(self.service.mark_answered, path),
+        )
 
     def _message(self, path: Path, outbox: Path, received_at: datetime, mailbox: str, code: str) -> ProcessingResult:
         local_time = received_at.astimezone().replace(tzinfo=None, microsecond=0)

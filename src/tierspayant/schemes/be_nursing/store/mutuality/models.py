@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,6 +67,11 @@ class RefacSending(Base):
     payment_date: Mapped[date | None] = mapped_column(Date)
     payment_order: Mapped[int | None] = mapped_column(Integer)  # rank in the order of reception of accepted files
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # False from the commit until its replies are all in the outbox (a crash in between: the next run delivers them)
+    answers_published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
+    answer_names: Mapped[str] = mapped_column(
+        Text, default="", server_default=""
+    )  # replies, one per line, 931000 first
 
     __table_args__ = (Index("ix_refac_sending_number", "third_party", "invoiced_year", "sending_number"),)
 

@@ -238,7 +238,14 @@ class RefacRegistry:
 
     # -- recording ---------------------------------------------------------------------------------------------
 
-    def record(self, sending: SendingRecord, services: pl.DataFrame | None = None) -> int:
+    def record(
+        self,
+        sending: SendingRecord,
+        services: pl.DataFrame | None = None,
+        *,
+        answer_names: Sequence[str] = (),
+        answers_published: bool = True,
+    ) -> int:
         """Write a reception; when accepted, also take its number and add its accepted services — all or nothing.
 
         ``services`` has the columns of ``HISTORY_SCHEMA``. Raises ``sqlalchemy.exc.IntegrityError`` if the number
@@ -265,6 +272,8 @@ class RefacRegistry:
                 rejected_cents=sending.rejected_cents,
                 payment_date=sending.payment_date,
                 payment_order=sending.payment_order,
+                answers_published=answers_published,
+                answer_names="\n".join(answer_names),
             )
             session.add(row)
             session.flush()
@@ -281,6 +290,19 @@ class RefacRegistry:
                     session.add(ledger_segment(row.id, services))
                 _compensate(session, row)
             return row.id
+
+    def mark_answered(self, sending_id: int) -> None:
+        """Every reply of this reception is in the outbox."""
+        with transaction(self._sessions) as session:
+            row = session.get(RefacSending, sending_id)
+            assert row is not None
+            row.answers_published = True
+
+    def unanswered(self, digest: str) -> RefacSending | None:
+        """A reception of this content whose replies a crash left undelivered, if any."""
+        query = select(RefacSending).where(RefacSending.digest == digest, RefacSending.answers_published.is_(False))
+        with self._sessions() as session:
+            return session.scalars(query.order_by(RefacSending.id)).first()
 
     def sending_rows(self, limit: int = 500) -> list[RefacSending]:
         """The latest receptions, newest first, as stored (for the mutuality agent's register page)."""

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -131,6 +132,8 @@ class Deposit(Base):
     asked_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     covered_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     outcome_json: Mapped[str] = mapped_column(Text)  # the ProcessOutcome summary, returned again for a duplicate
+    # False from the commit until the return files and receipts of its first delivery are all in the outbox
+    answers_published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
 
 
 class BillingMonth(Base):
