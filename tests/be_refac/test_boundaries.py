@@ -7,12 +7,13 @@ LAST + 1. The rule-mutation sweep (tests/rules_mutation) checks that these tests
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 import pytest
 
+from tierspayant.schemes.be_nursing.mutuality.payment import schedule_payment
 from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData
 
 from .helpers import (
@@ -328,3 +329,22 @@ def test_only_supplements_need_basic_visits_whatever_rank_a_code_has() -> None:
 def test_eid_reading_needed_from_its_first_day(day: date, needed: bool) -> None:
     found = run_rule("eid_reading_missing", lines({"has_eid": False, "first_service_date": day}))
     assert list(found) == ([10] if needed else [])
+
+
+# --- payment schedule: 14 days after reception, never before a file received earlier ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "last_date", "paid"),
+    [
+        (datetime(2025, 4, 2, 23, 59), None, date(2025, 4, 16)),  # the reception day counts, not its time
+        (datetime(2025, 4, 2, 9), date(2025, 4, 15), date(2025, 4, 16)),  # an earlier file paid the day before
+        (datetime(2025, 4, 2, 9), date(2025, 4, 16), date(2025, 4, 16)),  # ... the same day
+        (datetime(2025, 4, 2, 9), date(2025, 4, 17), date(2025, 4, 17)),  # ... the day after: paid with it
+    ],
+)
+def test_payment_date_at_the_sides_of_the_last_payment_date(
+    received: datetime, last_date: date | None, paid: date
+) -> None:
+    slot = schedule_payment(received, 41, last_date)
+    assert (slot.order, slot.payment_date) == (42, paid)

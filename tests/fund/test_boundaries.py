@@ -324,7 +324,7 @@ def test_electronic_channel_date_read_on_the_reception_day(day: date, inside: bo
 
 
 def test_request_of_an_unknown_or_unaffiliated_person_says_which() -> None:
-    unknown = Batch(insured=[], affiliations=[])
+    unknown = Batch(insured=[{"matricule": OTHER_PATIENT, "birth_date": date(1979, 12, 20)}], affiliations=[])
     assert asked(unknown, "auth_affiliation") == {"DA1": f"matricule {PATIENT} is not known to the fund"}
     other = Batch(affiliations=[affiliation(matricule=OTHER_PATIENT)])
     assert asked(other, "auth_affiliation") == {"DA1": f"matricule {PATIENT} is not affiliated on 2024-03-01"}

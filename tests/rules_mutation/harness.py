@@ -163,12 +163,10 @@ class Outcome:
     by: str  # the case that killed it, or the error
 
 
-def run_mutant(
-    mutant: Mutant, rule: Rule, all_cases: Sequence[Case], base: Baseline, connect: Callable[[], Any] | None = None
-) -> Outcome:
+def run_mutant(mutant: Mutant, rule: Rule, all_cases: Sequence[Case], base: Baseline, con: Any = None) -> Outcome:
     """Run the cases that evaluate the rule (those where it fires first) with the mutant in its place, until one
-    fails. With snapshots (and ``connect``), a case whose every evaluation of the rule gives the same findings under
-    the mutant is known to pass and is not run."""
+    fails. With snapshots (and a connection ``con`` to replay them on), a case whose every evaluation of the rule
+    gives the same findings under the mutant is known to pass and is not run."""
 
     def order(case: Case) -> int:  # the cases where the rule fires first, the unknown ones naming it next
         if case.name in base.evaluated:
@@ -180,7 +178,7 @@ def run_mutant(
     injected = mutant.applied_to(rule)
     for case in relevant:
         taken = [s for s in base.snapshots.get(case.name, []) if s.rule_id == rule.id]
-        if connect is not None and taken and all(replay(s, injected, connect) for s in taken):
+        if con is not None and taken and all(replay(s, injected, con) for s in taken):
             continue
         with recording(Recorder(inject=injected)):
             try:
@@ -244,14 +242,15 @@ def sweep(
     base = baseline(all_cases, frozenset(r.id for r in chosen) if full else frozenset(), run_missing=full)
     if progress is not None:
         progress(f"{scheme}: {len(all_cases)} rule tests run once ({len(base.failures)} failed)")
-    connect = connector(scheme) if full else None
+    con = connector(scheme)() if full else None
     outcomes: list[Outcome] = []
     trip_failures: dict[str, str] = {}
     generated: set[str] = set()
+    killed_equivalents: list[str] = []
     for rule in chosen:
         if full:  # the rule as sqlglot writes it back must pass every test, or mutants would die for nothing
             unchanged = Mutant(rule.id, "round_trip", "unchanged", round_trip(rule).sql)
-            identity = run_mutant(unchanged, rule, all_cases, base, connect)
+            identity = run_mutant(unchanged, rule, all_cases, base, con)
             if identity.status != "survived":
                 trip_failures[rule.id] = identity.by
                 continue
@@ -259,9 +258,14 @@ def sweep(
         generated.update(m.name for m in every)
         found = [m for m in every if m.name not in EQUIVALENT]
         for mutant in sample(found, per_rule) if per_rule is not None else found:
-            outcomes.append(run_mutant(mutant, rule, all_cases, base, connect))
+            outcomes.append(run_mutant(mutant, rule, all_cases, base, con))
+        if full:  # a declared equivalent that a test kills is not equivalent: its entry is stale
+            for mutant in (m for m in every if m.name in EQUIVALENT):
+                if run_mutant(mutant, rule, all_cases, base, con).status == "killed":
+                    killed_equivalents.append(mutant.name)
         if progress is not None:
             progress(f"{rule.id}: {sum(1 for o in outcomes if o.mutant.rule_id == rule.id)} mutants")
     ids = {rule.id for rule in chosen}
     stale = [name for name in EQUIVALENT if name.split(":", 1)[0] in ids and name not in generated]
+    stale += killed_equivalents
     return Report(scheme, outcomes, trip_failures, base.failures, stale)
