@@ -168,10 +168,11 @@ def run_mutant(mutant: Mutant, rule: Rule, all_cases: Sequence[Case], base: Base
     fails. With snapshots (and a connection ``con`` to replay them on), a case whose every evaluation of the rule
     gives the same findings under the mutant is known to pass and is not run."""
 
-    def order(case: Case) -> int:  # the cases where the rule fires first, the unknown ones naming it next
-        if case.name in base.evaluated:
-            return 0 if rule.id in base.fired[case.name] else 2
-        return 1 if rule.id in _source(case.function) else 3
+    def order(case: Case) -> tuple[bool, bool]:  # tests naming the rule first, those where it fires first among them
+        named = rule.id in _source(case.function) or any(
+            isinstance(v, str) and v == rule.id for v in case.kwargs.values()
+        )
+        return not named, rule.id not in base.fired.get(case.name, ())
 
     relevant = [c for c in all_cases if c.name not in base.evaluated or rule.id in base.evaluated[c.name]]
     relevant.sort(key=order)
