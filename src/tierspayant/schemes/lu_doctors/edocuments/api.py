@@ -18,7 +18,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from tierspayant.core.signing import PublishedKey
-from tierspayant.schemes.lu_doctors.edocuments.model import Actor, Decision, Deposit, DocumentView, Receipt, Role
+from tierspayant.schemes.lu_doctors.edocuments.model import (
+    Actor,
+    Decision,
+    Deposit,
+    DocumentView,
+    Receipt,
+    Role,
+    Status,
+)
 from tierspayant.schemes.lu_doctors.edocuments.vault import EDocumentsVault, VaultError
 
 
@@ -68,8 +76,10 @@ def create_app(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> FastAPI:
         return vault.mark_paid(caller, receipt, body.paid_on)
 
     @app.get("/documents")
-    def documents(caller: Caller, doctor: str | None = None, matricule: str | None = None) -> list[DocumentView]:
-        return vault.documents(caller, doctor, matricule)
+    def documents(
+        caller: Caller, doctor: str | None = None, matricule: str | None = None, status: Status | None = None
+    ) -> list[DocumentView]:
+        return vault.documents(caller, doctor, matricule, status)
 
     @app.get("/documents/{receipt}")
     def document(caller: Caller, receipt: str) -> DocumentView:

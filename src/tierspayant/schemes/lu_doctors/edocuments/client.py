@@ -49,8 +49,11 @@ class EDocumentsClient:
         response = self._call("POST", f"/documents/{receipt}/paid", json={"paid_on": paid_on.isoformat()})
         return DocumentView.model_validate_json(response.content)
 
-    def documents(self, doctor: str | None = None, matricule: str | None = None) -> list[DocumentView]:
-        params = {k: v for k, v in (("doctor", doctor), ("matricule", matricule)) if v}
+    def documents(
+        self, doctor: str | None = None, matricule: str | None = None, status: Status | None = None
+    ) -> list[DocumentView]:
+        pairs = (("doctor", doctor), ("matricule", matricule), ("status", status.value if status else None))
+        params = {k: v for k, v in pairs if v}
         return [DocumentView.model_validate(item) for item in self._call("GET", "/documents", params=params).json()]
 
     def document(self, receipt: str) -> DocumentView:

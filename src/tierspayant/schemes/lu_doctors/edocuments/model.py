@@ -98,6 +98,7 @@ class DocumentView(BaseModel):
     mode: str
     status: Status
     has_qr: bool
+    content_sha256: str  # SHA-256 of the canonical document (the QR code carries its first 16 bytes)
     prepared_by: str
     sent_by: str
     deposited_at: datetime

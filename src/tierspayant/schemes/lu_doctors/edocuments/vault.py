@@ -273,21 +273,25 @@ class EDocumentsVault:
         return pdf
 
     def documents(
-        self, actor: Actor, doctor_code: str | None = None, matricule: str | None = None
+        self, actor: Actor, doctor_code: str | None = None, matricule: str | None = None, status: Status | None = None
     ) -> list[DocumentView]:
-        """A doctor's (or assistant's) documents under their code, or a patient's own."""
+        """A doctor's (or assistant's) documents under their code, a patient's own; the fund's by doctor, patient
+        or status (its queue of submitted fee notes)."""
         query = select(Document).options(selectinload(Document.events)).order_by(Document.id)
         if actor.role in (Role.DOCTOR, Role.ASSISTANT):
             query = query.where(Document.doctor_code == actor.doctor_code)
         elif actor.role is Role.PATIENT:
             query = query.where(Document.patient_matricule == actor.name)
         else:
-            if doctor_code is None and matricule is None:
-                raise self._refuse(actor, "list", VaultError("EDOC-SCOPE", "the fund lists by doctor or patient", 422))
+            if doctor_code is None and matricule is None and status is None:
+                error = VaultError("EDOC-SCOPE", "the fund lists by doctor, patient or status", 422)
+                raise self._refuse(actor, "list", error)
             if doctor_code:
                 query = query.where(Document.doctor_code == doctor_code)
             if matricule:
                 query = query.where(Document.patient_matricule == matricule)
+        if status is not None:
+            query = query.where(Document.status == status.value)
         with self.sessions() as session:
             views = [_view(row) for row in session.scalars(query)]
         self._audit(actor, "list", True, None, actor.name if actor.role is Role.PATIENT else matricule)
@@ -399,6 +403,7 @@ def _view(row: Document) -> DocumentView:
         mode=row.mode,
         status=Status(row.status),
         has_qr=row.qr_text is not None,
+        content_sha256=row.content_sha256,
         prepared_by=row.prepared_by,
         sent_by=row.sent_by,
         deposited_at=row.deposited_at,
