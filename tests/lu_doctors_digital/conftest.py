@@ -54,3 +54,31 @@ def parties(database_url: str) -> Iterator[Parties]:
     with TestClient(create_app(vault, TOKENS)) as http:
         yield Parties(vault, http, clock)
     vault.engine.dispose()
+
+
+@pytest.fixture
+def other_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Returns a function giving each further party (practice, fund) its own database on the same backend."""
+    import uuid
+
+    import psycopg
+
+    created: list[str] = []
+
+    def make(party: str) -> str:
+        if database_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path_factory.mktemp(party) / f'{party}.db'}"
+        base, _, _options = database_url.partition("?options=")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        created.append(schema)
+        sep = "&" if "?" in base else "?"
+        return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+    yield make
+    if created:
+        base = database_url.partition("?options=")[0].replace("+psycopg", "")
+        with psycopg.connect(base, autocommit=True) as conn:
+            for schema in created:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,13 @@ class FundDigitalStore:
             yield session
 
     def add_insured(self, matricule: str, fund: str, valid_from: date, valid_to: date | None = None) -> None:
+        """A new affiliation closes the open one the day before (a person is insured with one fund at a time)."""
         with self.unit() as session:
+            for open_row in session.scalars(
+                select(Insured).where(Insured.matricule == matricule, Insured.valid_to.is_(None))
+            ):
+                if open_row.valid_from < valid_from:
+                    open_row.valid_to = valid_from - timedelta(days=1)
             session.add(Insured(matricule=matricule, fund=fund, valid_from=valid_from, valid_to=valid_to))
 
     def fund_of(self, matricule: str, on: date) -> str | None:
