@@ -226,3 +226,38 @@ def test_compensation_statement_per_period(world: World) -> None:
     paid = world.compensation.pay(DOCTOR, date(2026, 3, 1), date(2026, 4, 10))
     assert paid.paid_on == date(2026, 4, 10) and paid.transfer_id
     assert world.compensation.csv().splitlines()[1].startswith(f"{DOCTOR},2026-03-01,2026-03-31,2,0.80,2026-04-10,")
+
+
+def test_reconciliation_for_the_doctor(world: World) -> None:
+    from tierspayant.schemes.lu_doctors.practice.digital_reconciliation import (
+        by_month,
+        month_chart_svg,
+        reconcile,
+        to_csv,
+    )
+
+    pid_note = consultation(world, "FN-20", paid=False).model_copy(update={"mode": BillingMode.PID, "paid_on": DAY})
+    assert world.doctor.pid(pid_note, world.pid_http).paid  # fund 51.48 to the doctor, patient paid 7.02
+    world.doctor.issue(consultation(world, "FN-21", paid=False))  # unpaid, reimbursement mode: 58.50 due
+    world.doctor.issue(consultation(world, "FN-22"))  # paid in full by the patient
+    world.doctor.refresh()
+    lines = {line.fee_note: line for line in reconcile(world.practice, DOCTOR)}
+    assert (lines["FN-20"].received_from_fund, lines["FN-20"].received_from_patient) == (
+        Decimal("51.48"),
+        Decimal("7.02"),
+    )
+    assert lines["FN-20"].due_from_patient == Decimal("0.00") and lines["FN-20"].pid_transfer_id
+    assert lines["FN-21"].due_from_patient == Decimal("58.50")
+    assert (lines["FN-22"].received_from_patient, lines["FN-22"].due_from_patient) == (
+        Decimal("58.50"),
+        Decimal("0.00"),
+    )
+    [march] = by_month(list(lines.values()))
+    assert (march.month, march.fee_notes, march.invoiced, march.received_from_fund, march.due_from_patients) == (
+        "2026-03", 3, Decimal("175.50"), Decimal("51.48"), Decimal("58.50"),
+    )  # fmt: skip
+    csv_text = to_csv(list(lines.values()))
+    assert csv_text.splitlines()[0].startswith("fee_note;issued_on;mode;total")
+    assert "FN-21;2026-03-02;reimbursement;58.50;51.48;7.02;;0.00;;0.00;58.50;available" not in csv_text
+    assert "FN-21;2026-03-02;reimbursement;58.50;51.48;7.02;;0.00;;0.00;58.50;deposited;EDOC-" in csv_text
+    assert month_chart_svg(by_month(list(lines.values()))).count("<rect") == 3
