@@ -27,6 +27,7 @@ from tierspayant.schemes.lu_doctors.edocuments.model import (
     Role,
     Status,
 )
+from tierspayant.schemes.lu_doctors.edocuments.pages import pages_router
 from tierspayant.schemes.lu_doctors.edocuments.vault import EDocumentsVault, VaultError
 
 
@@ -53,6 +54,8 @@ def create_app(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> FastAPI:
     @app.exception_handler(VaultError)
     async def _refused(_request: Request, error: VaultError) -> JSONResponse:
         return JSONResponse({"findings": [f.to_dict() for f in error.findings]}, status_code=error.status)
+
+    app.include_router(pages_router(vault, tokens))
 
     @app.get("/keys")
     def keys() -> Response:
