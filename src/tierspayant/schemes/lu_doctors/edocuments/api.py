@@ -8,13 +8,14 @@ every verifier downloads to check fee note QR codes offline.
 import base64
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from tierspayant.core.signing import PublishedKey
@@ -40,7 +41,36 @@ class Payment(BaseModel):
 
 
 def create_app(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> FastAPI:
+    """The vault as its own ASGI application: the API at the root, the pages under ``/my``."""
     app = FastAPI(title="eDocuments (Agence eSanté) — faithful implementation", version="1")
+    app.include_router(api_router(vault, tokens))
+    app.include_router(pages_router(vault, tokens))
+    return app
+
+
+def refused_response(error: VaultError) -> JSONResponse:
+    return JSONResponse({"findings": [f.to_dict() for f in error.findings]}, status_code=error.status)
+
+
+class _RefusalRoute(APIRoute):
+    """Answers a refused call with its findings and status, in whichever application includes the router."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except VaultError as error:
+                return refused_response(error)
+
+        return handler
+
+
+def api_router(vault: EDocumentsVault, tokens: Mapping[str, Actor], prefix: str = "") -> APIRouter:
+    """The vault's API; a refusal is raised as :class:`VaultError` (the application answers it with its findings:
+    :func:`create_app` does, and the platform's application when it includes this router)."""
+    app = APIRouter(prefix=prefix, tags=["eDocuments"], route_class=_RefusalRoute)
 
     def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
         token = (authorization or "").removeprefix("Bearer ").strip()
@@ -50,12 +80,6 @@ def create_app(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> FastAPI:
         return found
 
     Caller = Annotated[Actor, Depends(actor)]
-
-    @app.exception_handler(VaultError)
-    async def _refused(_request: Request, error: VaultError) -> JSONResponse:
-        return JSONResponse({"findings": [f.to_dict() for f in error.findings]}, status_code=error.status)
-
-    app.include_router(pages_router(vault, tokens))
 
     @app.get("/keys")
     def keys() -> Response:

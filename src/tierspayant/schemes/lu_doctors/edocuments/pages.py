@@ -20,8 +20,10 @@ COOKIE = "edoc_token"
 LANG_COOKIE = "edoc_lang"
 
 
-def pages_router(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> APIRouter:
-    router = APIRouter(prefix="/my", include_in_schema=False)
+def pages_router(vault: EDocumentsVault, tokens: Mapping[str, Actor], base: str = "") -> APIRouter:
+    """The pages under ``{base}/my`` (``base`` is where the vault is mounted: empty on its own application)."""
+    root = f"{base}/my"
+    router = APIRouter(prefix=root, include_in_schema=False)
 
     def language(request: Request) -> str:
         wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "fr"
@@ -32,7 +34,7 @@ def pages_router(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> APIRout
         response = templates.TemplateResponse(
             request,
             name,
-            {"t": TEXTS[lang], "lang": lang, "languages": LANGUAGES, "actor": actor, **values},
+            {"t": TEXTS[lang], "lang": lang, "languages": LANGUAGES, "actor": actor, "root": root, **values},
             status_code=status,
         )
         response.set_cookie(LANG_COOKIE, lang, samesite="strict")
@@ -51,21 +53,21 @@ def pages_router(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> APIRout
             return show(
                 request, "edoc_login.html", None, 401, message=TEXTS[language(request)]["bad_token"], error=True
             )
-        response = RedirectResponse("/my/documents", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        response = RedirectResponse(f"{root}/documents", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path=root)
         return response
 
     @router.post("/logout")
     def logout() -> RedirectResponse:
-        response = RedirectResponse("/my/login", status_code=303)
-        response.delete_cookie(COOKIE)
+        response = RedirectResponse(f"{root}/login", status_code=303)
+        response.delete_cookie(COOKIE, path=root)
         return response
 
     @router.get("/documents", response_model=None)
     def documents(request: Request) -> Response:
         actor = caller(request)
         if actor is None:
-            return RedirectResponse("/my/login", status_code=303)
+            return RedirectResponse(f"{root}/login", status_code=303)
         if actor.role is Role.FUND:
             return show(request, "edoc_login.html", None, 403, message="the fund works through the API", error=True)
         views = vault.documents(actor)
@@ -87,7 +89,7 @@ def pages_router(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> APIRout
     def submit(request: Request, receipt: str) -> Response:
         actor = caller(request)
         if actor is None:
-            return RedirectResponse("/my/login", status_code=303)
+            return RedirectResponse(f"{root}/login", status_code=303)
         try:
             vault.submit(actor, receipt, "page")
         except VaultError as error:
@@ -105,13 +107,13 @@ def pages_router(vault: EDocumentsVault, tokens: Mapping[str, Actor]) -> APIRout
                 message=message,
                 error=True,
             )
-        return RedirectResponse("/my/documents?submitted=1", status_code=303)
+        return RedirectResponse(f"{root}/documents?submitted=1", status_code=303)
 
     @router.get("/documents/{receipt}/pdf", response_model=None)
     def pdf(request: Request, receipt: str) -> Response:
         actor = caller(request)
         if actor is None:
-            return RedirectResponse("/my/login", status_code=303)
+            return RedirectResponse(f"{root}/login", status_code=303)
         try:
             content = vault.pdf(actor, receipt)
         except VaultError as error:
