@@ -91,6 +91,7 @@ def test_browser_patient_and_doctor(world: World) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     config = uvicorn.Config(create_app(world.parties.vault, TOKENS), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
@@ -105,22 +106,27 @@ def test_browser_patient_and_doctor(world: World) -> None:
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    wait = WebDriverWait(driver, 20)
     try:
         base = f"http://127.0.0.1:{port}"
         driver.get(f"{base}/my/login?lang=de")
         driver.find_element(By.ID, "token").send_keys("t-patient")
         driver.find_element(By.ID, "sign-in").click()
+        wait.until(lambda d: d.find_elements(By.ID, "doc-FN-1"))
         assert "Meine Dokumente" in driver.find_element(By.TAG_NAME, "h1").text
         row = driver.find_element(By.ID, "doc-FN-1")
         assert row.find_element(By.CLASS_NAME, "status").text == "verfügbar"
         row.find_element(By.CLASS_NAME, "submit").click()
+        wait.until(lambda d: d.find_elements(By.ID, "message"))
         assert "Erstattungsantrag gesendet" in driver.find_element(By.ID, "message").text
         status = driver.find_element(By.ID, "doc-FN-1").find_element(By.CLASS_NAME, "status").text
         assert status == "Erstattung beantragt"
         driver.find_element(By.ID, "logout").click()
+        wait.until(lambda d: d.find_elements(By.ID, "token"))  # the logout's answer arrived (it sets the language)
         driver.get(f"{base}/my/login?lang=en")
         driver.find_element(By.ID, "token").send_keys("t-doctor")
         driver.find_element(By.ID, "sign-in").click()
+        wait.until(lambda d: d.find_elements(By.ID, "on-behalf"))
         assert (
             driver.find_element(By.ID, "doc-FN-1").find_element(By.CLASS_NAME, "status").text == "reimbursement claimed"
         )
