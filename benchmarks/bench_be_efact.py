@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tierspayant.schemes.be_nursing.examples import generate_sending
-from tierspayant.schemes.be_nursing.frames import bare_split, read_sending
-from tierspayant.schemes.be_nursing.refac.intake import COLUMNS as REFAC_COLUMNS  # the zones REFAC reads
+from tierspayant.schemes.be_nursing.formats.frames import bare_split, read_sending
+from tierspayant.schemes.be_nursing.mutuality.intake import COLUMNS as REFAC_COLUMNS  # the zones REFAC reads
 
 
 def best_of(runs: int, action: Callable[[], object]) -> float:

@@ -18,10 +18,10 @@ from pathlib import Path
 import polars as pl
 
 from tierspayant.schemes.be_nursing.examples import generate_sending
-from tierspayant.schemes.be_nursing.frames import bare_split
-from tierspayant.schemes.be_nursing.refac.reference import sample_dir
-from tierspayant.schemes.be_nursing.refac.service import RefacService
-from tierspayant.schemes.be_nursing.zones import RECORDS
+from tierspayant.schemes.be_nursing.formats.frames import bare_split
+from tierspayant.schemes.be_nursing.formats.zones import RECORDS
+from tierspayant.schemes.be_nursing.mutuality.reference import sample_dir
+from tierspayant.schemes.be_nursing.mutuality.service import RefacService
 
 DEFAULT_LINES = 1_000_000
 GOAL_RATIO = 8.0

@@ -40,7 +40,7 @@ console = Console()
 
 def fac_path(lines: int = LINES) -> Path:
     """The cached benchmark FAC (generated once with the project's streaming writer)."""
-    from tierspayant.schemes.lu_kin.naming import KinFileName
+    from tierspayant.schemes.lu_kin.formats.naming import KinFileName
 
     name = KinFileName(
         provider_code="70012345",
@@ -90,7 +90,7 @@ def validated_iterparse(path: Path) -> int:
     does; about 30 % faster than ``iterparse(schema=…)``, measured below as (b′))."""
     from lxml import etree
 
-    from tierspayant.schemes.lu_kin.xsd import lxml_schema
+    from tierspayant.schemes.lu_kin.formats.xsd import lxml_schema
 
     lines = 0
     schema = lxml_schema("FAC")
@@ -110,7 +110,7 @@ def schema_iterparse(path: Path) -> int:
     """``iterparse(schema=…)``: the whole document validated by libxml2 while it streams."""
     from lxml import etree
 
-    from tierspayant.schemes.lu_kin.xsd import lxml_schema
+    from tierspayant.schemes.lu_kin.formats.xsd import lxml_schema
 
     lines = 0
     schema = lxml_schema("FAC")
@@ -127,12 +127,12 @@ def prepare_database(path: Path, folder: Path) -> str:
     every patient of the file (affiliated) and one titre per patient covering its act."""
     from sqlalchemy import insert, select
 
-    from tierspayant.fund.service import FundService
     from tierspayant.schemes.lu_kin.examples import SAMPLE_ACTS, SAMPLE_COVERAGE
+    from tierspayant.schemes.lu_kin.formats.frames import fac_lines_frame
+    from tierspayant.schemes.lu_kin.fund.service import FundService
     from tierspayant.schemes.lu_kin.reference import OPEN_END
-    from tierspayant.schemes.lu_kin.xml.frames import fac_lines_frame
+    from tierspayant.schemes.lu_kin.store.fund.models import Affiliation, Insured, Membership, Provider, Titre, TitreAct
     from tierspayant.store.database import transaction
-    from tierspayant.store.fund.models import Affiliation, Insured, Membership, Provider, Titre, TitreAct
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -205,7 +205,7 @@ def prepare_database(path: Path, folder: Path) -> str:
 
 def open_fund(url: str) -> Any:
     """Set-up a long-running fund worker does once (imports, reference set parsed), kept out of the timing."""
-    from tierspayant.fund.service import FundService
+    from tierspayant.schemes.lu_kin.fund.service import FundService
 
     fund = FundService(url)
     fund.reference()

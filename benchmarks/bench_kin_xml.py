@@ -24,12 +24,12 @@ from pathlib import Path
 from lxml import etree
 
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.models import FileHeader, ReturnedInvoice, ReturnedLine
-from tierspayant.schemes.lu_kin.xml.frames import fac_lines_frame
-from tierspayant.schemes.lu_kin.xml.reader import iter_file
-from tierspayant.schemes.lu_kin.xml.scan import KinScan
-from tierspayant.schemes.lu_kin.xml.writer import KinStreamWriter
-from tierspayant.schemes.lu_kin.xsd import lxml_schema, namespace
+from tierspayant.schemes.lu_kin.formats.frames import fac_lines_frame
+from tierspayant.schemes.lu_kin.formats.models import FileHeader, ReturnedInvoice, ReturnedLine
+from tierspayant.schemes.lu_kin.formats.reader import iter_file
+from tierspayant.schemes.lu_kin.formats.scan import KinScan
+from tierspayant.schemes.lu_kin.formats.writer import KinStreamWriter
+from tierspayant.schemes.lu_kin.formats.xsd import lxml_schema, namespace
 
 DEFAULT_LINES = 1_000_000
 GOAL_FRAME_RATIO = 1.3

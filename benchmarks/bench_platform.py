@@ -89,12 +89,12 @@ def prepare(var_dir: Path, count: int) -> Prepared:
 
 def demaut_package(folder: Path, reference: str) -> Path:
     """The example DEMAUT as a ZIP package with a real PDF/A scan per request, under its own reference."""
-    from tierspayant.platform.sample_scan import sample_prescription_scan
     from tierspayant.schemes.lu_kin.examples import example_model
-    from tierspayant.schemes.lu_kin.models import Demaut, PrescriptionDocument
-    from tierspayant.schemes.lu_kin.naming import KinFileName
-    from tierspayant.schemes.lu_kin.package import build_package
-    from tierspayant.schemes.lu_kin.xml.writer import to_bytes
+    from tierspayant.schemes.lu_kin.formats.models import Demaut, PrescriptionDocument
+    from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+    from tierspayant.schemes.lu_kin.formats.package import build_package
+    from tierspayant.schemes.lu_kin.formats.writer import to_bytes
+    from tierspayant.schemes.lu_kin.platform.sample_scan import sample_prescription_scan
 
     demaut = example_model("DEMAUT")
     assert isinstance(demaut, Demaut)

@@ -1,10 +1,12 @@
-"""The ``tierspayant`` command: one group per capability, each defined in ``tierspayant.commands``."""
+"""The ``tierspayant`` command: the platform's groups (``id``, ``run``, ``platform``) and every registered
+scheme's command groups (``kin``, ``fund``, ``practice``, ``be``…), as each scheme's registration declares them."""
 
 from __future__ import annotations
 
 import typer
 
-from tierspayant.commands import be, fund, ids, kin, platform, practice
+from tierspayant.commands import ids, platform
+from tierspayant.platform.schemes import registered_schemes
 
 app = typer.Typer(
     name="tierspayant",
@@ -13,10 +15,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(ids.app, name="id", help="Check identifiers: LU matricule, provider and prescriber codes, BE NISS.")
-app.add_typer(kin.app, name="kin", help="Luxembourg physiotherapy (KIN) files: validate, name, examples.")
-app.add_typer(fund.app, name="fund", help="The fund side (CNS engine): reference data, intake, decisions, returns.")
-app.add_typer(practice.app, name="practice", help="The physiotherapy practice: patients, requests, billing.")
-app.add_typer(be.app, name="be", help="Belgian home nursing through MyCareNet eFact (nurse side and REFAC).")
+for _scheme in registered_schemes():
+    for _group in _scheme.command_groups:
+        app.add_typer(_group.load(), name=_group.name, help=_group.help)
 app.command(name="run", help="Start the platform (SFTP mailboxes, API, web) on embedded defaults.")(platform.run)
 app.add_typer(platform.app, name="platform", help="The platform: SFTP mailbox server, API and web interface.")
 

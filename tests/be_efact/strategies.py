@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tierspayant.schemes.be_nursing.zones import RecordLayout, Zone
+from tierspayant.schemes.be_nursing.formats.zones import RecordLayout, Zone
 
 EFACT_TEXT = st.text(alphabet=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -./'"), max_size=40)
 

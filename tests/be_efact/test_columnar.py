@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierspayant.schemes.be_nursing.columnar import format_records
 from tierspayant.schemes.be_nursing.examples import sample_model
-from tierspayant.schemes.be_nursing.frames import read_sending, typed_frame
-from tierspayant.schemes.be_nursing.messages import render_920000
-from tierspayant.schemes.be_nursing.records import format_record, parse_record
-from tierspayant.schemes.be_nursing.zones import RECORDS
+from tierspayant.schemes.be_nursing.formats.columnar import format_records
+from tierspayant.schemes.be_nursing.formats.frames import read_sending, typed_frame
+from tierspayant.schemes.be_nursing.formats.messages import render_920000
+from tierspayant.schemes.be_nursing.formats.records import format_record, parse_record
+from tierspayant.schemes.be_nursing.formats.zones import RECORDS
 
 from .strategies import record_values
 
@@ -55,7 +55,7 @@ def test_columnar_writer_equals_record_writer(record_type: str, data: st.DataObj
 def test_impossible_date_is_a_finding() -> None:
     lines = render_920000(sample_model())
     i = next(i for i, line in enumerate(lines) if i >= 2 and line.startswith("50"))
-    from tierspayant.schemes.be_nursing.checks import with_record_check
+    from tierspayant.schemes.be_nursing.formats.checks import with_record_check
 
     lines[i] = with_record_check(lines[i][:16] + "20241301" + lines[i][24:348])
     sending = read_sending(("\n".join(lines) + "\n").encode(), "d.txt")

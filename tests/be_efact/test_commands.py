@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from tierspayant.cli import app
 from tierspayant.schemes.be_nursing.examples import EXAMPLES_DIR, SAMPLE_FILE
-from tierspayant.schemes.be_nursing.frames import read_sending
-from tierspayant.schemes.be_nursing.messages import LineError, ReplyHeader, write_reply
+from tierspayant.schemes.be_nursing.formats.frames import read_sending
+from tierspayant.schemes.be_nursing.formats.messages import LineError, ReplyHeader, write_reply
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tierspayant.schemes.be_nursing import error_codes
+from tierspayant.schemes.be_nursing.formats import error_codes
 
 
 def test_official_codes_are_found_bare_or_with_their_letter() -> None:

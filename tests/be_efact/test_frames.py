@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierspayant.schemes.be_nursing.checks import WITH_51_52, record_check, record_check_ok, with_record_check
 from tierspayant.schemes.be_nursing.examples import SAMPLE_FILE, generate_sending, sample_model
-from tierspayant.schemes.be_nursing.frames import iter_records, read_sending, record_checks_of_uniform
-from tierspayant.schemes.be_nursing.messages import render_920000
+from tierspayant.schemes.be_nursing.formats.checks import WITH_51_52, record_check, record_check_ok, with_record_check
+from tierspayant.schemes.be_nursing.formats.frames import iter_records, read_sending, record_checks_of_uniform
+from tierspayant.schemes.be_nursing.formats.messages import render_920000
 
 from .strategies import record_values
 
@@ -306,8 +306,8 @@ VALUE_CLASSES = "0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ+"  # distinct character v
 @settings(max_examples=50, deadline=None)
 @given(data=st.data(), record_type=st.sampled_from(["10", "20", "50", "51", "52", "80", "90"]))
 def test_any_single_character_change_is_caught(data: st.DataObject, record_type: str) -> None:
-    from tierspayant.schemes.be_nursing.records import format_record
-    from tierspayant.schemes.be_nursing.zones import RECORDS
+    from tierspayant.schemes.be_nursing.formats.records import format_record
+    from tierspayant.schemes.be_nursing.formats.zones import RECORDS
 
     line = format_record(RECORDS[record_type], data.draw(record_values(RECORDS[record_type])))
     assert record_check_ok(line)

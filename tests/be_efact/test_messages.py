@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tierspayant.schemes.be_nursing.examples import SAMPLE_FILE
-from tierspayant.schemes.be_nursing.frames import read_sending
-from tierspayant.schemes.be_nursing.messages import (
+from tierspayant.schemes.be_nursing.formats.frames import read_sending
+from tierspayant.schemes.be_nursing.formats.messages import (
     LineError,
     ReplyHeader,
     SettlementTotals,

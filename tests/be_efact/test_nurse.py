@@ -11,12 +11,12 @@ from alembic.migration import MigrationContext
 
 from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.be_nursing.examples import EXAMPLES_DIR
-from tierspayant.schemes.be_nursing.frames import read_sending
-from tierspayant.schemes.be_nursing.messages import LineError, ReplyHeader, SettlementTotals, write_reply
+from tierspayant.schemes.be_nursing.formats.frames import read_sending
+from tierspayant.schemes.be_nursing.formats.messages import LineError, ReplyHeader, SettlementTotals, write_reply
 from tierspayant.schemes.be_nursing.nurse.billing import eid_missing
 from tierspayant.schemes.be_nursing.nurse.ledger import NurseLedger
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, VisitBook, load_book
-from tierspayant.store.nurse.models import Base
+from tierspayant.schemes.be_nursing.store.nurse.models import Base
 
 BOOK = EXAMPLES_DIR / "visits_202403.yaml"
 
@@ -133,7 +133,7 @@ def test_reply_for_another_sending_changes_nothing(ledger: NurseLedger, tmp_path
     ledger.build(book.group, 202403, tmp_path / "s1.txt")
     other = load_book(BOOK)
     other_ledger_path = tmp_path / "elsewhere.txt"
-    from tierspayant.schemes.be_nursing.messages import render_920000, write_lines
+    from tierspayant.schemes.be_nursing.formats.messages import render_920000, write_lines
     from tierspayant.schemes.be_nursing.nurse.billing import build_sending
 
     patients = {p.niss: p for p in other.patients}

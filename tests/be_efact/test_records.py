@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierspayant.schemes.be_nursing.checks import record_check_ok
-from tierspayant.schemes.be_nursing.records import ZoneError, format_record, parse_record, parse_value
-from tierspayant.schemes.be_nursing.zones import RECORDS, RecordLayout
+from tierspayant.schemes.be_nursing.formats.checks import record_check_ok
+from tierspayant.schemes.be_nursing.formats.records import ZoneError, format_record, parse_record, parse_value
+from tierspayant.schemes.be_nursing.formats.zones import RECORDS, RecordLayout
 
 from .strategies import record_values
 

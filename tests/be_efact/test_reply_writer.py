@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierspayant.schemes.be_nursing import error_codes, reply_writer
 from tierspayant.schemes.be_nursing.examples import SAMPLE_FILE, generate_sending
-from tierspayant.schemes.be_nursing.frames import Sending, read_sending
-from tierspayant.schemes.be_nursing.records import format_record
-from tierspayant.schemes.be_nursing.reply_writer import (
+from tierspayant.schemes.be_nursing.formats import error_codes, reply_writer
+from tierspayant.schemes.be_nursing.formats.frames import Sending, read_sending
+from tierspayant.schemes.be_nursing.formats.records import format_record
+from tierspayant.schemes.be_nursing.formats.reply_writer import (
     ERRORS_SCHEMA,
     ReplyHeader,
     SettlementTotals,
@@ -27,7 +27,7 @@ from tierspayant.schemes.be_nursing.reply_writer import (
     reply_comments,
     write_reply,
 )
-from tierspayant.schemes.be_nursing.zones import RECORDS, SEGMENT_200, SEGMENT_300
+from tierspayant.schemes.be_nursing.formats.zones import RECORDS, SEGMENT_200, SEGMENT_300
 
 KINDS = ["931000", "920999", "920098", "920099", "920900"]
 CODES = ["500545", "500119", "500118", "502255", "200742", "5004K6", "E301040", "509902"]

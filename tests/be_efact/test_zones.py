@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tierspayant.schemes.be_nursing.zones import RECORDS, REPLY_ERROR_OFFSET, REPLY_ERROR_PART
+from tierspayant.schemes.be_nursing.formats.zones import RECORDS, REPLY_ERROR_OFFSET, REPLY_ERROR_PART
 
 EXPECTED_KEYS = {"200", "300", "10", "20", "50", "51", "52", "80", "90", "95", "96", "91", "92"}
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tierspayant.schemes.be_nursing.messages import write_920000
-from tierspayant.schemes.be_nursing.models import EidReading, Invoice, SendingModel, ServiceLine
+from tierspayant.schemes.be_nursing.formats.messages import write_920000
+from tierspayant.schemes.be_nursing.formats.models import EidReading, Invoice, SendingModel, ServiceLine
 
 from .helpers import DAY, FIRST_VISIT, NURSE
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import polars as pl
 
-from tierspayant.schemes.be_nursing.refac.evaluation import evaluate_rules, refac_rules
-from tierspayant.schemes.be_nursing.refac.reference import ReferenceData, load_reference
-from tierspayant.schemes.be_nursing.refac.tables import INVOICE_SCHEMA, LINE_SCHEMA, build_tables
-from tierspayant.store.mutuality.registry import HISTORY_SCHEMA
+from tierspayant.schemes.be_nursing.mutuality.evaluation import evaluate_rules, refac_rules
+from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData, load_reference
+from tierspayant.schemes.be_nursing.mutuality.tables import INVOICE_SCHEMA, LINE_SCHEMA, build_tables
+from tierspayant.schemes.be_nursing.store.mutuality.registry import HISTORY_SCHEMA
 
 # Fictitious patients of the SAMPLE reference set (schemes/be_nursing/reference/*.csv)
 PLAIN = "85010100115"  # known, no care path, no contract, no stay

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tierspayant.commands.be_refac import app
+from tierspayant.schemes.be_nursing.commands.mutuality import app
 
 from . import files
 from .helpers import FIRST_VISIT, PLAIN

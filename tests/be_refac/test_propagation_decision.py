@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from tierspayant.core.rules.engine import FINDING_COLUMNS
-from tierspayant.schemes.be_nursing.refac.decision import decide, error_percentage
-from tierspayant.schemes.be_nursing.refac.payment import schedule_payment
-from tierspayant.schemes.be_nursing.refac.propagation import propagate
-from tierspayant.schemes.be_nursing.refac.tables import build_tables
+from tierspayant.schemes.be_nursing.mutuality.decision import decide, error_percentage
+from tierspayant.schemes.be_nursing.mutuality.payment import schedule_payment
+from tierspayant.schemes.be_nursing.mutuality.propagation import propagate
+from tierspayant.schemes.be_nursing.mutuality.tables import build_tables
 
 from .helpers import DAY, FIRST_VISIT, INJECTION, OTHER, history, invoices_for, lines, sample_reference
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tierspayant.core.rules.engine import FINDING_COLUMNS
-from tierspayant.schemes.be_nursing.refac.propagation import propagate
-from tierspayant.schemes.be_nursing.refac.tables import build_tables
+from tierspayant.schemes.be_nursing.mutuality.propagation import propagate
+from tierspayant.schemes.be_nursing.mutuality.tables import build_tables
 
 from .helpers import DAY, OTHER, PLAIN, history, invoices_for, lines, sample_reference
 

@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from tierspayant.store.mutuality.models import Base
-from tierspayant.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
+from tierspayant.schemes.be_nursing.store.mutuality.models import Base
+from tierspayant.schemes.be_nursing.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
 
 from .helpers import OTHER, PLAIN, history
 

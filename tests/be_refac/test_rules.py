@@ -13,7 +13,7 @@ import pytest
 
 from tierspayant.core.findings import Effect, Level
 from tierspayant.core.identifiers.niss import compute_niss
-from tierspayant.schemes.be_nursing.refac.evaluation import refac_rules
+from tierspayant.schemes.be_nursing.mutuality.evaluation import refac_rules
 
 from .helpers import (
     DAY,
@@ -556,7 +556,7 @@ def test_service_outside_the_commitment_period_is_rejected() -> None:
 
 
 def test_every_rule_code_is_an_official_code_and_effects_match_levels() -> None:
-    data = resources.files("tierspayant.schemes.be_nursing").joinpath("data", "efact_error_codes.json")
+    data = resources.files("tierspayant.schemes.be_nursing.formats").joinpath("data", "efact_error_codes.json")
     official = {e["code"] for e in json.loads(data.read_text(encoding="utf-8"))}
     for rule in refac_rules():
         assert rule.code in official, rule.id

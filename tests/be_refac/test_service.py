@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tierspayant.schemes.be_nursing.messages import read_reply
-from tierspayant.schemes.be_nursing.refac.service import RefacService
-from tierspayant.schemes.be_nursing.zones import RECORDS
-from tierspayant.store.mutuality.registry import SendingKey
+from tierspayant.schemes.be_nursing.formats.messages import read_reply
+from tierspayant.schemes.be_nursing.formats.zones import RECORDS
+from tierspayant.schemes.be_nursing.mutuality.service import RefacService
+from tierspayant.schemes.be_nursing.store.mutuality.registry import SendingKey
 
 from . import files
 from .helpers import FIRST_VISIT, HOSPITAL_KNOWN, NEXT_VISIT, NURSE_2, OTHER, PLAIN

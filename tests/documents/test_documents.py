@@ -12,7 +12,8 @@ import pytest
 from pypdf import PdfReader
 from reportlab.platypus import Flowable
 
-from tierspayant.documents.content import (
+from tierspayant.documents.layout import DocumentMeta, render
+from tierspayant.schemes.lu_kin.practice.documents.content import (
     ActRow,
     ItFormContent,
     MemoireContent,
@@ -23,11 +24,10 @@ from tierspayant.documents.content import (
     StatementMonth,
     TitreContent,
 )
-from tierspayant.documents.it_form import render_it_form
-from tierspayant.documents.layout import DocumentMeta, render
-from tierspayant.documents.memoire import render_memoire
-from tierspayant.documents.statement import render_statement
-from tierspayant.documents.titre import render_titre
+from tierspayant.schemes.lu_kin.practice.documents.it_form import render_it_form
+from tierspayant.schemes.lu_kin.practice.documents.memoire import render_memoire
+from tierspayant.schemes.lu_kin.practice.documents.statement import render_statement
+from tierspayant.schemes.lu_kin.practice.documents.titre import render_titre
 
 PROVIDER = ProviderBlock("Kiné Centre Gare", ["12, rue de Strasbourg", "L-2560 Luxembourg"], "11110001")
 PATIENT = PatientBlock("DUPONT Jeanne", "1980010112302", date(1980, 1, 1), "CNS", ["3, rue Large", "L-1917 Luxembourg"])

@@ -8,8 +8,13 @@ from typing import Any
 
 import polars as pl
 
-from tierspayant.fund.history import LEDGER_SCHEMA, TITRE_ACT_SCHEMA, TITRE_SCHEMA
-from tierspayant.fund.registries import AFFILIATION_SCHEMA, INSURED_SCHEMA, MEMBERSHIP_SCHEMA, PROVIDER_SCHEMA
+from tierspayant.schemes.lu_kin.fund.history import LEDGER_SCHEMA, TITRE_ACT_SCHEMA, TITRE_SCHEMA
+from tierspayant.schemes.lu_kin.fund.registries import (
+    AFFILIATION_SCHEMA,
+    INSURED_SCHEMA,
+    MEMBERSHIP_SCHEMA,
+    PROVIDER_SCHEMA,
+)
 from tierspayant.schemes.lu_kin.reference import OPEN_END, ReferenceSet, load_sample_reference
 from tierspayant.schemes.lu_kin.rules_tables import FILE_SCHEMA, LINE_SCHEMA, REQUEST_SCHEMA
 from tierspayant.schemes.lu_kin.titre import make_titre_id

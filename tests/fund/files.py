@@ -15,10 +15,10 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from tierspayant.schemes.lu_kin.examples import example_model
-from tierspayant.schemes.lu_kin.models import Demaut, Fac, PrescriptionDocument
-from tierspayant.schemes.lu_kin.naming import KinFileName
-from tierspayant.schemes.lu_kin.package import build_package
-from tierspayant.schemes.lu_kin.xml.writer import to_bytes
+from tierspayant.schemes.lu_kin.formats.models import Demaut, Fac, PrescriptionDocument
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+from tierspayant.schemes.lu_kin.formats.package import build_package
+from tierspayant.schemes.lu_kin.formats.writer import to_bytes
 
 
 def kin_name(file_type: str, reference: str, send_date: date, extension: str = "xml", month: int = 3) -> str:

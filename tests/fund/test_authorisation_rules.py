@@ -8,8 +8,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from tierspayant.fund.decisions import Decisions, decide
-from tierspayant.schemes.lu_kin.models import DecisionOutcome
+from tierspayant.schemes.lu_kin.formats.models import DecisionOutcome
+from tierspayant.schemes.lu_kin.fund.decisions import Decisions, decide
 from tierspayant.schemes.lu_kin.rules_tables import authorisation_rules, with_effective_acts
 
 from .batches import FACTURIER, PATIENT, REFERENCE, Batch, request

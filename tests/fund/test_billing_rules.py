@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from tierspayant.fund.adjudication import Adjudication, adjudicate
+from tierspayant.schemes.lu_kin.fund.adjudication import Adjudication, adjudicate
 from tierspayant.schemes.lu_kin.rules_tables import billing_rules
 
 from .batches import FACTURIER, OTHER_PATIENT, PATIENT, REFERENCE, TITRE, Batch, line, titre

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tierspayant.fund.retfac_writer import anomaly_xml, write_retfac
-from tierspayant.schemes.lu_kin.models import Anomaly, FileHeader, Retfac
-from tierspayant.schemes.lu_kin.xml.reader import read_file
-from tierspayant.schemes.lu_kin.xml.writer import to_bytes
-from tierspayant.schemes.lu_kin.xsd import lxml_schema, xsd_path
+from tierspayant.schemes.lu_kin.formats.models import Anomaly, FileHeader, Retfac
+from tierspayant.schemes.lu_kin.formats.reader import read_file
+from tierspayant.schemes.lu_kin.formats.writer import to_bytes
+from tierspayant.schemes.lu_kin.formats.xsd import lxml_schema, xsd_path
+from tierspayant.schemes.lu_kin.fund.retfac_writer import anomaly_xml, write_retfac
 
 HEADER = FileHeader.model_validate(
     {

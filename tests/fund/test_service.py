@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tierspayant.fund import retfac_writer
-from tierspayant.fund.service import FundService, ProcessOutcome
 from tierspayant.schemes.lu_kin.examples import PATIENTS, example
-from tierspayant.schemes.lu_kin.models import DecisionOutcome, Retaut, Retfac
+from tierspayant.schemes.lu_kin.formats.models import DecisionOutcome, Retaut, Retfac
+from tierspayant.schemes.lu_kin.formats.reader import read_file
+from tierspayant.schemes.lu_kin.formats.writer import to_bytes
+from tierspayant.schemes.lu_kin.fund import retfac_writer
+from tierspayant.schemes.lu_kin.fund.service import FundService, ProcessOutcome
+from tierspayant.schemes.lu_kin.store.fund.models import Deposit, LedgerEntry, TitreAct
 from tierspayant.schemes.lu_kin.titre import is_valid_titre_id
-from tierspayant.schemes.lu_kin.xml.reader import read_file
-from tierspayant.schemes.lu_kin.xml.writer import to_bytes
-from tierspayant.store.fund.models import Deposit, LedgerEntry, TitreAct
 
 from .files import demaut_package, fac_on_titres, kin_name
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from tierspayant.fund import recording
-from tierspayant.fund.service import FundService
+from tierspayant.schemes.lu_kin.fund import recording
+from tierspayant.schemes.lu_kin.fund.service import FundService
+from tierspayant.schemes.lu_kin.store.fund.models import LedgerEntry
 from tierspayant.store.database import transaction
-from tierspayant.store.fund.models import LedgerEntry
 
 
 def deposit(fund: FundService, sha: str, reference: str) -> int:
@@ -73,7 +73,7 @@ def test_constraints_refuse_what_would_pay_twice(database_url: str) -> None:
 def test_ledger_rows_survive_the_move_to_the_clustered_table(database_url: str) -> None:
     from sqlalchemy import text
 
-    from tierspayant.fund.service import MIGRATIONS
+    from tierspayant.schemes.lu_kin.fund.service import MIGRATIONS
     from tierspayant.store.database import make_engine, migrate
 
     engine = make_engine(database_url)

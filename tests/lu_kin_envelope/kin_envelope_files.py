@@ -7,9 +7,9 @@ import hashlib
 from kin_envelope_pdfs import scan_pdf
 
 from tierspayant.schemes.lu_kin.examples import example_model
-from tierspayant.schemes.lu_kin.models import Demaut, FileHeader, PrescriptionDocument
-from tierspayant.schemes.lu_kin.naming import KinFileName
-from tierspayant.schemes.lu_kin.xml.writer import to_bytes
+from tierspayant.schemes.lu_kin.formats.models import Demaut, FileHeader, PrescriptionDocument
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+from tierspayant.schemes.lu_kin.formats.writer import to_bytes
 
 
 def kin_name(header: FileHeader, extension: str | None = "xml") -> str:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tierspayant.cli import app
 from tierspayant.schemes.lu_kin.examples import example, example_model
-from tierspayant.schemes.lu_kin.package import build_package, package_name
+from tierspayant.schemes.lu_kin.formats.package import build_package, package_name
 
 runner = CliRunner()
 TYPES = ["DEMAUT", "RETAUT", "FAC", "RETFAC"]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.schemes.lu_kin.naming import FILE_TYPES, KinFileName, check_name
+from tierspayant.schemes.lu_kin.formats.naming import FILE_TYPES, KinFileName, check_name
 
 GOOD = "F12345678202403_KIN_FAC_01_20240405_REF-2024.03"
 

@@ -13,7 +13,7 @@ from kin_envelope_pdfs import scan_pdf
 from tierspayant.core.envelope import ZipLimits
 from tierspayant.core.findings import Effect, FindingsError
 from tierspayant.schemes.lu_kin.examples import example, example_model
-from tierspayant.schemes.lu_kin.package import build_package, package_name, read_package
+from tierspayant.schemes.lu_kin.formats.package import build_package, package_name, read_package
 
 
 def zip_of(members: list[tuple[str, bytes]]) -> bytes:

@@ -19,7 +19,7 @@ from typing import IO, Any, Self
 from lxml import etree
 
 from tierspayant.core.money import format_euros
-from tierspayant.schemes.lu_kin.models import (
+from tierspayant.schemes.lu_kin.formats.models import (
     Anomaly,
     AuthorisationDecision,
     AuthorisationRequest,
@@ -34,7 +34,7 @@ from tierspayant.schemes.lu_kin.models import (
     Retfac,
     ReturnedInvoice,
 )
-from tierspayant.schemes.lu_kin.xsd import namespace
+from tierspayant.schemes.lu_kin.formats.xsd import namespace
 
 _ITEM_TYPES: dict[str, type[Any]] = {
     "DEMAUT": AuthorisationRequest,

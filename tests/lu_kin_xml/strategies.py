@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from tierspayant.core.identifiers.matricule import compute_matricule
-from tierspayant.schemes.lu_kin.models import (
+from tierspayant.schemes.lu_kin.formats.models import (
     Anomaly,
     AuthorisationDecision,
     AuthorisationRequest,

@@ -7,7 +7,7 @@ import xmlschema
 from lxml import etree
 
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.xsd import FILE_TYPES, lxml_schema, xsd_path
+from tierspayant.schemes.lu_kin.formats.xsd import FILE_TYPES, lxml_schema, xsd_path
 
 
 @pytest.mark.parametrize("file_type", FILE_TYPES)

@@ -12,15 +12,15 @@ import pytest
 from tierspayant.core.findings import FindingsError
 from tierspayant.core.money import to_cents
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.models import Demaut, Fac
-from tierspayant.schemes.lu_kin.xml import frames
-from tierspayant.schemes.lu_kin.xml.frames import (
+from tierspayant.schemes.lu_kin.formats import frames
+from tierspayant.schemes.lu_kin.formats.frames import (
     DEMAUT_ACT_SCHEMA,
     FAC_LINE_SCHEMA,
     demaut_requests_frame,
     fac_lines_frame,
 )
-from tierspayant.schemes.lu_kin.xml.reader import read_file
+from tierspayant.schemes.lu_kin.formats.models import Demaut, Fac
+from tierspayant.schemes.lu_kin.formats.reader import read_file
 
 
 def fac_rows(model: Fac) -> pl.DataFrame:

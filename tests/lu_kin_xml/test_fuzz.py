@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.xml.frames import fac_lines_frame
-from tierspayant.schemes.lu_kin.xml.reader import read_file, validate_file
+from tierspayant.schemes.lu_kin.formats.frames import fac_lines_frame
+from tierspayant.schemes.lu_kin.formats.reader import read_file, validate_file
 
 EXAMPLES = {file_type: examples.example(file_type) for file_type in ("DEMAUT", "RETAUT", "FAC", "RETFAC")}
 

@@ -9,8 +9,8 @@ import pytest
 from tierspayant.core.findings import FindingsError
 from tierspayant.core.xmlsafe import XmlLimits, check_source, parse_document
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.xml.frames import fac_lines_frame
-from tierspayant.schemes.lu_kin.xml.reader import iter_file, read_file, validate_file
+from tierspayant.schemes.lu_kin.formats.frames import fac_lines_frame
+from tierspayant.schemes.lu_kin.formats.reader import iter_file, read_file, validate_file
 
 FAC = examples.example("FAC")
 BODY = FAC.split(b"?>", 1)[1]  # the document without its XML declaration

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from tierspayant.schemes.lu_kin.models import (
+from tierspayant.schemes.lu_kin.formats.models import (
     AuthorisationDecision,
     BilledLine,
     DecisionOutcome,

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from tierspayant.core.identifiers.provider import normalize_provider_code, provider_code_problem
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.models import FileHeader
-from tierspayant.schemes.lu_kin.xml.reader import validate_file
-from tierspayant.schemes.lu_kin.xsd import xsd_path
+from tierspayant.schemes.lu_kin.formats.models import FileHeader
+from tierspayant.schemes.lu_kin.formats.reader import validate_file
+from tierspayant.schemes.lu_kin.formats.xsd import xsd_path
 
 FAC = examples.example("FAC").decode()
 FACTURIER = FAC[FAC.index("<Facturier>") : FAC.index("</Facturier>") + len("</Facturier>")]

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tierspayant.schemes.lu_kin.models import KinFile
-from tierspayant.schemes.lu_kin.xml.reader import iter_file, read_file, validate_file
-from tierspayant.schemes.lu_kin.xml.writer import to_bytes, write_file
-from tierspayant.schemes.lu_kin.xsd import lxml_schema, xsd_path
+from tierspayant.schemes.lu_kin.formats.models import KinFile
+from tierspayant.schemes.lu_kin.formats.reader import iter_file, read_file, validate_file
+from tierspayant.schemes.lu_kin.formats.writer import to_bytes, write_file
+from tierspayant.schemes.lu_kin.formats.xsd import lxml_schema, xsd_path
 
 from . import lxml_oracle
 from .strategies import FILES

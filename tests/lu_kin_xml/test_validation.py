@@ -8,7 +8,7 @@ import pytest
 
 from tierspayant.core.findings import Finding, FindingsError
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.xml.reader import iter_file, read_file, validate_file
+from tierspayant.schemes.lu_kin.formats.reader import iter_file, read_file, validate_file
 
 FAC = examples.example("FAC").decode()
 DEMAUT = examples.example("DEMAUT").decode()

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tierspayant.schemes.lu_kin import examples
-from tierspayant.schemes.lu_kin.models import Fac, Retfac
-from tierspayant.schemes.lu_kin.xml.reader import read_file
-from tierspayant.schemes.lu_kin.xml.writer import KinStreamWriter, write_file
+from tierspayant.schemes.lu_kin.formats.models import Fac, Retfac
+from tierspayant.schemes.lu_kin.formats.reader import read_file
+from tierspayant.schemes.lu_kin.formats.writer import KinStreamWriter, write_file
 
 
 def test_a_failure_while_streaming_leaves_no_file(tmp_path: Path) -> None:

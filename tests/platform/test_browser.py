@@ -74,7 +74,8 @@ class Pages:
         self.driver = driver
         self.launch = launch
         self.base = addresses.base_url
-        self.passwords = {a.username: a.password for a in launch.demo.accounts} if launch.demo else {}
+        demo = launch.scheme("lu_kin").demo
+        self.passwords = {a.username: a.password for a in demo.accounts} if demo else {}
 
     def open(self, path: str) -> None:
         self.driver.get(self.base + path)
@@ -154,7 +155,7 @@ def pages(browser: WebDriver, platform: tuple[Launch, Addresses]) -> Pages:
 
 def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
     launch = pages.launch
-    today = launch.practice.today()
+    today = launch.scheme("lu_kin").practice.today()
     # Log in with the printed demo credentials.
     pages.open("/")
     assert "/login" in pages.driver.current_url
@@ -179,9 +180,9 @@ def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
         {"matricule": matricule, "prescribed_on": (today - timedelta(days=2)).isoformat(),
          "pathology_category": "COMMON", "act_code": "ZK11", "sessions": "8", "performer_code": "70023456"},
     )  # fmt: skip
-    assert launch.demo is not None
+    assert launch.scheme("lu_kin").demo is not None
     pages.driver.find_element(By.CSS_SELECTOR, "#add-prescription [name='scan']").send_keys(
-        str(launch.demo.sample_scan)
+        str(launch.scheme("lu_kin").demo.sample_scan)
     )
     pages.submit("add-prescription")
     assert any("recorded" in f for f in pages.flashes()), pages.flashes()

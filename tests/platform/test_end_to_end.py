@@ -17,11 +17,11 @@ import pytest
 from tierspayant.platform.deposits import FINAL_STATUSES, DepositInfo, DepositStatus
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
-from tierspayant.platform.sample_scan import sample_prescription_scan
 from tierspayant.platform.sftp.mailbox import Area
-from tierspayant.practice.domain import PathologyCategory, PrescriptionStatus
-from tierspayant.practice.prescriptions import PrescribedAct, PrescriptionInput
-from tierspayant.practice.sessions import SessionInput
+from tierspayant.schemes.lu_kin.platform.sample_scan import sample_prescription_scan
+from tierspayant.schemes.lu_kin.practice.domain import PathologyCategory, PrescriptionStatus
+from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct, PrescriptionInput
+from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
 
 from .conftest import make_settings
 
@@ -43,7 +43,7 @@ def platform(
             pytest.skip("PostgreSQL not reachable")
         base = uuid.uuid4().hex[:10]
         plain = PG_URL.replace("+psycopg", "")
-        for party in ("platform", "fund", "practice"):
+        for party in ("platform", "fund", "practice", "mutuality"):
             schema = f"t_{base}_{party}"
             schemas.append(schema)
             separator = "&" if "?" in PG_URL else "?"
@@ -56,6 +56,7 @@ def platform(
         urls.get("platform"),
         fund_database_url=urls.get("fund"),
         practice_database_url=urls.get("practice"),
+        party_database_urls={"mutuality": urls["mutuality"]} if "mutuality" in urls else {},
         demo=True,
         worker_poll_seconds=0.2,
     )
@@ -81,7 +82,7 @@ def wait_for(launch: Launch, name: str, timeout: float = 60.0) -> DepositInfo:
 
 def test_a_month_through_the_mailbox(platform: tuple[Launch, Addresses]) -> None:
     launch, _ = platform
-    practice, desk = launch.practice, launch.desk
+    practice, desk = launch.scheme("lu_kin").practice, launch.scheme("lu_kin").desk
     today = practice.today()
     practice.add_prescription(
         PrescriptionInput(
@@ -119,12 +120,12 @@ def test_a_month_through_the_mailbox(platform: tuple[Launch, Addresses]) -> None
     assert results["RETFAC"].status == "imported"
     reconciliation = practice.reconcile(f"{today:%Y-%m}")
     assert reconciliation.total.lines == 1 and reconciliation.total.billed > 0
-    due = launch.fund.payments_due()
+    due = launch.scheme("lu_kin").fund.payments_due()
     assert [p.reference for p in due] == [fac.name]
     # The same FAC deposited again is recognised by the fund: answered as a duplicate, never paid twice.
     again = _upload_as_cabinet(launch, platform[1], fac.name, (desk.sent_dir / fac.name).read_bytes())
     assert again.status is DepositStatus.DUPLICATE and again.id != billed.id
-    assert [p.reference for p in launch.fund.payments_due()] == [fac.name]
+    assert [p.reference for p in launch.scheme("lu_kin").fund.payments_due()] == [fac.name]
     # Every step left an audit trail: the deposits by the practice's account, the processing by the worker.
     actions = {(e.actor, e.action) for e in launch.context.audit.entries(limit=100)}
     assert {("cabinet", "deposit"), ("cabinet", "fetch"), ("worker", "process")} <= actions
@@ -150,7 +151,7 @@ def test_garbage_refused_with_a_notification_and_nothing_recorded(
     notification = launch.context.mailboxes.get(CODE).path_of(Area.OUT, deposit.written[0])
     assert b'"status": "refused"' in notification.read_bytes()
     # The practice's software collects the notification and shows why its file was refused.
-    [seen] = [r for r in launch.desk.receive() if r.name == deposit.written[0]]
+    [seen] = [r for r in launch.scheme("lu_kin").desk.receive() if r.name == deposit.written[0]]
     assert (seen.file_type, seen.status) == ("notification", "refused")
     assert seen.findings and seen.findings[0]["file"] == name
     # A refused file leaves nothing recorded at the fund: corrected or not, it is examined again.
@@ -160,7 +161,7 @@ def test_garbage_refused_with_a_notification_and_nothing_recorded(
 
 def _upload_as_cabinet(launch: Launch, addresses: Addresses, name: str, data: bytes) -> DepositInfo:
     """Upload with paramiko and the practice's key (a second, independent SFTP client)."""
-    link = launch.desk.link
+    link = launch.scheme("lu_kin").desk.link
     assert link is not None
     transport = paramiko.Transport((addresses.sftp_host, addresses.sftp_port))
     try:

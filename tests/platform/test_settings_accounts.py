@@ -141,7 +141,7 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
     try:
         launch = assemble(settings)
         try:
-            assert launch.demo is not None and len(launch.demo.accounts) == 4
+            assert launch.scheme("lu_kin").demo is not None and len(launch.scheme("lu_kin").demo.accounts) == 4
         finally:
             launch.close()
         with psycopg.connect(plain) as connection:
@@ -150,9 +150,10 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
                 "GROUP BY table_schema",
                 (f"{prefix}_%",),
             ).fetchall()
-        assert {schema for schema, _ in tables} == {f"{prefix}_platform", f"{prefix}_fund", f"{prefix}_practice"}
+        parties = ("platform", "fund", "practice", "mutuality")
+        assert {schema for schema, _ in tables} == {f"{prefix}_{party}" for party in parties}
         assert not (tmp_path / "platform.db").exists()
     finally:
         with psycopg.connect(plain, autocommit=True) as connection:
-            for party in ("platform", "fund", "practice"):
+            for party in ("platform", "fund", "practice", "mutuality"):
                 connection.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{party}" CASCADE')

@@ -23,8 +23,8 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launch]:
 def client_for(launch: Launch, username: str | None) -> TestClient:
     client = TestClient(launch.app, follow_redirects=False)
     if username is not None:
-        assert launch.demo is not None
-        password = next(a.password for a in launch.demo.accounts if a.username == username)
+        assert launch.scheme("lu_kin").demo is not None
+        password = next(a.password for a in launch.scheme("lu_kin").demo.accounts if a.username == username)
         page = client.get("/login")
         response = client.post(
             "/login", data={"csrf": csrf(page.text), "username": username, "password": password, "next": "/"}
@@ -57,8 +57,8 @@ def test_wrong_password_is_refused_and_audited(launch: Launch) -> None:
 def test_login_never_redirects_to_another_site(launch: Launch) -> None:
     client = client_for(launch, None)
     page = client.get("/login")
-    assert launch.demo is not None
-    password = next(a.password for a in launch.demo.accounts if a.username == "agent")
+    assert launch.scheme("lu_kin").demo is not None
+    password = next(a.password for a in launch.scheme("lu_kin").demo.accounts if a.username == "agent")
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         response = client.post(
             "/login", data={"csrf": csrf(page.text), "username": "agent", "password": password, "next": target}

@@ -14,9 +14,9 @@ import pytest
 from tierspayant.platform.accounts import Principal
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import DepositStatus
-from tierspayant.platform.processing import FundEngine, open_fund
 from tierspayant.platform.sftp.mailbox import Area, CompletedUpload
 from tierspayant.platform.worker import MailboxWorker, ProcessingResult, archive_path
+from tierspayant.schemes.lu_kin.platform.engine import FundEngine, open_fund
 
 from .conftest import CODE_A, World
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tierspayant.practice.domain import InvoicingForm
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.setup import PracticeInfo
+from tierspayant.schemes.lu_kin.practice.domain import InvoicingForm
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
 
 from .helpers import Clock
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from tierspayant.schemes.lu_kin.models import (
+from tierspayant.schemes.lu_kin.formats.models import (
     Anomaly,
     AuthorisationDecision,
     DecisionOutcome,
@@ -21,10 +21,10 @@ from tierspayant.schemes.lu_kin.models import (
     ReturnedInvoice,
     ReturnedLine,
 )
-from tierspayant.schemes.lu_kin.naming import KinFileName
-from tierspayant.schemes.lu_kin.package import read_package
-from tierspayant.schemes.lu_kin.xml.reader import read_file
-from tierspayant.schemes.lu_kin.xml.writer import write_file
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+from tierspayant.schemes.lu_kin.formats.package import read_package
+from tierspayant.schemes.lu_kin.formats.reader import read_file
+from tierspayant.schemes.lu_kin.formats.writer import write_file
 
 
 @dataclass(frozen=True)

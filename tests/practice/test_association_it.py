@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.practice.domain import InvoicingForm
-from tierspayant.practice.it_flat_rate import address_key, prorate
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.sessions import SessionInput
-from tierspayant.practice.setup import PracticeInfo
+from tierspayant.schemes.lu_kin.practice.domain import InvoicingForm
+from tierspayant.schemes.lu_kin.practice.it_flat_rate import address_key, prorate
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
+from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
 
 from .conftest import PHYSIO_A, PHYSIO_B
 from .fund_files import retfac_for

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tierspayant.cli import app
-from tierspayant.practice.domain import InvoicingForm
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.setup import PracticeInfo
+from tierspayant.schemes.lu_kin.practice.domain import InvoicingForm
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A, PHYSIO_C
 from .fund_files import Accord, Refus, Suspens, retaut_for, retfac_for

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tierspayant.fund.service import FundService, ProcessOutcome
-from tierspayant.practice.domain import PrescriptionStatus
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.sessions import SessionInput
-from tierspayant.schemes.lu_kin.models import Fac
-from tierspayant.schemes.lu_kin.naming import KinFileName, check_name
-from tierspayant.schemes.lu_kin.xml.reader import read_file
+from tierspayant.schemes.lu_kin.formats.models import Fac
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName, check_name
+from tierspayant.schemes.lu_kin.formats.reader import read_file
+from tierspayant.schemes.lu_kin.fund.service import FundService, ProcessOutcome
+from tierspayant.schemes.lu_kin.practice.domain import PrescriptionStatus
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A, PHYSIO_B, PHYSIO_C
 from .helpers import Clock

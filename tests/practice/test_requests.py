@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.practice.domain import Fund, PrescriptionStatus
-from tierspayant.practice.patients import PatientRecord
-from tierspayant.practice.prescriptions import PrescribedAct
-from tierspayant.practice.service import PracticeService
-from tierspayant.schemes.lu_kin.naming import KinFileName
-from tierspayant.schemes.lu_kin.package import read_package
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+from tierspayant.schemes.lu_kin.formats.package import read_package
+from tierspayant.schemes.lu_kin.practice.domain import Fund, PrescriptionStatus
+from tierspayant.schemes.lu_kin.practice.patients import PatientRecord
+from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A
 from .fund_files import Accord, Refus, Suspens, read_demaut, retaut_for

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.practice.domain import InvoicingForm
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.sessions import SessionInput
-from tierspayant.practice.setup import PracticeInfo
-from tierspayant.schemes.lu_kin.models import Anomaly, Fac
-from tierspayant.schemes.lu_kin.naming import KinFileName
-from tierspayant.schemes.lu_kin.xml.reader import read_file
+from tierspayant.schemes.lu_kin.formats.models import Anomaly, Fac
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+from tierspayant.schemes.lu_kin.formats.reader import read_file
+from tierspayant.schemes.lu_kin.practice.domain import InvoicingForm
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
+from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
 
 from .conftest import PHYSIO_A, PHYSIO_B
 from .fund_files import Accord, LineOutcome, read_demaut, retaut_for, retfac_for

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tierspayant.core.findings import Effect, FindingsError
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.sessions import SessionInput
-from tierspayant.schemes.lu_kin.models import Anomaly, Fac
-from tierspayant.schemes.lu_kin.naming import KinFileName
-from tierspayant.schemes.lu_kin.xml.reader import read_file, validate_file
+from tierspayant.schemes.lu_kin.formats.models import Anomaly, Fac
+from tierspayant.schemes.lu_kin.formats.naming import KinFileName
+from tierspayant.schemes.lu_kin.formats.reader import read_file, validate_file
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A, PHYSIO_B, PHYSIO_C
 from .fund_files import LineOutcome, retfac_for, untreated_retfac_for

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.practice.domain import Fund, InvoicingForm
-from tierspayant.practice.patients import PatientRecord
-from tierspayant.practice.service import PracticeService
-from tierspayant.practice.setup import PracticeInfo
+from tierspayant.schemes.lu_kin.practice.domain import Fund, InvoicingForm
+from tierspayant.schemes.lu_kin.practice.patients import PatientRecord
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
 
 from .conftest import GROUP_FACTURIER, PHYSIO_A, PHYSIO_C
 from .helpers import matricule

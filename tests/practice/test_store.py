@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from tierspayant.practice.service import PracticeService
-from tierspayant.store.practice.models import Base
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.store.practice.models import Base
 
 
 def test_migrations_create_every_table(service: PracticeService) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import polars as pl
 
 from tierspayant.core.money import round_cents
-from tierspayant.practice.domain import Fund, PathologyCategory
-from tierspayant.practice.patients import PatientRecord
-from tierspayant.practice.prescriptions import PrescribedAct, PrescriptionInput
-from tierspayant.practice.service import PracticeService
+from tierspayant.schemes.lu_kin.practice.domain import Fund, PathologyCategory
+from tierspayant.schemes.lu_kin.practice.patients import PatientRecord
+from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct, PrescriptionInput
+from tierspayant.schemes.lu_kin.practice.service import PracticeService
 from tierspayant.schemes.lu_kin.reference.loader import load_sample_reference
 from tierspayant.schemes.lu_kin.titre import make_titre_id
 

@@ -21,11 +21,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.platform.store.models import Account, ApiToken, Delegation, Mailbox, PublicKey
 from tierspayant.store.database import transaction
-from tierspayant.store.platform.models import Account, ApiToken, Delegation, Mailbox, PublicKey
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-PROVIDER_CODE = re.compile(r"^[0-9A-Z]{5,8}$")
+PROVIDER_CODE = re.compile(r"^[0-9A-Z]{5,11}$")  # LU codes have 8, BE third-party numbers 11
 TOKEN_PREFIX = "tp_"
 MIN_PASSWORD_LENGTH = 8
 
@@ -53,6 +53,11 @@ class Principal:
     role: Role
     provider_code: str | None = None
     delegations: dict[str, frozenset[Right]] = field(default_factory=dict)
+    kind: str | None = None  # "<scheme>.<kind>" (lu_kin.physiotherapist, be_nursing.mutuality_agent…)
+
+    @property
+    def scheme(self) -> str | None:
+        return None if self.kind is None else self.kind.partition(".")[0]
 
     def rights_for(self, provider_code: str) -> frozenset[Right]:
         if self.role is Role.PROVIDER and provider_code == self.provider_code:
@@ -85,6 +90,7 @@ def _principal(account: Account) -> Principal:
         role=Role(account.role),
         provider_code=account.provider_code,
         delegations=delegations,
+        kind=account.kind,
     )
 
 
@@ -126,7 +132,7 @@ class AccountStore:
         if len(password) < MIN_PASSWORD_LENGTH:
             problems.append(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
         if role is Role.PROVIDER and (provider_code is None or not PROVIDER_CODE.match(provider_code)):
-            problems.append("a provider account needs its provider code (5-8 digits or capital letters)")
+            problems.append("a provider account needs its provider code (5-11 digits or capital letters)")
         if role is not Role.PROVIDER and provider_code is not None:
             problems.append("only a provider account carries a provider code")
         with transaction(self._sessions) as session:
@@ -155,6 +161,18 @@ class AccountStore:
         with transaction(self._sessions) as session:
             account = self._account(session, username)
             account.password_hash = self._hasher.hash(password)
+
+    def set_kind(self, username: str, kind: str | None) -> None:
+        """Say which kind of account this is, in which scheme (one of the registered schemes' kinds)."""
+        from tierspayant.platform.schemes import account_kinds  # the schemes load only when a kind is set
+
+        if kind is not None and kind not in account_kinds():
+            known = ", ".join(sorted(account_kinds()))
+            problem = f"unknown account kind {kind!r}; known: {known}"
+            raise FindingsError([Finding(code="PLT-ACCOUNT", message=problem, location=username)])
+        self._token_cache.clear()
+        with transaction(self._sessions) as session:
+            self._account(session, username).kind = kind
 
     def deactivate(self, username: str) -> None:
         self._token_cache.clear()

@@ -1,6 +1,8 @@
-"""The ASGI application: the REST API under ``/api/v1`` and the server-rendered pages."""
+"""The ASGI application: the REST API under ``/api/v1`` and the server-rendered pages, the schemes' included."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from fastapi import FastAPI
 
@@ -8,12 +10,16 @@ from tierspayant import __version__
 from tierspayant.platform.api import api_router
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.fundview import FundView
-from tierspayant.platform.practice_desk import PracticeDesk
+from tierspayant.platform.schemes import Scheme, SchemeRuntime, registered_schemes
 from tierspayant.platform.web import mount_web
+from tierspayant.platform.web.common import add_template_folder
 
 
 def create_app(
-    context: PlatformContext, fund: FundView | None = None, practice_desk: PracticeDesk | None = None
+    context: PlatformContext,
+    fund: FundView | None = None,
+    runtimes: Mapping[str, SchemeRuntime] | None = None,
+    schemes: Sequence[Scheme] | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="tierspayant platform",
@@ -26,7 +32,15 @@ def create_app(
     )
     app.state.context = context
     app.state.fund = fund
-    app.state.practice_desk = practice_desk
+    app.state.practice_desk = None
     app.include_router(api_router())
     mount_web(app, context.settings.session_secret())
+    for scheme in registered_schemes() if schemes is None else schemes:
+        if scheme.templates is not None:
+            add_template_folder(scheme.templates)
+    for runtime in (runtimes or {}).values():
+        for key, value in runtime.app_state.items():
+            setattr(app.state, key, value)
+        for router in runtime.routers:
+            app.include_router(router)
     return app

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tierspayant.platform.accounts import Principal
+from tierspayant.platform.store.models import AuditEvent
 from tierspayant.store.database import transaction
-from tierspayant.store.platform.models import AuditEvent
 
 
 class Channel(StrEnum):

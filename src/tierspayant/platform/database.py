@@ -8,8 +8,8 @@ from urllib.parse import unquote
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tierspayant.platform.store import MIGRATIONS
 from tierspayant.store.database import make_engine, migrate, session_factory
-from tierspayant.store.platform import MIGRATIONS
 
 _SEARCH_PATH = re.compile(r"search_path(?:=|%3D)([A-Za-z_][A-Za-z0-9_]*)")
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tierspayant.core.findings import Finding
 from tierspayant.platform.sftp.mailbox import CompletedUpload
+from tierspayant.platform.store.models import Deposit
 from tierspayant.store.database import transaction
-from tierspayant.store.platform.models import Deposit
 
 
 class DepositStatus(StrEnum):

@@ -9,12 +9,13 @@ and fund never share tables.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, unquote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,8 +25,9 @@ ENV_PREFIX = "TIERSPAYANT_"
 SETTINGS_FILE_ENV = "TIERSPAYANT_SETTINGS"
 DEFAULT_SETTINGS_FILE = Path("tierspayant.toml")
 MEBIBYTE = 1024 * 1024
+_SEARCH_PATH = re.compile(r"search_path=([A-Za-z_][A-Za-z0-9_]*)")
 
-Party = Literal["platform", "fund", "practice"]
+Party = str  # platform, or one of a scheme's parties: fund, practice, mutuality, nurse…
 
 
 class Settings(BaseModel):
@@ -37,6 +39,9 @@ class Settings(BaseModel):
     database_url: str | None = Field(None, description="Platform store; a PostgreSQL URL moves every party there.")
     fund_database_url: str | None = None
     practice_database_url: str | None = None
+    party_database_urls: dict[str, str] = Field(
+        default_factory=dict, description="Any party's own URL (mutuality, nurse…), by party name"
+    )
     schema_prefix: str = Field("tp", pattern=r"^[a-z][a-z0-9_]{0,20}$", description="PostgreSQL: <prefix>_<party>")
     http_host: str = "127.0.0.1"
     http_port: int = Field(8000, ge=0, le=65535)
@@ -77,9 +82,14 @@ class Settings(BaseModel):
     def url_for(self, party: Party) -> str:
         """The database URL of one party (platform, fund or practice)."""
         explicit = {"fund": self.fund_database_url, "practice": self.practice_database_url}.get(party)
+        explicit = explicit or self.party_database_urls.get(party)
         if explicit:
             return explicit
         if self.database_url and _is_postgres(self.database_url):
+            if party != "platform" and _SEARCH_PATH.search(unquote(self.database_url)):
+                # The URL chose the platform's schema: each other party gets its own beside it (never shared:
+                # every party has its own migration history).
+                return _SEARCH_PATH.sub(lambda m: f"search_path={m.group(1)}_{party}", unquote(self.database_url))
             return _with_schema(self.database_url, f"{self.schema_prefix}_{party}")
         if self.database_url and party == "platform":
             return self.database_url

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from tierspayant.platform.api.deps import Context, DepositId, FundAgent
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import DepositInfo, DepositStatus
-from tierspayant.platform.fundview import FundView, PaymentDue
+from tierspayant.platform.fundview import FundView, PaymentDue, handles, payments_for
 
 router = APIRouter(prefix="/fund", tags=["fund agents"])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}}
@@ -23,13 +23,19 @@ class IntakeOut(BaseModel):
 
 @router.get("/intake", response_model=IntakeOut, responses=ERRORS, summary="Incoming files and their state")
 def intake(
+    request: Request,
     agent: FundAgent,
     context: Context,
     status_: Annotated[DepositStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> IntakeOut:
-    deposits = [d.model_copy(update={"findings": []}) for d in context.deposits.list(None, status_, limit, offset)]
+    fund = getattr(request.app.state, "fund", None)
+    deposits = [
+        d.model_copy(update={"findings": []})
+        for d in context.deposits.list(None, status_, limit, offset)
+        if handles(fund, d.name, agent)
+    ]
     return IntakeOut(counts=context.deposits.counts_by_status(), deposits=deposits)
 
 
@@ -39,9 +45,9 @@ def intake(
     responses={**ERRORS, 404: {}},
     summary="One deposit with its findings (anomalies, with the rule that found each)",
 )
-def deposit_findings(deposit_id: DepositId, agent: FundAgent, context: Context) -> DepositInfo:
+def deposit_findings(deposit_id: DepositId, agent: FundAgent, context: Context, request: Request) -> DepositInfo:
     deposit = context.deposits.get(deposit_id)
-    if deposit is None:
+    if deposit is None or not handles(getattr(request.app.state, "fund", None), deposit.name, agent):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such deposit")
     context.audit.record(agent, Channel.API, "findings", f"deposit {deposit_id} mailbox {deposit.mailbox}")
     return deposit
@@ -50,6 +56,4 @@ def deposit_findings(deposit_id: DepositId, agent: FundAgent, context: Context) 
 @router.get("/payments", response_model=list[PaymentDue], responses=ERRORS, summary="Payments due, by date")
 def payments(agent: FundAgent, request: Request) -> list[PaymentDue]:
     fund: FundView | None = getattr(request.app.state, "fund", None)
-    if fund is None:
-        return []
-    return fund.payments_due()
+    return payments_for(fund, agent)

@@ -1,4 +1,5 @@
-"""Server-rendered pages (Jinja2 templates, one stylesheet, plain forms): practice, fund and administration."""
+"""Server-rendered pages (Jinja2 templates, one stylesheet, plain forms): sign-in, fund agents, administration;
+the schemes add their own (see :mod:`tierspayant.platform.schemes`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from tierspayant.platform.web import admin_pages, auth_pages, fund_pages, practice_pages
+from tierspayant.platform.web import admin_pages, auth_pages, fund_pages
 from tierspayant.platform.web.common import HERE, Forbidden, LoginRequired, redirect, render
 
 SESSION_HOURS = 8
@@ -24,7 +25,6 @@ def mount_web(app: FastAPI, secret_key: str) -> None:
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth_pages.router)
-    app.include_router(practice_pages.router)
     app.include_router(fund_pages.router)
     app.include_router(admin_pages.router)
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from tierspayant.platform.accounts import Principal, Role
 from tierspayant.platform.audit import Channel
@@ -17,6 +18,15 @@ from tierspayant.platform.context import PlatformContext
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["Role"] = Role
+_TEMPLATE_FOLDERS: list[Path] = [HERE / "templates"]
+
+
+def add_template_folder(folder: Path) -> None:
+    """A scheme's page templates, looked up after the platform's (which keep their names: base.html, macros.html)."""
+    if folder in _TEMPLATE_FOLDERS:
+        return
+    _TEMPLATE_FOLDERS.append(folder)
+    templates.env.loader = ChoiceLoader([FileSystemLoader(str(f)) for f in _TEMPLATE_FOLDERS])
 
 
 class LoginRequired(Exception):

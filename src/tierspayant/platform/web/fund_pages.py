@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from tierspayant.platform.accounts import Principal, Role
 from tierspayant.platform.api.deps import DepositId
 from tierspayant.platform.deposits import DepositStatus
-from tierspayant.platform.fundview import FundView
+from tierspayant.platform.fundview import FundView, handles, payments_for
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import Forbidden, User, audit, context_of, render
 from tierspayant.platform.worker import archive_path
@@ -29,10 +29,12 @@ def fund_agent(user: User) -> Principal:
 Agent = Annotated[Principal, Depends(fund_agent)]
 
 
+
 @router.get("", response_class=HTMLResponse)
 def intake_page(request: Request, user: Agent, status: Annotated[DepositStatus | None, Query()] = None) -> HTMLResponse:
     context = context_of(request)
-    deposits = context.deposits.list(None, status, limit=200)
+    fund = request.app.state.fund
+    deposits = [d for d in context.deposits.list(None, status, limit=200) if handles(fund, d.name, user)]
     return render(
         request,
         "fund_intake.html",
@@ -54,14 +56,18 @@ def deposit_page(request: Request, deposit_id: DepositId, user: Agent) -> HTMLRe
     audit(request, user, "findings", f"deposit {deposit_id} mailbox {deposit.mailbox}")
     fund: FundView | None = request.app.state.fund
     archived = archive_path(context, deposit)
-    explanations = fund.explain(archived) if fund is not None and deposit.findings and archived.exists() else []
+    if not handles(fund, deposit.name, user):
+        raise Forbidden("this deposit is for another fund's agents")
+    explanations = (
+        fund.explain(archived, deposit.findings) if fund is not None and deposit.findings and archived.exists() else []
+    )
     return render(request, "fund_deposit.html", user, section="intake", deposit=deposit, explanations=explanations)
 
 
 @router.get("/payments", response_class=HTMLResponse)
 def payments_page(request: Request, user: Agent) -> HTMLResponse:
     fund: FundView | None = request.app.state.fund
-    payments = fund.payments_due() if fund is not None else []
+    payments = payments_for(fund, user)
     by_date: dict[str, Decimal] = defaultdict(Decimal)
     for payment in payments:
         by_date[payment.due_date.isoformat()] += payment.amount

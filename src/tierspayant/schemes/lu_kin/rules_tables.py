@@ -16,7 +16,7 @@ import polars as pl
 
 from tierspayant.core.money import to_cents
 from tierspayant.core.rules.engine import Rule, RuleSet, package_rules
-from tierspayant.schemes.lu_kin.models import Demaut, Fac, FileHeader
+from tierspayant.schemes.lu_kin.formats.models import Demaut, Fac, FileHeader
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
 
 FILE_SCHEMA: dict[str, pl.DataType] = {

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from tierspayant.schemes.be_nursing.models import (
+from tierspayant.schemes.be_nursing.formats.models import (
     EidReading,
     Invoice,
     PaymentCommitment,

@@ -18,16 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
-from tierspayant.schemes.be_nursing import error_codes
-from tierspayant.schemes.be_nursing.checks import DEFAULT_POLICY, CheckNumberPolicy
-from tierspayant.schemes.be_nursing.messages import Reply, read_reply, render_920000, write_lines
-from tierspayant.schemes.be_nursing.models import SendingModel
+from tierspayant.schemes.be_nursing.formats import error_codes
+from tierspayant.schemes.be_nursing.formats.checks import DEFAULT_POLICY, CheckNumberPolicy
+from tierspayant.schemes.be_nursing.formats.messages import Reply, read_reply, render_920000, write_lines
+from tierspayant.schemes.be_nursing.formats.models import SendingModel
 from tierspayant.schemes.be_nursing.nurse.billing import build_sending
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, PatientRecord, Visit, VisitBook
+from tierspayant.schemes.be_nursing.store.nurse.models import Base, NursePatient, NurseReply, NurseSending, NurseVisit
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
-from tierspayant.store.nurse.models import Base, NursePatient, NurseReply, NurseSending, NurseVisit
 
-MIGRATIONS = "tierspayant.store.nurse.migrations"
+MIGRATIONS = "tierspayant.schemes.be_nursing.store.nurse.migrations"
 MAX_SENDING_NUMBER = 999
 # Rejections caused by another line (block / same day): fixing the faulty line clears them — re-invoiced as they are.
 PROPAGATED = frozenset({"500118", "500119", "510119", "510120", "520119", "500120"})

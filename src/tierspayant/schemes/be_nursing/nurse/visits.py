@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tierspayant.schemes.be_nursing.models import EFACT_TEXT, InsurabilityAnswer, Niss
+from tierspayant.schemes.be_nursing.formats.models import EFACT_TEXT, InsurabilityAnswer, Niss
 
 
 class _Model(BaseModel):

@@ -1,0 +1,85 @@
+"""``tierspayant be refac …``: the mutuality's REFAC processing of a 920000 nursing invoicing file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from tierspayant.commands.output import JSON_OPTION, console, print_json, print_table
+from tierspayant.schemes.be_nursing.formats import error_codes
+from tierspayant.schemes.be_nursing.mutuality.service import RefacOutcome, RefacService
+from tierspayant.store.database import sqlite_url
+
+app = typer.Typer(no_args_is_help=True, help="REFAC: the mutuality's controls of 920000 files and its replies.")
+
+
+@app.callback()
+def refac() -> None:
+    """REFAC: the mutuality's controls of 920000 files and its replies (a group, even with one command)."""
+
+
+EXIT_STATUS = {"accepted": 0, "duplicate": 0, "rejected": 1, "refused": 2}
+
+
+@app.command("process")
+def process(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The 920000 file received."),
+    outbox: Path | None = typer.Option(None, help="Where to write the replies (default: <FILE's folder>/replies)."),
+    database: str | None = typer.Option(
+        None, "--database", envvar="TIERSPAYANT_REFAC_DB", help="Database URL (default: SQLite refac.db here)."
+    ),
+    reference_dir: Path | None = typer.Option(
+        None, help="Reference tables (default: the packaged SAMPLE set).", exists=True, file_okay=False
+    ),
+    received_at: datetime | None = typer.Option(None, help="Reception time (default: now)."),
+    language: str = typer.Option("fr", help="Language of the error labels: fr or nl."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Control FILE as REFAC does and write the replies: 920999, 920099, or 920098 and/or 920900.
+
+    Exit status: 0 accepted (or a duplicate of an accepted sending), 1 rejected (920099), 2 refused (920999).
+    """
+    service = RefacService(database or sqlite_url("refac.db"), reference_dir)
+    try:
+        outcome = service.process(file, outbox or file.parent / "replies", received_at)
+    finally:
+        service.close()
+    if as_json:
+        print_json(outcome.to_dict())
+    else:
+        _show(outcome, "nl" if language == "nl" else "fr")
+    raise typer.Exit(EXIT_STATUS.get(outcome.status, 1))
+
+
+def _show(outcome: RefacOutcome, language: error_codes.Language) -> None:
+    counts = outcome.counts
+    rows = [
+        ("status", outcome.status),
+        ("replies", ", ".join(outcome.replies) or "—"),
+        ("lines", counts.lines),
+        ("lines in error", counts.lines_in_error),
+        ("error percentage", outcome.error_percentage if outcome.error_percentage is not None else "—"),
+        ("refusal type", outcome.refusal_type or "—"),
+        ("accepted lines / amount", f"{counts.accepted_lines} / {counts.accepted_amount} EUR"),
+        ("rejected lines / amount", f"{counts.rejected_lines} / {counts.rejected_amount} EUR"),
+        ("payment date (order)", f"{outcome.payment_date} ({outcome.payment_order})" if outcome.payment_date else "—"),
+        ("reference data", outcome.reference_version),
+    ]
+    print_table("REFAC", ("", "value"), rows)
+    if outcome.acknowledgement is not None:
+        console.print(f"acknowledged: {outcome.acknowledgement}")
+    for path in outcome.written:
+        console.print(f"written: {path}")
+    if outcome.findings:
+        print_table(
+            "Errors",
+            ("record", "code", "label", "comment"),
+            [
+                (f.line if f.line is not None else "", f.code, error_codes.label(f.code, language), f.message)
+                for f in outcome.findings[:200]
+            ],
+        )
+        if len(outcome.findings) > 200:
+            console.print(f"… and {len(outcome.findings) - 200} more (use --json for all)")

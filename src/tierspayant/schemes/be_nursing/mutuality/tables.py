@@ -1,0 +1,143 @@
+"""The tables the REFAC rules read: lines, invoices, all_services (file + history), and the reference tables.
+
+Built once per file, set-at-a-time: the nomenclature attributes valid at each service date are joined onto the lines
+and the history once (one Polars join each), so that no rule repeats that join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from tierspayant.core.identifiers.niss import check_niss
+from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData
+from tierspayant.schemes.be_nursing.store.mutuality.registry import HISTORY_SCHEMA
+
+LINE_SCHEMA: dict[str, Any] = {
+    "key": pl.Int64,  # record index of the record 50 (1-based position in the file)
+    "invoice_key": pl.Int64,  # record index of its record 20
+    "invoice_index": pl.Int64,
+    "invoice_number": pl.Utf8,
+    "third_party": pl.Utf8,
+    "niss": pl.Utf8,
+    "nomenclature_code": pl.Int64,
+    "service_norm": pl.Int64,
+    "first_service_date": pl.Date,
+    "last_service_date": pl.Date,
+    "care_provider": pl.Utf8,
+    "units": pl.Int64,
+    "insurance_amount": pl.Int64,  # cents
+    "same_day_repetition": pl.Int64,
+    "has_eid": pl.Boolean,  # a record 52 (eID reading) follows this record 50
+    "payment_commitment_part_a": pl.Int64,  # of its invoice (record 20 zone 42)
+    "insurability_start_date": pl.Date,  # of its invoice (record 20 zone 53)
+    "insurability_end_date": pl.Date,  # of its invoice (record 20 zone 54)
+}
+
+INVOICE_SCHEMA: dict[str, Any] = {
+    "key": pl.Int64,  # record index of the record 20
+    "invoice_index": pl.Int64,
+    "invoice_number": pl.Utf8,
+    "niss": pl.Utf8,
+    "affiliation_mutuality": pl.Int64,
+    "ct1": pl.Int64,
+    "ct2": pl.Int64,
+    "payment_commitment_part_a": pl.Int64,
+    "insurability_start_date": pl.Date,  # zones 53-58: NULL when empty (zeros)
+    "insurability_end_date": pl.Date,
+    "communication_date": pl.Date,
+    "maf_current_year": pl.Int64,
+    "maf_previous_year": pl.Int64,
+    "maf_two_years_ago": pl.Int64,
+}
+
+NOMENCLATURE_ATTRIBUTES = (
+    "family",
+    "limit_group",
+    "visit_rank",
+    "eid_required",
+    "medical_house_covered",
+    "ceiling_counted",
+    "norm_statistical",
+)
+
+FLAGS = ("eid_required", "medical_house_covered", "ceiling_counted", "norm_statistical")  # NULL (unknown code): false
+SERVICE_COLUMNS = tuple(HISTORY_SCHEMA.names())  # a service of this file or of the ledger
+
+
+def conform(frame: pl.DataFrame, schema: Mapping[str, Any], what: str) -> pl.DataFrame:
+    """Select and cast the declared columns (in order); a missing column is a programming error, said clearly."""
+    missing = [c for c in schema if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def with_nomenclature(frame: pl.DataFrame, nomenclature: pl.DataFrame) -> pl.DataFrame:
+    """Add the attributes of the nomenclature row valid at each row's first service date (NULL when none)."""
+    numbered = frame.with_row_index("_row")
+    valid_at_date = (pl.col("first_service_date") >= pl.col("valid_from")) & (
+        pl.col("valid_to").is_null() | (pl.col("first_service_date") <= pl.col("valid_to"))
+    )
+    matches = (
+        numbered.select("_row", "nomenclature_code", "first_service_date")
+        .join(nomenclature, left_on="nomenclature_code", right_on="code", how="inner")
+        .filter(valid_at_date)
+        .select("_row", *NOMENCLATURE_ATTRIBUTES)
+    )
+    if matches["_row"].is_duplicated().any():
+        raise ValueError("nomenclature: overlapping validity periods for one code")
+    return (
+        numbered.join(matches, on="_row", how="left", maintain_order="left")
+        .drop("_row")
+        .with_columns(pl.col(*FLAGS).fill_null(False))
+    )
+
+
+def with_niss_check(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Add ``niss_valid``: the record 20's NISS is a valid national or BIS number (``core.identifiers.niss``: mod 97
+    for a birth before or from 2000, birth date, serial) — checked once per distinct NISS, not per line."""
+    distinct = invoices["niss"].drop_nulls().unique().to_list()
+    valid = {niss: check_niss(niss).valid for niss in distinct}
+    return invoices.with_columns(
+        pl.col("niss").replace_strict(valid, default=False, return_dtype=pl.Boolean).alias("niss_valid")
+    )
+
+
+def build_tables(
+    lines: pl.DataFrame,
+    invoices: pl.DataFrame,
+    history: pl.DataFrame,
+    reference: ReferenceData,
+) -> dict[str, pl.DataFrame]:
+    """Every table a rule of ``rules.yaml`` may read, by name."""
+    nomenclature = reference["nomenclature"]
+    file_lines = with_nomenclature(conform(lines, LINE_SCHEMA, "lines"), nomenclature)
+    past = with_nomenclature(conform(history, HISTORY_SCHEMA, "history"), nomenclature)
+    history_part = past.select(
+        pl.lit("history").alias("source"),
+        pl.lit(None, dtype=pl.Int64).alias("key"),
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("order_rank"),
+        *SERVICE_COLUMNS,
+        "family",
+        "limit_group",
+        "visit_rank",
+        "ceiling_counted",
+    )
+    file_part = file_lines.select(
+        pl.lit("file").alias("source"),
+        "key",
+        (pl.col("key") + past.height).alias("order_rank"),
+        *SERVICE_COLUMNS,
+        "family",
+        "limit_group",
+        "visit_rank",
+        "ceiling_counted",
+    )
+    tables: dict[str, pl.DataFrame] = dict(reference.tables)
+    tables["lines"] = file_lines
+    tables["invoices"] = with_niss_check(conform(invoices, INVOICE_SCHEMA, "invoices"))
+    tables["all_services"] = pl.concat([history_part, file_part], how="vertical")
+    return tables

@@ -1,0 +1,253 @@
+"""Commands of the ``fund`` group: the CNS engine for KIN files.
+
+Every command takes ``--database-url`` (env ``TIERSPAYANT_FUND_DATABASE_URL``, default ``sqlite:///var/fund.db``).
+``process`` writes the answers (deposit notifications, acknowledgements, RETAUT, RETFAC) into ``--outbox``.
+A refusal of reference data prints its findings (file, row, column) and exits 1.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import typer
+
+from tierspayant.commands.output import JSON_OPTION, console, err_console, print_json, print_table
+from tierspayant.core.findings import FindingsError
+from tierspayant.schemes.lu_kin.fund.service import (
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    Explanation,
+    FundService,
+    ProcessOutcome,
+)
+
+app = typer.Typer(no_args_is_help=True)
+reference_app = typer.Typer(no_args_is_help=True)
+app.add_typer(reference_app, name="reference", help="Reference data: nomenclature, keys, rates, limits, anomalies…")
+
+DATABASE_OPTION = typer.Option(
+    DEFAULT_DATABASE_URL, "--database-url", envvar=DATABASE_URL_ENV, help="Fund database (SQLite or PostgreSQL)."
+)
+
+
+def _service(database_url: str, reference_dir: Path | None = None) -> FundService:
+    return FundService(database_url, reference_dir)
+
+
+def _refused(error: FindingsError) -> None:
+    err_console.print(f"[bold red]{len(error.findings)} problem(s):[/]")
+    print_table(
+        "Findings",
+        ["file", "row", "column", "code", "message"],
+        [(f.file, f.line, f.location, f.code, f.message) for f in error.findings],
+    )
+    raise typer.Exit(1)
+
+
+@app.command("init")
+def init(
+    database_url: str = DATABASE_OPTION,
+    reference: Path | None = typer.Option(None, "--reference", help="Reference folder to load instead of SAMPLE."),
+) -> None:
+    """Create or migrate the fund database; load the reference set and the SAMPLE registries when empty."""
+    try:
+        version = _service(database_url, reference).init()
+    except FindingsError as error:
+        _refused(error)
+    current = _service(database_url).reference()
+    label = " (SAMPLE data: not the official CNS lists)" if current.sample else ""
+    console.print(f"fund database ready: {database_url}; reference version {version}{label}")
+
+
+@reference_app.command("load")
+def reference_load(directory: Path, database_url: str = DATABASE_OPTION, json_output: bool = JSON_OPTION) -> None:
+    """Check a folder of reference files (CSV or YAML) and put it in force."""
+    service = _service(database_url)
+    try:
+        loaded = service.load_reference(directory)
+    except FindingsError as error:
+        _refused(error)
+    rows = [(name, loaded[name].height) for name in sorted(loaded.tables)]
+    if json_output:
+        print_json({"version": loaded.version, "source": loaded.source, "sample": loaded.sample, "tables": dict(rows)})
+        return
+    print_table(
+        f"Reference version {loaded.version} in force{' (SAMPLE)' if loaded.sample else ''}", ["table", "rows"], rows
+    )
+
+
+@reference_app.command("show")
+def reference_show(database_url: str = DATABASE_OPTION, json_output: bool = JSON_OPTION) -> None:
+    """The reference version in force and its tables."""
+    loaded = _service(database_url).reference()
+    rows = [(name, loaded[name].height) for name in sorted(loaded.tables)]
+    if json_output:
+        print_json({"version": loaded.version, "source": loaded.source, "sample": loaded.sample, "tables": dict(rows)})
+        return
+    print_table(f"Reference version {loaded.version}{' (SAMPLE)' if loaded.sample else ''}", ["table", "rows"], rows)
+
+
+def _summary_row(outcome: ProcessOutcome) -> list[object]:
+    return [
+        outcome.file_name,
+        outcome.file_type or "?",
+        outcome.status,
+        outcome.items,
+        outcome.accepted,
+        outcome.refused,
+        outcome.suspended if outcome.file_type == "DEMAUT" else outcome.reduced,
+        outcome.asked if outcome.file_type == "FAC" else "",
+        outcome.covered if outcome.file_type == "FAC" else "",
+        outcome.payment_due_on or "",
+        len(outcome.findings),
+    ]
+
+
+@app.command("process")
+def process(
+    files: list[Path],
+    outbox: Path = typer.Option(Path("var/fund/outbox"), "--outbox", help="Where the answers are written."),
+    received_at: str | None = typer.Option(None, "--received-at", help="Receipt time (ISO), default now."),
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Process deposited DEMAUT / FAC files (XML or ZIP packages); exit 1 when a file is refused."""
+    service = _service(database_url)
+    when = datetime.fromisoformat(received_at) if received_at else None
+    outcomes = [service.process(path, outbox, when) for path in files]
+    if json_output:
+        print_json([outcome.to_dict() for outcome in outcomes])
+    else:
+        print_table(
+            "Fund processing",
+            [
+                "file",
+                "type",
+                "status",
+                "items",
+                "accepted",
+                "refused",
+                "suspended/reduced",
+                "asked",
+                "covered",
+                "due on",
+                "findings",
+            ],
+            [_summary_row(o) for o in outcomes],
+        )
+        for outcome in outcomes:
+            for path in outcome.written:
+                console.print(f"  wrote {path}", highlight=False)
+            if outcome.status == "refused":
+                for finding in outcome.findings[:20]:
+                    console.print(f"  [red]{finding}[/]", highlight=False)
+    if any(outcome.status == "refused" for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("explain")
+def explain(
+    file: Path,
+    received_at: str | None = typer.Option(None, "--received-at", help="Receipt time (ISO) for a file not processed."),
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Each finding on a file: its rule, what the rule checks, and the reference data it used."""
+    when = datetime.fromisoformat(received_at) if received_at else None
+    explanations = _service(database_url).explain(file, when)
+    if json_output:
+        print_json([vars(e) for e in explanations])
+        return
+    if not explanations:
+        console.print(f"{file.name}: no findings — every line or request passes every rule.")
+        return
+    print_table(
+        f"Findings on {file.name}",
+        ["where", "code", "label", "rule", "effect", "detail", "checks", "data read"],
+        [
+            (
+                e.where or "file",
+                e.code,
+                e.label,
+                e.rule,
+                e.effect,
+                e.detail,
+                e.description,
+                _data_read(e),
+            )
+            for e in explanations
+        ],
+    )
+
+
+def _data_read(explanation: Explanation) -> str:
+    parts = []
+    if explanation.reference_tables:
+        parts.append(f"{', '.join(explanation.reference_tables)} (reference v{explanation.reference_version})")
+    if explanation.history_tables:
+        parts.append(f"fund data: {', '.join(explanation.history_tables)}")
+    return "; ".join(parts)
+
+
+@app.command("payments")
+def payments(
+    due_by: str | None = typer.Option(None, "--due-by", help="Only payments due by this date (YYYY-MM-DD)."),
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """What the fund owes facturiers for accepted FACs (30 days after the acknowledgement)."""
+    due = _service(database_url).payments_due(date.fromisoformat(due_by) if due_by else None)
+    if json_output:
+        print_json([vars(p) for p in due])
+        return
+    print_table(
+        "Payments due",
+        ["deposit", "facturier", "file", "amount", "due on"],
+        [(p.deposit_id, p.facturier, p.file_name, p.amount, p.due_on) for p in due],
+    )
+
+
+@app.command("insured")
+def insured(
+    matricule: str,
+    birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD"),
+    fund: str = typer.Option("CNS", "--fund"),
+    affiliated_from: str = typer.Option(..., "--from", help="Affiliation start, YYYY-MM-DD"),
+    affiliated_to: str | None = typer.Option(None, "--to", help="Affiliation end (default: still affiliated)"),
+    database_url: str = DATABASE_OPTION,
+) -> None:
+    """Register an insured person with one affiliation period."""
+    end = date.fromisoformat(affiliated_to) if affiliated_to else None
+    try:
+        _service(database_url).add_insured(
+            matricule, date.fromisoformat(birth_date), [(fund, date.fromisoformat(affiliated_from), end)]
+        )
+    except ValueError as error:
+        err_console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"insured {matricule} registered")
+
+
+@app.command("provider")
+def provider(
+    code: str,
+    name: str = typer.Option(..., "--name"),
+    kind: str = typer.Option("physiotherapist", "--kind", help="physiotherapist | association | group | institution"),
+    members: list[str] = typer.Option([], "--member", help="CODE:FROM[:TO] (repeat) for an association or group"),
+    database_url: str = DATABASE_OPTION,
+) -> None:
+    """Register a provider code; an association or group with its members and their periods."""
+    memberships = []
+    for text in members:
+        parts = text.split(":")
+        if len(parts) not in (2, 3):
+            raise typer.BadParameter(f"--member is CODE:FROM[:TO], got {text!r}")
+        end = date.fromisoformat(parts[2]) if len(parts) == 3 and parts[2] else None
+        memberships.append((parts[0], date.fromisoformat(parts[1]), end))
+    try:
+        normalized = _service(database_url).add_provider(code, name, kind, memberships)
+    except ValueError as error:
+        err_console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"provider {normalized} registered")

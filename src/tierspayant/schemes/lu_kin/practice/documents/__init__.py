@@ -1,0 +1,1 @@
+"""The KIN documents a practice prints: titre, mémoire d'honoraires, association statement, IT flat-rate form."""
