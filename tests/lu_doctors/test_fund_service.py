@@ -83,7 +83,7 @@ def test_register_intake_return_and_no_double_payment(database_url: str) -> None
     back = read_return(first.answer)
     assert back.status == "traite" and back.covered == Decimal("108.00") and back.refused_count == 0
     again = fund.receive_flat_rates(data, flat_rates_name(file), date(2025, 4, 4))
-    assert again.status == "rejected" and again.covered == Decimal("0.00")
+    assert again.status == "duplicate" and again.covered == Decimal("0.00")
     assert [a.code for a in read_return(again.answer).file_anomalies] == ["D003"]
     # the same invoices under a new reference: refused line by line as already paid
     renamed = FlatRateFile(file.billing_code, file.month, "M2", file.send_date, file.invoices, file.statement)
@@ -92,6 +92,8 @@ def test_register_intake_return_and_no_double_payment(database_url: str) -> None
     assert {a.code for i in read_return(third.answer).invoices for line in i.lines for a in line.anomalies} == {"D211"}
     usage = fund.usage(device_id, 2025)
     assert (usage.full_used_year, usage.left_before_threshold, usage.left_over_amortisation) == (3, 2, 997)
+    assert fund.payments() == [(date(2025, 5, 3), GYNAECOLOGIST, Decimal("108.00"), flat_rates_name(file))]
+    assert [f.code for f in third.findings] == ["D211"] * 3 and third.findings[0].rule == "already_paid"
 
 
 def test_invalid_file_is_returned_untreated(database_url: str) -> None:

@@ -200,6 +200,10 @@ class DeviceDesk:
                 )
             )  # fmt: skip
 
+    def claims(self) -> list[FlatRateClaim]:
+        with self.practice.sessions() as session:
+            return list(session.scalars(select(FlatRateClaim).order_by(FlatRateClaim.service_date, FlatRateClaim.id)))
+
     def devices(self) -> list[PracticeDevice]:
         with self.practice.sessions() as session:
             return list(session.scalars(select(PracticeDevice).order_by(PracticeDevice.id)))
@@ -354,8 +358,11 @@ class DeviceDesk:
                     )
                 )  # fmt: skip
 
-    def monthly_file(self, billing_code: str, month: str, reference: str, send_date: date) -> OutgoingFile:
-        """Every flat-rate note of ``month`` not yet sent, in one FACFORF with its single statement."""
+    def monthly_file(
+        self, billing_code: str, month: str, reference: str, send_date: date, doctors: set[str] | None = None
+    ) -> OutgoingFile:
+        """Every flat-rate note of ``month`` not yet sent (of ``doctors`` when given), in one FACFORF with its single
+        statement."""
         year, number = int(month[:4]), int(month[5:])
         with self.practice.unit() as session:
             claims = list(
@@ -365,7 +372,11 @@ class DeviceDesk:
                     .order_by(FlatRateClaim.fee_note_id, FlatRateClaim.line)
                 )
             )
-            claims = [c for c in claims if (c.service_date.year, c.service_date.month) == (year, number)]
+            claims = [
+                c for c in claims
+                if (c.service_date.year, c.service_date.month) == (year, number)
+                and (doctors is None or c.doctor_code in doctors)
+            ]  # fmt: skip
             if not claims:
                 raise FindingsError(
                     [_warning("W-NOTHING", f"no flat rate of {month} is waiting to be sent", refuse=True)]
