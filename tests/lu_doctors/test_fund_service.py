@@ -3,6 +3,7 @@ the annual threshold pays exactly its number of full rates whatever order two do
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import date
 from decimal import Decimal
@@ -90,6 +91,15 @@ def test_register_intake_return_and_no_double_payment(database_url: str) -> None
     third = fund.receive_flat_rates(flat_rates_bytes(renamed), flat_rates_name(renamed), date(2025, 4, 5))
     assert third.covered == Decimal("0.00")
     assert {a.code for i in read_return(third.answer).invoices for line in i.lines for a in line.anomalies} == {"D211"}
+    # the same invoices again with other service dates: found by invoice and line, refused, never a second payment
+    moved = tuple(
+        FlatRateInvoice(i.invoice_number, i.mode, i.doctor_code, i.matricule, i.fund,
+                        tuple(dataclasses.replace(line, service_date=date(2025, 3, 20)) for line in i.lines))
+        for i in file.invoices
+    )  # fmt: skip
+    redated = FlatRateFile(file.billing_code, file.month, "M3", file.send_date, moved, file.statement)
+    fourth = fund.receive_flat_rates(flat_rates_bytes(redated), flat_rates_name(redated), date(2025, 4, 6))
+    assert fourth.covered == Decimal("0.00") and "D211" in {f.code for f in fourth.findings}
     usage = fund.usage(device_id, 2025)
     assert (usage.full_used_year, usage.left_before_threshold, usage.left_over_amortisation) == (3, 2, 997)
     assert fund.payments() == [(date(2025, 5, 3), GYNAECOLOGIST, Decimal("108.00"), flat_rates_name(file))]

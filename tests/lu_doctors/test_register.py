@@ -183,3 +183,20 @@ def test_sample_pdf_is_a_real_pdf() -> None:
     from pypdf import PdfReader
 
     assert "Facture" in PdfReader(BytesIO(sample_pdf("Facture acquittée"))).pages[0].extract_text()
+
+
+def test_encrypted_pdf_is_refused() -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(BytesIO(sample_pdf("Facture acquittée"))).pages:
+        writer.add_page(page)
+    writer.encrypt("secret")
+    buffer = BytesIO()
+    writer.write(buffer)
+    _, files = purchase_documents()
+    files["facture.pdf"] = buffer.getvalue()
+    reasons = REGISTER.decide(_file(scanner(), attachments=files), {})[0].answer.reasons
+    assert [r.code for r in reasons] == ["R002"] and "encrypted" in reasons[0].message

@@ -315,13 +315,22 @@ class DeviceFund:
         ).all()  # fmt: skip
         patient_acts = pl.DataFrame([tuple(r) for r in acts_rows], schema=PATIENT_ACT_SCHEMA, orient="row")
         ids = lines["device_id"].drop_nulls().unique().to_list()
-        paid_rows = session.execute(
-            select(
-                PaidFlatRate.billing_code, PaidFlatRate.invoice_number, PaidFlatRate.line, PaidFlatRate.matricule,
-                PaidFlatRate.service_date, PaidFlatRate.device_id, PaidFlatRate.technical_act,
-                PaidFlatRate.fee_note_ref,
-            ).where(PaidFlatRate.service_date.between(first, last))
-        ).all()  # fmt: skip
+        columns = (
+            PaidFlatRate.billing_code, PaidFlatRate.invoice_number, PaidFlatRate.line, PaidFlatRate.matricule,
+            PaidFlatRate.service_date, PaidFlatRate.device_id, PaidFlatRate.technical_act, PaidFlatRate.fee_note_ref,
+        )  # fmt: skip
+        paid_rows = set(session.execute(select(*columns).where(PaidFlatRate.service_date.between(first, last))).all())
+        # the same invoice lines sent again with other dates are still found (never paid twice)
+        invoices = lines["invoice_number"].unique().to_list()
+        for start in range(0, len(invoices), 900):
+            paid_rows.update(
+                session.execute(
+                    select(*columns).where(
+                        PaidFlatRate.billing_code == batch.billing_code,
+                        PaidFlatRate.invoice_number.in_(invoices[start : start + 900]),
+                    )
+                ).all()
+            )
         paid = pl.DataFrame([tuple(r) for r in paid_rows], schema=PAID_SCHEMA, orient="row")
         usage_rows = session.execute(
             select(PaidFlatRate.device_id, PaidFlatRate.year, func.count())
