@@ -133,29 +133,50 @@ def third_party_invoice(
     return FlatRateInvoice(number, "tiers_payant", doctor, matricule, "CNS", (line,))
 
 
+def bench_devices(count: int) -> list[str]:
+    """Identifiers of ``count`` class-2 scanners (DF21 / DF22) for large generated files."""
+    return [f"ECHO{n:07d}" for n in range(1, count + 1)]
+
+
 def generate_flat_rates(
-    path: Path,
-    lines: int,
-    devices: list[tuple[str, str, Decimal]],
-    month: date,
-    seed: int = 7,
-    reference: str = "BENCH",
-) -> list[tuple[str, str, str, date, str]]:
-    """A large FACFORF of third-party flat rates (one line per invoice) for ``devices`` ``(device_id, code, amount)``,
-    written with the streaming writer; returns the technical acts it names ``(fee_note_id, doctor, matricule, date,
-    act)`` so the fund can be told of them."""
+    path: Path, lines: int, devices: list[str], month: date, seed: int = 7, reference: str = "BENCH",
+    lines_per_invoice: int = 5, pid_every: int = 10,
+) -> list[tuple[str, str, str, date, str]]:  # fmt: skip
+    """A large FACFORF of one association's month, written with the streaming writer: third-party invoices of
+    ``lines_per_invoice`` flat rates (a patient's month), and every ``pid_every``-th invoice a PID fee note with its
+    technical acts and flat rates. Returns the technical acts the third-party lines name, ``(fee_note_id, doctor,
+    matricule, date, act)``, so the fund can be told of them."""
     rng = random.Random(seed)
     doctors = [f"{10_000_000 + n * 7919:08d}" for n in range(1, 201)]
     days = (date(month.year + month.month // 12, month.month % 12 + 1, 1) - month).days
     acts: list[tuple[str, str, str, date, str]] = []
+    full = Decimal("36.00")
+    technical = {"6E21": Decimal("51.20"), "6E11": Decimal("42.60")}
+    written = 0
+    number = 0
     with FlatRateWriter(path, ASSOCIATION, f"{month:%Y-%m}", reference, month + timedelta(days=days + 1)) as writer:
-        for n in range(lines):
-            device_id, code, amount = devices[n % len(devices)]
+        while written < lines:
+            number += 1
             doctor = doctors[rng.randrange(len(doctors))]
-            day = month + timedelta(days=rng.randrange(days))
             matricule = patient(rng.randrange(1, 200_000))
-            note = f"N{n:08d}"
-            acts.append((note, doctor, matricule, day, "6E21"))
-            writer.add(third_party_invoice(f"T{n:08d}", doctor, matricule, day, device_id, code, amount, note))
+            device_id = devices[rng.randrange(len(devices))]
+            count = min(lines_per_invoice, lines - written)
+            items: list[InvoiceLine] = []
+            if number % pid_every == 0 and count >= 2:
+                for pair in range(count // 2):
+                    day = month + timedelta(days=rng.randrange(days))
+                    code = rng.choice(("6E21", "6E11"))
+                    items.append(InvoiceLine(2 * pair + 1, day, code, technical[code], "CAB"))
+                    items.append(InvoiceLine(2 * pair + 2, day, "DF21", full, "CAB", device_id))
+                writer.add(FlatRateInvoice(f"P{number:08d}", "pid", doctor, matricule, "CNS", tuple(items)))
+            else:
+                for line in range(1, count + 1):
+                    day = month + timedelta(days=rng.randrange(days))
+                    note = f"N{number:08d}-{line}"
+                    code = rng.choice(("6E21", "6E11"))
+                    acts.append((note, doctor, matricule, day, code))
+                    items.append(InvoiceLine(line, day, "DF21", full, "CAB", device_id, code, note))
+                writer.add(FlatRateInvoice(f"T{number:08d}", "tiers_payant", doctor, matricule, "CNS", tuple(items)))
+            written += len(items)
         writer.close()
     return acts

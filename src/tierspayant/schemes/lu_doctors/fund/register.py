@@ -18,7 +18,7 @@ from decimal import Decimal
 import polars as pl
 
 from tierspayant.core.money import from_cents, to_cents
-from tierspayant.core.pdf_scan import inspect_scan
+from tierspayant.schemes.lu_doctors.formats.documents import document_reasons
 from tierspayant.schemes.lu_doctors.formats.messages import (
     Anomaly,
     Declaration,
@@ -29,19 +29,7 @@ from tierspayant.schemes.lu_doctors.formats.messages import (
 )
 from tierspayant.schemes.lu_doctors.reference import ReferenceSet
 
-# what each case needs (seed: purchase → paid invoice; leasing → signed contract; rental → signed agreement; plus the
-# signed delivery note with the full serial number; second-hand → the form and the paid invoice)
-NEEDED: dict[str, tuple[str, ...]] = {
-    "achat": ("facture_acquittee", "bon_livraison"),
-    "leasing": ("contrat_leasing", "bon_livraison"),
-    "location": ("contrat_location", "bon_livraison"),
-    "occasion": ("formulaire_occasion", "facture_acquittee"),
-    "hors_service": ("formulaire_hors_service",),
-}
 COUNTED = ("appareil", "sonde")
-PDF_REFUSALS = ("PDF-NOT-PDF", "PDF-ENCRYPTED", "PDF-UNREADABLE")
-_MAGIC = ((b"\xff\xd8\xff", "a JPEG image"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
-          (b"PK\x03\x04", "an office document or archive"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,39 +53,6 @@ class Decision:
     new_device: DeviceDetails | None = None
     registration: Registration | None = None
     close: tuple[str, date, str] | None = None  # (device_id, closed_on, reason)
-
-
-def _kind_of(data: bytes) -> str:
-    head = data[:1024].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-        return "an HTML page"
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    return "not a PDF"
-
-
-def document_reasons(declaration: Declaration, case: str, attachments: dict[str, bytes]) -> list[Anomaly]:
-    """Missing documents, documents named but absent, and documents that are not readable PDFs."""
-    reasons: list[Anomaly] = []
-    given = {d.nature for d in declaration.documents}
-    for nature in NEEDED[case]:
-        if nature not in given:
-            reasons.append(Anomaly("R001", f"document missing: {nature.replace('_', ' ')} (required for {case})"))
-    for document in declaration.documents:
-        data = attachments.get(document.file_name)
-        if data is None:
-            message = f"{document.file_name} is named in the declaration but is not in the archive"
-            reasons.append(Anomaly("R001", message))
-            continue
-        if not document.file_name.lower().endswith(".pdf") or b"%PDF-" not in data[:1024]:
-            message = f"{document.file_name} is {_kind_of(data)}: documents are accepted in PDF only (no JPEG, no HTML)"
-            reasons.append(Anomaly("R002", message))
-            continue
-        for finding in inspect_scan(data, document.file_name).findings:
-            if finding.code in PDF_REFUSALS:
-                reasons.append(Anomaly("R002", f"{document.file_name}: {finding.message}"))
-    return reasons
 
 
 def acquisition_value(device: DeviceDetails, max_probes: int) -> tuple[Decimal, list[Anomaly]]:
@@ -138,8 +93,7 @@ class Register:
         self, file: DeclarationFile, declaration: Declaration, device: DeviceDetails, known: dict[str, OpenDevice]
     ) -> Decision:
         ref = self.reference
-        case = "occasion" if device.nature == "occasion" else device.acquisition
-        reasons = document_reasons(declaration, case, file.attachments)
+        reasons = document_reasons(declaration, file.attachments)
         second_hand_from = ref.date_parameter("second_hand_from", file.send_date)
         if device.nature == "occasion" and file.send_date < second_hand_from:
             message = f"second-hand devices are declared from {second_hand_from} (sent {file.send_date})"
@@ -192,7 +146,7 @@ class Register:
     def _close(self, file: DeclarationFile, declaration: Declaration, known: dict[str, OpenDevice]) -> Decision:
         out = declaration.decommission
         assert out is not None
-        reasons = document_reasons(declaration, "hors_service", file.attachments)
+        reasons = document_reasons(declaration, file.attachments)
         device = known.get(out.device_id)
         if device is None:
             reasons.append(Anomaly("R010", f"device {out.device_id} is not in the register"))

@@ -20,7 +20,7 @@ import polars as pl
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
 from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote
 from tierspayant.schemes.lu_doctors.formats.messages import (
@@ -57,6 +57,7 @@ from tierspayant.schemes.lu_doctors.store.fund.models import (
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
 
 RULE = "device flat rates: intake"
+MAX_FINDINGS = 1000
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class IntakeResult:
     status: str
     covered: Decimal
     payment_date: date | None
+    findings: tuple[Finding, ...] = ()  # what was refused or reduced, with the rule (at most MAX_FINDINGS)
 
 
 def _sha256(data: bytes) -> str:
@@ -178,7 +180,9 @@ class DeviceFund:
             if earlier:
                 anomaly = Anomaly("D003", f"this file was already received as {earlier}; it is not processed again")
                 answer = RegisterAnswer(parsed.provider_code, parsed.reference, name, today, (), (anomaly,))
-                return IntakeResult(answer_name, register_answer_xml(answer), "rejected", Decimal("0.00"), None)
+                finding = Finding(anomaly.code, anomaly.message, file=name, rule=RULE)
+                return IntakeResult(answer_name, register_answer_xml(answer), "duplicate", Decimal("0.00"), None,
+                                    (finding,))  # fmt: skip
             try:
                 file: DeclarationFile | None = read_declaration_zip(data, name)
             except FindingsError as error:
@@ -192,7 +196,8 @@ class DeviceFund:
                 answer = RegisterAnswer(parsed.provider_code, parsed.reference, name, today, (), anomalies)
                 xml = register_answer_xml(answer)
                 row.answer_name, row.answer = answer_name, xml.decode()
-                return IntakeResult(answer_name, xml, "rejected", Decimal("0.00"), None)
+                findings = tuple(Finding(a.code, a.message, file=name, rule=RULE) for a in anomalies)
+                return IntakeResult(answer_name, xml, "rejected", Decimal("0.00"), None, findings)
             row = self._receive(session, name, digest, parsed, "treated")
             decisions = Register(self.reference).decide(file, self.known_devices(session))
             answers = []
@@ -231,7 +236,12 @@ class DeviceFund:
             answer = RegisterAnswer(file.declarant, file.reference, name, today, tuple(answers))
             xml = register_answer_xml(answer)
             row.answer_name, row.answer = answer_name, xml.decode()
-            return IntakeResult(answer_name, xml, "treated", Decimal("0.00"), None)
+            refusals = tuple(
+                Finding(r.code, r.message, file=name, location=f"declaration {a.number}", rule="device register",
+                        effect=Effect.REJECT_BLOCK)
+                for a in answers if a.status == "refuse" for r in a.reasons
+            )  # fmt: skip
+            return IntakeResult(answer_name, xml, "treated", Decimal("0.00"), None, refusals)
 
     @staticmethod
     def _next_id(session: Session, kind_code: str) -> str:
@@ -305,13 +315,22 @@ class DeviceFund:
         ).all()  # fmt: skip
         patient_acts = pl.DataFrame([tuple(r) for r in acts_rows], schema=PATIENT_ACT_SCHEMA, orient="row")
         ids = lines["device_id"].drop_nulls().unique().to_list()
-        paid_rows = session.execute(
-            select(
-                PaidFlatRate.billing_code, PaidFlatRate.invoice_number, PaidFlatRate.line, PaidFlatRate.matricule,
-                PaidFlatRate.service_date, PaidFlatRate.device_id, PaidFlatRate.technical_act,
-                PaidFlatRate.fee_note_ref,
-            ).where(PaidFlatRate.service_date.between(first, last))
-        ).all()  # fmt: skip
+        columns = (
+            PaidFlatRate.billing_code, PaidFlatRate.invoice_number, PaidFlatRate.line, PaidFlatRate.matricule,
+            PaidFlatRate.service_date, PaidFlatRate.device_id, PaidFlatRate.technical_act, PaidFlatRate.fee_note_ref,
+        )  # fmt: skip
+        paid_rows = set(session.execute(select(*columns).where(PaidFlatRate.service_date.between(first, last))).all())
+        # the same invoice lines sent again with other dates are still found (never paid twice)
+        invoices = lines["invoice_number"].unique().to_list()
+        for start in range(0, len(invoices), 900):
+            paid_rows.update(
+                session.execute(
+                    select(*columns).where(
+                        PaidFlatRate.billing_code == batch.billing_code,
+                        PaidFlatRate.invoice_number.in_(invoices[start : start + 900]),
+                    )
+                ).all()
+            )
         paid = pl.DataFrame([tuple(r) for r in paid_rows], schema=PAID_SCHEMA, orient="row")
         usage_rows = session.execute(
             select(PaidFlatRate.device_id, PaidFlatRate.year, func.count())
@@ -356,9 +375,8 @@ class DeviceFund:
                 self._store_paid(session, row.id, batch, result, payment_date or today)
             row.answer_name, row.answer = answer_name, answer.decode()
             covered = from_cents(result.covered_cents)
-            return IntakeResult(
-                answer_name, answer, "rejected" if result.rejected else "treated", covered, payment_date
-            )
+            status = "rejected" if result.rejected else "treated"
+            return IntakeResult(answer_name, answer, status, covered, payment_date, _findings(result, name))
 
     def _rejected(
         self,
@@ -380,7 +398,9 @@ class DeviceFund:
         answer = buffer.getvalue()
         if row is not None:
             row.answer_name, row.answer = answer_name, answer.decode()
-        return IntakeResult(answer_name, answer, "rejected", Decimal("0.00"), None)
+        findings = tuple(Finding(a.code, a.message, file=name, rule=RULE) for a in anomalies)
+        status = "duplicate" if row is None else "rejected"
+        return IntakeResult(answer_name, answer, status, Decimal("0.00"), None, findings)
 
     def _return(
         self, batch: FlatRateBatch, result: Adjudication, name: str, today: date, payment_date: date | None
@@ -422,6 +442,17 @@ class DeviceFund:
         for start in range(0, len(rows), 10_000):
             session.execute(insert(PaidFlatRate), rows[start : start + 10_000])
 
+    def payments(self) -> list[tuple[date, str, Decimal, str]]:
+        """(payment date, billing code, amount, file name) per paid file."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(PaidFlatRate.payment_date, PaidFlatRate.billing_code, func.sum(PaidFlatRate.covered),
+                       ReceivedFile.name)
+                .join(ReceivedFile, ReceivedFile.id == PaidFlatRate.file_id)
+                .group_by(PaidFlatRate.payment_date, PaidFlatRate.billing_code, ReceivedFile.name)
+            ).all()  # fmt: skip
+        return [(d, code, Decimal(total or 0).quantize(Decimal("0.01")), name) for d, code, total, name in rows]
+
     def usage(self, device_id: str, year: int) -> DeviceUsage:
         """Full rates paid this year by all the device's doctors, and what is left (threshold, amortisation)."""
         with self.sessions() as session:
@@ -445,6 +476,22 @@ class DeviceFund:
                 device_id, year, device.annual_threshold, device.amortisation_total, full_year or 0,
                 reduced_year or 0, full_total or 0,
             )  # fmt: skip
+
+
+def _findings(result: Adjudication, name: str) -> tuple[Finding, ...]:
+    """The rules' hits as findings naming the invoice and line (the platform shows and explains them)."""
+    where = {str(r): (i, n) for r, i, n in result.lines.select("row_id", "invoice_number", "line").iter_rows()}
+    found = []
+    for rule, code, effect, key, detail in (
+        result.findings.head(MAX_FINDINGS).select("rule", "code", "effect", "key", "detail").iter_rows()
+    ):
+        location = (
+            f"invoice {where[key][0]}, line {where[key][1]}"
+            if key in where
+            else (f"invoice {key}" if effect == "reject_block" else None)
+        )
+        found.append(Finding(code, detail or "", file=name, location=location, rule=rule, effect=Effect(effect)))
+    return tuple(found)
 
 
 def _anomaly_code(finding: Finding) -> str:

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tierspayant.schemes.lu_doctors.store.types import Euros
@@ -109,3 +121,77 @@ class FeeNoteActRow(Base):
     performer_code: Mapped[str | None] = mapped_column(String(8))
 
     fee_note: Mapped[FeeNoteRow] = relationship(back_populates="acts")
+
+
+# --- issue 11: devices and device flat rates (migration 0002_devices) -------------------------------------------
+
+
+class PracticeDevice(Base):
+    """A device as the practice knows it: declared (waiting), registered with the fund's figures, refused or
+    closed; or adopted with the identifier a colleague passed on."""
+
+    __tablename__ = "practice_device"
+    __table_args__ = (UniqueConstraint("declaration_file", "declaration_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    declaration_file: Mapped[str | None] = mapped_column(String(120))
+    declaration_number: Mapped[int | None] = mapped_column(Integer)
+    kind_code: Mapped[str] = mapped_column(String(10))
+    discipline_code: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(200))
+    serial_number: Mapped[str] = mapped_column(String(200))
+    # declared | registered | refused | closing | closed | adopted
+    status: Mapped[str] = mapped_column(String(12))
+    in_use_from: Mapped[date | None] = mapped_column(Date)
+    class_code: Mapped[str | None] = mapped_column(String(10))
+    annual_threshold: Mapped[int | None] = mapped_column(Integer)
+    amortisation_total: Mapped[int | None] = mapped_column(Integer)
+    full_code: Mapped[str | None] = mapped_column(String(10))
+    reduced_code: Mapped[str | None] = mapped_column(String(10))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    reasons: Mapped[str | None] = mapped_column(Text)
+
+
+class FlatRateClaim(Base):
+    """One flat-rate line billed: on a PID fee note or a third-party flat-rate note; what the return said of it."""
+
+    __tablename__ = "flat_rate_claim"
+    __table_args__ = (
+        UniqueConstraint("fee_note_id", "line"),
+        Index("ix_flat_rate_claim_device_date", "device_id", "service_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fee_note_id: Mapped[str] = mapped_column(String(30))  # the note that bills the flat rate (= invoice number)
+    line: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(12))  # pid | tiers_payant
+    doctor_code: Mapped[str] = mapped_column(String(8))
+    matricule: Mapped[str] = mapped_column(String(13))
+    fund: Mapped[str] = mapped_column(String(5))
+    device_id: Mapped[str] = mapped_column(String(20))
+    service_date: Mapped[date] = mapped_column(Date)
+    billed_code: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(Euros)
+    technical_act: Mapped[str | None] = mapped_column(String(10))
+    patient_note_id: Mapped[str | None] = mapped_column(String(30))  # third party: the patient's fee note
+    # draft → sent → paid | refused
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    sent_in: Mapped[str | None] = mapped_column(String(120))
+    paid_code: Mapped[str | None] = mapped_column(String(10))
+    covered: Mapped[Decimal | None] = mapped_column(Euros)
+    anomalies: Mapped[str | None] = mapped_column(Text)
+
+
+class DeviceExchangeFile(Base):
+    """A file sent to or received from the fund, kept as sent; a return imported twice changes nothing."""
+
+    __tablename__ = "device_exchange_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_type: Mapped[str] = mapped_column(String(8))
+    direction: Mapped[str] = mapped_column(String(3))  # out | in
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
