@@ -29,6 +29,12 @@ def start(host: SchemeHost) -> SchemeRuntime:
     return start_lu_doctors(host)
 
 
+def _digital_commands() -> typer.Typer:
+    from tierspayant.schemes.lu_doctors.commands.digital import app
+
+    return app
+
+
 def _commands() -> typer.Typer:
     from tierspayant.schemes.lu_doctors.commands import app
 
@@ -50,6 +56,11 @@ SCHEME = Scheme(
     start=start,
     command_groups=(
         CommandGroup("lu-doctors", "Luxembourg doctors: device register and device-usage flat rates.", _commands),
+        CommandGroup(
+            "lu-doctors-digital",
+            "Luxembourg doctors' digital fee notes: verify a QR code, keys, eDocuments.",
+            _digital_commands,
+        ),
     ),
     templates=HERE / "platform" / "templates",
 )

@@ -10,6 +10,7 @@ from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote
 from tierspayant.schemes.lu_doctors.fund.service import DeviceFund
 from tierspayant.schemes.lu_doctors.platform import pages
 from tierspayant.schemes.lu_doctors.platform.demo import DoctorsDemo, ensure_doctors_demo
+from tierspayant.schemes.lu_doctors.platform.digital import start_digital
 from tierspayant.schemes.lu_doctors.platform.engine import DoctorsFundEngine
 from tierspayant.schemes.lu_doctors.practice.devices import DeviceDesk
 from tierspayant.schemes.lu_doctors.practice.service import DoctorsPractice
@@ -32,6 +33,7 @@ def start_lu_doctors(host: SchemeHost) -> DoctorsRuntime:
     practice.init()
     desk = DeviceDesk(practice)
     demo = ensure_doctors_demo(host.context, practice) if host.settings.demo else None
+    digital = start_digital(host)  # issue 14: the eDocuments vault and the fund's digital fee-note store
 
     def patient_note_to_fund(note: FeeNote) -> None:
         """The patient's fee note reaching the CNS (its digital copy, or the patient's claim): what a third-party
@@ -41,12 +43,18 @@ def start_lu_doctors(host: SchemeHost) -> DoctorsRuntime:
     def close() -> None:
         practice.engine.dispose()
         fund.engine.dispose()
+        digital.close()
 
     return DoctorsRuntime(
         engine=DoctorsFundEngine(fund),
-        routers=[pages.router],
-        app_state={"lu_doctors_fund": fund, "lu_doctors_desk": desk, "lu_doctors_patient_note": patient_note_to_fund},
-        demo_lines=[] if demo is None else demo.lines(),
+        routers=[pages.router, *digital.routers],
+        app_state={
+            "lu_doctors_fund": fund,
+            "lu_doctors_desk": desk,
+            "lu_doctors_patient_note": patient_note_to_fund,
+            "lu_doctors_edocuments": digital.vault,
+        },
+        demo_lines=([] if demo is None else demo.lines()) + digital.demo_lines,
         close=close,
         fund=fund,
         desk=desk,
