@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from tests.conftest import not_applicable
 
 from tierspayant.schemes.lu_doctors.edocuments.api import create_app
 from tierspayant.schemes.lu_doctors.edocuments.model import Status
@@ -84,10 +85,10 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 
 @pytest.mark.browser
 def test_browser_patient_and_doctor(world: World) -> None:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs /usr/bin/chromium and /usr/bin/chromedriver")
     if world.parties.vault.engine.dialect.name != "sqlite":
-        pytest.skip("the pages are the same on PostgreSQL (checked through HTTP above); one browser run is enough")
+        not_applicable("the pages are the same on PostgreSQL (checked through HTTP above); one browser run is enough")
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs /usr/bin/chromium and /usr/bin/chromedriver (tests/system-packages.txt)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
