@@ -261,3 +261,22 @@ def test_reconciliation_for_the_doctor(world: World) -> None:
     assert "FN-21;2026-03-02;reimbursement;58.50;51.48;7.02;;0.00;;0.00;58.50;available" not in csv_text
     assert "FN-21;2026-03-02;reimbursement;58.50;51.48;7.02;;0.00;;0.00;58.50;deposited;EDOC-" in csv_text
     assert month_chart_svg(by_month(list(lines.values()))).count("<rect") == 3
+
+
+def test_assistant_rights_from_the_platform_delegations(world: World) -> None:
+    from tierspayant.platform.accounts import Principal, Role
+    from tierspayant.platform.accounts import Right as PlatformRight
+    from tierspayant.schemes.lu_doctors.platform.digital import delegated_rights
+
+    def assistant(rights: set[PlatformRight]) -> Principal:
+        return Principal(7, "paul.assistant", "Paul", Role.ASSISTANT, delegations={DOCTOR: frozenset(rights)})
+
+    world.assistant.delegated = delegated_rights(assistant({PlatformRight.READ, PlatformRight.PREPARE}), DOCTOR)
+    with pytest.raises(FindingsError) as refused:
+        world.assistant.issue(consultation(world, "FN-30"))
+    assert "sign, send" in refused.value.findings[0].message
+    world.assistant.delegated = delegated_rights(assistant({PlatformRight.PREPARE, PlatformRight.SEND}), DOCTOR)
+    assert world.assistant.issue(consultation(world, "FN-30")).receipt is not None
+    # the same assistant, delegated by another doctor only: no right here
+    other = Principal(7, "paul.assistant", "Paul", Role.ASSISTANT, delegations={"10999999": frozenset(PlatformRight)})
+    assert not delegated_rights(other, DOCTOR)(Right.PREPARE)

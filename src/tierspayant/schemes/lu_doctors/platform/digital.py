@@ -21,6 +21,8 @@ from fastapi import APIRouter
 
 from tierspayant.core.identifiers.matricule import compute_matricule
 from tierspayant.core.signing import SigningKey
+from tierspayant.platform.accounts import Principal
+from tierspayant.platform.accounts import Right as PlatformRight
 from tierspayant.platform.schemes import SchemeHost
 from tierspayant.schemes.lu_doctors.digital.fee_note_qr import shares_of, signed_qr_text
 from tierspayant.schemes.lu_doctors.digital.keys import load_or_create_key
@@ -31,6 +33,7 @@ from tierspayant.schemes.lu_doctors.edocuments.pages import pages_router
 from tierspayant.schemes.lu_doctors.edocuments.vault import EDocumentsVault
 from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote, FeeNoteAct
 from tierspayant.schemes.lu_doctors.fund.digital_store import FundDigitalStore
+from tierspayant.schemes.lu_doctors.practice.feenotes_digital import Right as DeskRight
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
 
 PREFIX = "/edocuments"
@@ -85,6 +88,19 @@ def _demo(vault: EDocumentsVault, tokens: dict[str, Actor], folder: Path, pseudo
             qr_text=text, pdf_base64=base64.b64encode(pdf).decode(), prepared_by=doctor.name,
         ),
     )  # fmt: skip
+
+
+def delegated_rights(principal: Principal, doctor_code: str) -> Callable[[DeskRight], bool]:
+    """The platform's delegations as the digital desk's rights: the platform's ``prepare`` is preparing; its
+    ``send`` (the act with legal effect) covers signing the QR code and sending to eDocuments."""
+    held = principal.rights_for(doctor_code)
+    mapping = {DeskRight.PREPARE: PlatformRight.PREPARE, DeskRight.SIGN: PlatformRight.SEND,
+               DeskRight.SEND: PlatformRight.SEND}  # fmt: skip
+
+    def may(right: DeskRight) -> bool:
+        return mapping[right] in held
+
+    return may
 
 
 def start_digital(host: SchemeHost) -> DigitalParts:

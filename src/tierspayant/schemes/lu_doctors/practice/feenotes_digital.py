@@ -84,7 +84,10 @@ class DigitalDesk:
         pseudonymisation_key: bytes,
         reference: DigitalReference,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        delegated: Callable[[Right], bool] | None = None,
     ) -> None:
+        """``delegated``: where the assistant's rights come from when the platform holds the delegations (its
+        accounts); without it, the practice's own ``assistant_right`` table."""
         self.practice = practice
         self.user = user
         self.vault = vault
@@ -92,6 +95,7 @@ class DigitalDesk:
         self.pseudonymisation_key = pseudonymisation_key
         self.reference = reference
         self.now = now
+        self.delegated = delegated
 
     # --- rights ---------------------------------------------------------------------------------------------
 
@@ -124,6 +128,8 @@ class DigitalDesk:
     def may(self, right: Right) -> bool:
         if self.user.is_doctor:
             return True
+        if self.delegated is not None:
+            return self.delegated(right)
         with self.practice.sessions() as session:
             return session.scalars(self._rights_query(self.user.name, right)).first() is not None
 
