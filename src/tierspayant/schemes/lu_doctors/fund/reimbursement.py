@@ -93,7 +93,10 @@ class AcceleratedReimbursement:
                 raise Refused("DFN-UNPAID", f"fee note {qr.number} is not paid yet")
             if document.status is not Status.AVAILABLE:
                 raise Refused("DFN-STATUS", f"fee note {qr.number} is {document.status.value}")
-            document = self.vault.submit(document.receipt, "paper")
+            try:
+                document = self.vault.submit(document.receipt, "paper")
+            except VaultError as error:  # claimed from the page in the meantime
+                raise Refused("DFN-ALREADY-CLAIMED", error.findings[0].message) from None
         except Refused as refused:
             with self.store.unit() as session:
                 self.store.record_claim(
