@@ -33,6 +33,7 @@ from tierspayant.schemes.lu_doctors.edocuments.pages import pages_router
 from tierspayant.schemes.lu_doctors.edocuments.vault import EDocumentsVault
 from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote, FeeNoteAct
 from tierspayant.schemes.lu_doctors.fund.digital_store import FundDigitalStore
+from tierspayant.schemes.lu_doctors.platform import digital_pages
 from tierspayant.schemes.lu_doctors.practice.feenotes_digital import Right as DeskRight
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
 
@@ -125,5 +126,5 @@ def start_digital(host: SchemeHost) -> DigitalParts:
         vault.engine.dispose()
         fund_store.engine.dispose()
 
-    routers = [api_router(vault, tokens, PREFIX), pages_router(vault, tokens, PREFIX)]
+    routers = [api_router(vault, tokens, PREFIX), pages_router(vault, tokens, PREFIX), digital_pages.router]
     return DigitalParts(vault, fund_store, tokens, routers, lines, close)
