@@ -10,6 +10,10 @@ technical acts; cached under ``var/bench/lu_doctors/``) it times, each in its ow
       the counting rules on the lines left open, the amounts covered. The fund's context (register of the 500
       devices, the patients' technical acts the third-party lines name, no history) is loaded before the clock starts.
 
+With ``TIERSPAYANT_BENCH_INTAKE=1`` it also times (c) the fund's whole intake, ``DeviceFund.receive_flat_rates``, on
+a fresh SQLite database holding the register and the patients' acts: the same as (b) plus loading the context from
+the database, storing every paid line and writing the RETFORF.
+
 It prints lines/s, the ratio b/a (goal ≤ 2), CPU seconds, each child's peak memory (``ru_maxrss``) and the load
 average before and after (the machine is shared). ``TIERSPAYANT_BENCH_LINES`` changes the size.
 """
@@ -122,6 +126,66 @@ def adjudication(context: Any, path: Path) -> tuple[int, dict[str, Any]]:
     return lines.height, summary
 
 
+def prepare_database(acts_path: Path, folder: Path) -> str:
+    """A fresh fund database: the 500 scanners registered, the patients' technical acts recorded."""
+    import shutil
+    from datetime import datetime
+
+    import polars as pl
+    from sqlalchemy import insert
+
+    from tierspayant.schemes.lu_doctors.examples import GYNAECOLOGIST, bench_devices
+    from tierspayant.schemes.lu_doctors.fund.service import DeviceFund
+    from tierspayant.schemes.lu_doctors.store.fund.models import Device, PatientAct, ReceivedFile
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    url = f"sqlite:///{folder / 'fund.db'}"
+    fund = DeviceFund(url)
+    fund.init()
+    with fund.unit() as session:
+        file = ReceivedFile(name="bench-register", sha256="0" * 64, file_type="DECLAPP", provider_code=GYNAECOLOGIST,
+                            reference="BENCH", received_at=datetime.now(), status="treated")  # fmt: skip
+        session.add(file)
+        session.flush()
+        session.execute(
+            insert(Device),
+            [
+                {"device_id": d, "declarant_code": GYNAECOLOGIST, "kind_code": "ECHO", "discipline_code": "GYN",
+                 "nature": "nouveau", "brand": "Sonora", "model": "V8", "serial_number": d, "address": "Cabinet",
+                 "in_hospital": False, "acquisition": "achat", "acquisition_value": 54500, "class_code": "2",
+                 "annual_threshold": 1800, "amortisation_total": 9000, "full_code": "DF21", "reduced_code": "DF22",
+                 "in_use_from": date(2025, 1, 1), "registered_on": date(2025, 1, 7), "file_id": file.id}
+                for d in bench_devices(DEVICES)
+            ],
+        )  # fmt: skip
+        acts = pl.read_parquet(acts_path).with_row_index("line").with_columns(pl.lit(1).alias("line"))
+        rows = acts.to_dicts()
+        for start in range(0, len(rows), 50_000):
+            session.execute(insert(PatientAct), rows[start : start + 50_000])
+    fund.engine.dispose()
+    return url
+
+
+def open_fund(url: str) -> Any:
+    from tierspayant.schemes.lu_doctors.formats.xsd import lxml_schema
+    from tierspayant.schemes.lu_doctors.fund.service import DeviceFund
+
+    lxml_schema("FACFORF")
+    lxml_schema("RETFORF")
+    return DeviceFund(url)
+
+
+def whole_intake(fund: Any, path: Path) -> tuple[int, dict[str, Any]]:
+    result = fund.receive_flat_rates(path, path.name, date(2025, 4, 3))
+    return LINES, {
+        "status": result.status,
+        "covered €": f"{result.covered:,.2f}",
+        "answer MB": len(result.answer) / 1e6,
+    }
+
+
 def _child(target: Callable[..., Any], args: tuple[Any, ...], queue: Any, setup: tuple[Any, ...] | None) -> None:
     if setup is not None:
         args = (setup[0](*setup[1:]), *args)
@@ -154,6 +218,10 @@ def main() -> None:
     load_before = os.getloadavg()
     a = measure(validated_parse, path, setup=(warm,))
     b = measure(adjudication, path, setup=(load_context, acts_path))
+    c = None
+    if os.environ.get("TIERSPAYANT_BENCH_INTAKE") == "1":
+        url = prepare_database(acts_path, FOLDER / f"{LINES}" / "run")
+        c = measure(whole_intake, path, setup=(open_fund, url))
     load_after = os.getloadavg()
     lines = a[0]
     if lines != b[0][0]:
@@ -161,13 +229,18 @@ def main() -> None:
     table = Table(title=f"Device flat rates — FACFORF of {lines:,} lines ({size_mb:,.0f} MB), {os.cpu_count()} CPUs")
     for column in ("step", "wall s", "CPU s", "lines/s (wall)", "lines/s (CPU)", "peak RSS MB"):
         table.add_column(column, justify="right" if column != "step" else "left")
-    for label, (_, wall, cpu, peak) in (("(a) validated parse", a), ("(b) parse + adjudication", b)):
+    steps = [("(a) validated parse", a), ("(b) parse + adjudication", b)]
+    if c is not None:
+        steps.append(("(c) whole intake (database, store, RETFORF)", c))
+    for label, (_, wall, cpu, peak) in steps:
         table.add_row(label, f"{wall:.2f}", f"{cpu:.2f}", f"{lines / wall:,.0f}", f"{lines / cpu:,.0f}",
                       f"{peak / 1024:,.0f}")  # fmt: skip
     console.print(table)
     console.print(f"b/a (wall) = {b[1] / a[1]:.2f}   b/a (CPU) = {b[2] / a[2]:.2f}   goal ≤ 2.0")
     console.print(f"load average (1, 5, 15 min): before {load_before}, after {load_after}")
     console.print(f"(b) outcome: {b[0][1]}")
+    if c is not None:
+        console.print(f"(c) outcome: {c[0][1]}; c/a (wall) = {c[1] / a[1]:.2f}, c/a (CPU) = {c[2] / a[2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -480,11 +480,12 @@ class DeviceFund:
 
 def _findings(result: Adjudication, name: str) -> tuple[Finding, ...]:
     """The rules' hits as findings naming the invoice and line (the platform shows and explains them)."""
-    where = {str(r): (i, n) for r, i, n in result.lines.select("row_id", "invoice_number", "line").iter_rows()}
+    head = result.findings.head(MAX_FINDINGS)
+    keys = head.filter(pl.col("effect").is_in(["reject_line", "reduce"]))["key"].cast(pl.Int64, strict=False)
+    located = result.lines.filter(pl.col("row_id").is_in(keys.drop_nulls().implode()))
+    where = {str(r): (i, n) for r, i, n in located.select("row_id", "invoice_number", "line").iter_rows()}
     found = []
-    for rule, code, effect, key, detail in (
-        result.findings.head(MAX_FINDINGS).select("rule", "code", "effect", "key", "detail").iter_rows()
-    ):
+    for rule, code, effect, key, detail in head.select("rule", "code", "effect", "key", "detail").iter_rows():
         location = (
             f"invoice {where[key][0]}, line {where[key][1]}"
             if key in where
