@@ -134,7 +134,16 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
     from tierspayant.platform.launch import assemble
 
     prefix = f"t{uuid.uuid4().hex[:10]}"
-    parties = ("platform", "fund", "practice", "mutuality", "doctors_fund", "doctors_practice")
+    parties = (
+        "platform",
+        "fund",
+        "practice",
+        "mutuality",
+        "doctors_fund",
+        "doctors_practice",
+        "edocuments",
+        "doctors_reimbursement",
+    )
     settings = load_settings(
         environ={"TIERSPAYANT_DATABASE_URL": PG_URL, "TIERSPAYANT_SCHEMA_PREFIX": prefix}, var_dir=tmp_path, demo=True
     )
