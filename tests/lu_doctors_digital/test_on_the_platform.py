@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -14,8 +15,9 @@ import pytest
 
 from tierspayant.platform.launch import launched
 from tierspayant.platform.settings import load_settings
-from tierspayant.schemes.lu_doctors import ActRequest
+from tierspayant.schemes.lu_doctors import ActRequest, BillingMode
 from tierspayant.schemes.lu_doctors.digital.keys import load_or_create_key
+from tierspayant.schemes.lu_doctors.digital.reader import qr_texts_from_pdf
 from tierspayant.schemes.lu_doctors.edocuments.client import EDocumentsClient
 from tierspayant.schemes.lu_doctors.practice.feenotes_digital import DigitalDesk, User
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
@@ -54,7 +56,24 @@ def test_vault_and_doctor_page_on_the_running_platform(tmp_path: Path) -> None:
             )  # fmt: skip
             desk.record_choice(ADULT, True, date(2026, 1, 1))
             note = practice.new_fee_note("FN-P1", DOCTOR, ADULT, DAY, [ActRequest("C3", DAY)])
-            assert desk.issue(note).receipt is not None
+            issued = desk.issue(note)
+            assert issued.receipt is not None
+            # PID through the fund's web service on the platform: 66.20 × 88 % = 58.26 to the doctor at once
+            pid_note = practice.new_fee_note("FN-P2", DOCTOR, ADULT, DAY, [ActRequest("C3", DAY)])
+            doctor_auth = {"Authorization": f"Bearer {by_role['doctor']}"}
+            with httpx.Client(base_url=f"{addresses.base_url}/cns", headers=doctor_auth, timeout=30) as fund_http:
+                outcome = desk.pid(pid_note.model_copy(update={"mode": BillingMode.PID}), fund_http)
+            assert outcome.paid and outcome.amount == Decimal("58.26")
+            # the patient pays FN-P1; its paper arrives at the fund, whose agent scans the QR code
+            desk.record_payment("FN-P1", DAY)
+        [qr_text] = qr_texts_from_pdf(issued.pdf)
+        fund_auth = {"Authorization": f"Bearer {by_role['fund']}"}
+        with httpx.Client(base_url=addresses.base_url, headers=fund_auth, timeout=30) as fund_agent:
+            paid = fund_agent.post("/cns/digital/paper", json={"qr_text": qr_text}).json()
+            assert (paid["paid"], paid["amount"]) == (True, "58.26")
+            again = fund_agent.post("/cns/digital/paper", json={"qr_text": qr_text}).json()
+            assert (again["paid"], again["code"]) == (False, "DFN-ALREADY-PAID")
+            assert fund_agent.post("/cns/digital/process").json() == []
 
         with httpx.Client(base_url=addresses.base_url, timeout=30, follow_redirects=False) as web:
             password = next(a.password for a in runtime.demo.accounts if a.username == "gyneco")  # type: ignore[attr-defined]
@@ -65,7 +84,7 @@ def test_vault_and_doctor_page_on_the_running_platform(tmp_path: Path) -> None:
             assert web.post("/login", data=form).status_code == 303
             page = web.get("/doctors/digital?lang=en")
             assert page.status_code == 200, page.text
-            assert "Digital fee notes" in page.text and 'id="fn-FN-P1"' in page.text and "deposited" in page.text
+            assert "Digital fee notes" in page.text and 'id="fn-FN-P1"' in page.text and "reimbursed" in page.text
             assert "Honorarnote" in web.get("/doctors/digital?lang=de").text
             csv_text = web.get("/doctors/digital/reconciliation.csv").text
             assert csv_text.splitlines()[1].startswith("FN-P1;")

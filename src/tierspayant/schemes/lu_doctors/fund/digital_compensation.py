@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tierspayant.core.findings import Finding, FindingsError
-from tierspayant.schemes.lu_doctors.edocuments.client import EDocumentsClient
 from tierspayant.schemes.lu_doctors.fund.digital_store import FundDigitalStore, transfer_id
+from tierspayant.schemes.lu_doctors.fund.reimbursement import VaultAccess
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
 from tierspayant.schemes.lu_doctors.store.reimbursement.models import CompensationStatement
 
@@ -42,7 +42,7 @@ def _line(row: CompensationStatement) -> StatementLine:
 
 
 class DigitalCompensation:
-    def __init__(self, store: FundDigitalStore, vault: EDocumentsClient, reference: DigitalReference) -> None:
+    def __init__(self, store: FundDigitalStore, vault: VaultAccess, reference: DigitalReference) -> None:
         self.store = store
         self.vault = vault
         self.reference = reference

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel
 
 from tierspayant.schemes.lu_doctors.edocuments.model import Status
@@ -65,8 +65,15 @@ class PidService:
 
 
 def create_pid_app(service: PidService, tokens: Mapping[str, str]) -> FastAPI:
-    """The fund's PID web service; ``tokens`` maps a bearer token to the doctor code it authenticates."""
+    """The fund's PID web service as its own application; ``tokens`` maps a bearer token to a doctor code."""
     app = FastAPI(title="CNS PID web service (faithful implementation)", version="1")
+    app.include_router(pid_router(service, tokens))
+    return app
+
+
+def pid_router(service: PidService, tokens: Mapping[str, str], prefix: str = "") -> APIRouter:
+    """``POST {prefix}/pid``: validate a fee note deposited in eDocuments and pay the fund's share at once."""
+    app = APIRouter(prefix=prefix, tags=["PID"])
 
     def doctor(authorization: Annotated[str | None, Header()] = None) -> str:
         code = tokens.get((authorization or "").removeprefix("Bearer ").strip())

@@ -12,7 +12,9 @@ names (``DFN-WRONG-FUND``); it was not paid already by any channel (``DFN-ALREAD
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +24,6 @@ from tierspayant.schemes.lu_doctors.digital.qr_payload import (
     pseudonym_matches,
     verify_fee_note_qr,
 )
-from tierspayant.schemes.lu_doctors.edocuments.client import EDocumentsClient
 from tierspayant.schemes.lu_doctors.edocuments.model import DocumentView, Status
 from tierspayant.schemes.lu_doctors.edocuments.vault import VaultError
 from tierspayant.schemes.lu_doctors.fund.digital_store import FundDigitalStore, transfer_id
@@ -47,11 +48,31 @@ class Refused(Exception):
         self.message = message
 
 
+class VaultAccess(Protocol):
+    """What the fund needs of eDocuments: the HTTP client, or the in-process ``LocalVault``."""
+
+    def key_set(self) -> KeySet: ...
+
+    def documents(
+        self, doctor: str | None = None, matricule: str | None = None, status: Status | None = None
+    ) -> list[DocumentView]: ...
+
+    def document(self, receipt: str) -> DocumentView: ...
+
+    def submit(self, receipt: str, channel: str) -> DocumentView: ...
+
+    def decide(self, receipt: str, status: Status, reason: str | None = None) -> DocumentView: ...
+
+    def match(self, doctor: str, number: str) -> DocumentView: ...
+
+    def counts(self, start: date, end: date) -> dict[str, int]: ...
+
+
 class AcceleratedReimbursement:
     def __init__(
         self,
         store: FundDigitalStore,
-        vault: EDocumentsClient,
+        vault: VaultAccess,
         reference: DigitalReference,
         pseudonymisation_key: bytes,
     ) -> None:

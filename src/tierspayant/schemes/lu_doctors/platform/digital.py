@@ -12,12 +12,14 @@ import base64
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Header, HTTPException
+from pydantic import BaseModel
 
 from tierspayant.core.identifiers.matricule import compute_matricule
 from tierspayant.core.signing import SigningKey
@@ -28,11 +30,14 @@ from tierspayant.schemes.lu_doctors.digital.fee_note_qr import shares_of, signed
 from tierspayant.schemes.lu_doctors.digital.keys import load_or_create_key
 from tierspayant.schemes.lu_doctors.digital.pdf import render_fee_note
 from tierspayant.schemes.lu_doctors.edocuments.api import api_router, tokens_from_json
+from tierspayant.schemes.lu_doctors.edocuments.local import LocalVault
 from tierspayant.schemes.lu_doctors.edocuments.model import Actor, Deposit, Role
 from tierspayant.schemes.lu_doctors.edocuments.pages import pages_router
 from tierspayant.schemes.lu_doctors.edocuments.vault import EDocumentsVault
 from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote, FeeNoteAct
 from tierspayant.schemes.lu_doctors.fund.digital_store import FundDigitalStore
+from tierspayant.schemes.lu_doctors.fund.pid import PidService, pid_router
+from tierspayant.schemes.lu_doctors.fund.reimbursement import AcceleratedReimbursement
 from tierspayant.schemes.lu_doctors.platform import digital_pages
 from tierspayant.schemes.lu_doctors.practice.feenotes_digital import Right as DeskRight
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
@@ -50,6 +55,7 @@ class DigitalParts:
     routers: list[APIRouter]
     demo_lines: list[str] = field(default_factory=list)
     close: Callable[[], None] = lambda: None
+    fund: AcceleratedReimbursement | None = None
 
 
 def _tokens(folder: Path) -> dict[str, Actor]:
@@ -113,18 +119,54 @@ def start_digital(host: SchemeHost) -> DigitalParts:
     fund_store.init()
     folder = settings.var_dir / "edocuments"
     tokens = _tokens(folder)
+    key_file = folder / "pseudonymisation.key"  # the funds' secret (shared with the issuing platforms)
+    if not key_file.exists():
+        key_file.write_bytes(secrets.token_bytes(32))
+        key_file.chmod(0o600)
+    pseudonymisation_key = key_file.read_bytes()
     lines: list[str] = []
     if settings.demo:
-        key_file = folder / "pseudonymisation.key"
-        if not key_file.exists():
-            key_file.write_bytes(secrets.token_bytes(32))
-            key_file.chmod(0o600)
-        _demo(vault, tokens, folder, key_file.read_bytes())
+        _demo(vault, tokens, folder, pseudonymisation_key)
+        if fund_store.fund_of(DEMO_PATIENT, date.today()) is None:
+            fund_store.add_insured(DEMO_PATIENT, "CNS", date(2000, 1, 1))
         lines = [f"eDocuments: {PREFIX}/my/login — tokens in {folder / 'tokens.json'} (doctor, patient, fund)"]
 
     def close() -> None:
         vault.engine.dispose()
         fund_store.engine.dispose()
 
-    routers = [api_router(vault, tokens, PREFIX), pages_router(vault, tokens, PREFIX), digital_pages.router]
-    return DigitalParts(vault, fund_store, tokens, routers, lines, close)
+    fund = AcceleratedReimbursement(
+        fund_store, LocalVault(vault, Actor(Role.FUND, "CNS")), DigitalReference.sample(), pseudonymisation_key
+    )
+    doctors = {token: actor.doctor_code for token, actor in tokens.items() if actor.role is Role.DOCTOR}
+    routers = [
+        api_router(vault, tokens, PREFIX),
+        pages_router(vault, tokens, PREFIX),
+        digital_pages.router,
+        pid_router(PidService(fund), {t: c for t, c in doctors.items() if c}, "/cns"),
+        fund_router(fund, {t for t, a in tokens.items() if a.role is Role.FUND}),
+    ]
+    return DigitalParts(vault, fund_store, tokens, routers, lines, close, fund)
+
+
+class PaperClaim(BaseModel):
+    qr_text: str
+
+
+def fund_router(fund: AcceleratedReimbursement, fund_tokens: set[str]) -> APIRouter:
+    """The fund's intake of digital claims: a scanned paper fee note's QR text, and the queue of page claims."""
+    router = APIRouter(prefix="/cns/digital", tags=["CNS digital fee notes"])
+
+    def agent(authorization: Annotated[str | None, Header()] = None) -> None:
+        if (authorization or "").removeprefix("Bearer ").strip() not in fund_tokens:
+            raise HTTPException(401, "unknown or missing bearer token")
+
+    @router.post("/paper", dependencies=[Depends(agent)])
+    def paper(claim: PaperClaim) -> dict[str, object]:
+        return asdict(fund.claim_paper(claim.qr_text))
+
+    @router.post("/process", dependencies=[Depends(agent)])
+    def process() -> list[dict[str, object]]:
+        return [asdict(outcome) for outcome in fund.process_submitted()]
+
+    return router
