@@ -22,8 +22,14 @@ from typing import NoReturn
 
 import pytest
 from _pytest.outcomes import Skipped  # pytest.skip.Exception, typed
+from hypothesis import settings
 
 CI = os.environ.get("CI", "").lower() == "true"
+# Tables printed by the commands are read back by the tests: the same width with or without a terminal.
+os.environ["COLUMNS"] = "200"
+# No time limit per example: a test's speed is a benchmark's business, and a loaded machine must not fail a test.
+settings.register_profile("tierspayant", deadline=None)
+settings.load_profile("tierspayant")
 PG_URL = os.environ.get("TIERSPAYANT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

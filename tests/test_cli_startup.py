@@ -15,10 +15,17 @@ from tierspayant.platform.schemes import registered_schemes
 HEAVY = ("polars", "duckdb", "sqlalchemy", "alembic", "lxml", "pydantic", "reportlab", "pypdf", "fastapi", "asyncssh")
 
 
-def test_the_bare_command_imports_no_heavy_library() -> None:
-    probe = f"import sys, tierspayant.cli; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+def test_help_imports_no_heavy_library() -> None:
+    """``tierspayant --help`` (every scheme's registration read, no group loaded) imports none of them."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from tierspayant.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    app(['--help'])\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip() == "[]", result.stdout
 
 
 def test_help_lists_every_registered_group_and_a_group_still_runs() -> None:

@@ -31,6 +31,9 @@ def test_does_not_apply():
 @pytest.mark.xfail(reason="known")
 def test_expected_failure():
     assert False
+
+def test_storage(database_url):  # runs on SQLite; PostgreSQL is unreachable on port 1
+    assert database_url
 """
 MODULE_SKIP = """
 import pytest
@@ -46,7 +49,7 @@ def run_inner(folder: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
     (folder / "test_inner.py").write_text(INNER_TESTS)
     (folder / "test_module_skip.py").write_text(MODULE_SKIP)
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["TIERSPAYANT_TEST_PG_URL"] = "off"
+    env["TIERSPAYANT_TEST_PG_URL"] = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # nothing listens there
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
@@ -62,15 +65,17 @@ def run_inner(folder: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
 def test_skips_stay_skips_outside_ci(tmp_path: Path) -> None:
     result = run_inner(tmp_path, ci=None)
     assert result.returncode == 0, result.stdout
-    assert "1 passed, 4 skipped, 1 xfailed" in result.stdout
+    assert "2 passed, 5 skipped, 1 xfailed" in result.stdout
 
 
 def test_skips_fail_under_ci_except_not_applicable(tmp_path: Path) -> None:
     result = run_inner(tmp_path, ci="true")
     assert result.returncode == 1, result.stdout
     out = result.stdout
-    # the skipif mark acts in the setup phase: its failure is reported as an error
-    assert "1 failed, 1 passed, 1 skipped, 1 xfailed, 2 errors" in out, out
+    # the skipif mark and the database_url fixture act in the setup phase: their failures are reported as errors
+    assert "1 failed, 2 passed, 1 skipped, 1 xfailed, 3 errors" in out, out
+    assert "ERROR test_inner.py::test_storage[postgresql] - skipped under CI=true" in out
+    assert "PostgreSQL not reachable" in out
     assert "FAILED test_inner.py::test_missing_tool" in out
     assert "ERROR test_inner.py::test_marked" in out
     assert "NotApplicable: not applicable: no invalid input for this operation" in out

@@ -55,14 +55,17 @@ def scan_pdf(dpi: int = 250, pdfa: bool = True) -> bytes:
     return out.getvalue()
 
 
-def demaut_package(folder: Path, reference: str = "DA202403A", bad_scan_for: str | None = None) -> Path:
-    """The example DEMAUT as a ZIP package with a real PDF/A scan per request (one not PDF/A when asked)."""
+def demaut_package(
+    folder: Path, reference: str = "DA202403A", bad_scan_for: str | None = None, scans: dict[str, bytes] | None = None
+) -> Path:
+    """The example DEMAUT as a ZIP package with a real PDF/A scan per request (one not PDF/A when asked; ``scans``:
+    request id → the PDF to send instead, declared with its own SHA-256)."""
     demaut = example_model("DEMAUT")
     assert isinstance(demaut, Demaut)
     documents: dict[str, bytes] = {}
     requests = []
     for request in demaut.requests:
-        pdf = scan_pdf(pdfa=request.request_id != bad_scan_for)
+        pdf = (scans or {}).get(request.request_id) or scan_pdf(pdfa=request.request_id != bad_scan_for)
         name = request.prescription.file_name
         documents[name] = pdf
         digest = hashlib.sha256(pdf).hexdigest()
@@ -74,7 +77,9 @@ def demaut_package(folder: Path, reference: str = "DA202403A", bad_scan_for: str
     xml_name = kin_name("DEMAUT", reference, date(2024, 3, 7))
     path = folder / kin_name("DEMAUT", reference, date(2024, 3, 7), extension="zip")
     path.write_bytes(
-        build_package(xml_name, xml, documents) if bad_scan_for is None else _zip(xml_name, xml, documents)
+        build_package(xml_name, xml, documents)
+        if bad_scan_for is None and not scans
+        else _zip(xml_name, xml, documents)
     )
     return path
 

@@ -262,3 +262,23 @@ def test_two_facs_of_one_month_at_the_same_time_one_wins(fund: FundService, tmp_
     assert [f.code for f in refused.findings] == ["K004"]
     assert count(fund, LedgerEntry) == 6 and len(fund.payments_due()) == 1
     second.engine.dispose()
+
+
+def test_a_scan_with_a_javascript_open_action_suspends_its_request_with_k108(fund: FundService, tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    from .files import scan_pdf
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(scan_pdf())))  # PDF/A-labelled, A4, 250 DPI
+    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("1")})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    hostile = io.BytesIO()
+    writer.write(hostile)
+    package = demaut_package(tmp_path, scans={"DA-2024-0002": hostile.getvalue()})
+    outcome = fund.process(package, tmp_path / "out", DEMAUT_DAY)
+    assert (outcome.accepted, outcome.suspended) == (3, 1)  # no titre for the request with the hostile scan
+    (suspended,) = [f for f in outcome.findings if f.code == "K108"]
+    assert suspended.location == "request DA-2024-0002" and "JavaScript" in suspended.message

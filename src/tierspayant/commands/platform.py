@@ -198,3 +198,83 @@ def audit(
         print_json([dict(zip(columns, row, strict=True)) for row in rows])
     else:
         print_table("Audit log", columns, rows)
+
+
+@app.command("backup")
+def backup_command(
+    destination: Path = typer.Argument(..., help="An empty folder (created) for the backup."),
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+) -> None:
+    """Back up every party's database (SQLite online backup, or pg_dump) and the archive and mailboxes."""
+    from tierspayant.platform.backup import BackupError, backup
+
+    try:
+        saved = backup(_settings(settings_file, var_dir), destination)
+    except BackupError as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    print(f"backed up {', '.join(saved)} and the archive into {destination}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Path = typer.Argument(..., help="A folder written by `tierspayant platform backup`."),
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+) -> None:
+    """Restore a backup (stop the platform first): its files are checked against their SHA-256 first."""
+    from tierspayant.platform.backup import BackupError, restore
+
+    try:
+        restored = restore(_settings(settings_file, var_dir), source)
+    except BackupError as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    print(f"restored {', '.join(restored)} and the archive from {source}")
+
+
+proofs_app = typer.Typer(no_args_is_help=True, help="Archives of digital proofs: verify, export (art. 8).")
+app.add_typer(proofs_app, name="proofs")
+PROOFS_OPTION = typer.Option(
+    None, "--archive", help="An archive of proofs (default: the fund's, <var-dir>/proofs/fund)."
+)
+
+
+@proofs_app.command("verify")
+def proofs_verify(
+    archive: Path | None = PROOFS_OPTION,
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+) -> None:
+    """Check the register's hash chain and every kept file's SHA-256; exit 1 naming each problem."""
+    from tierspayant.core.proofs import ProofArchive
+
+    folder = archive or _settings(settings_file, var_dir).var_dir / "proofs" / "fund"
+    problems = ProofArchive(folder).verify()
+    for problem in problems:
+        err_console.print(f"[red]{problem}[/red]")
+    if problems:
+        raise typer.Exit(1)
+    count = sum(1 for _ in ProofArchive(folder).entries())
+    print(f"{folder}: {count} entries, chain and files intact")
+
+
+@proofs_app.command("export")
+def proofs_export(
+    destination: Path = typer.Argument(..., help="Folder for the copies and their register entries."),
+    provider: str | None = typer.Option(None, "--provider", help="Only this provider's (mailbox) files."),
+    patient: str | None = typer.Option(None, "--patient", help="Only files that mention this matricule or NISS."),
+    archive: Path | None = PROOFS_OPTION,
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+) -> None:
+    """Export a provider's or a patient's files with their register entries."""
+    from tierspayant.core.proofs import ProofArchive
+
+    if provider is None and patient is None:
+        err_console.print("[red]say whose files: --provider and/or --patient[/red]")
+        raise typer.Exit(2)
+    folder = archive or _settings(settings_file, var_dir).var_dir / "proofs" / "fund"
+    chosen = ProofArchive(folder).export(destination, provider, patient)
+    print(f"exported {len(chosen)} files into {destination}")

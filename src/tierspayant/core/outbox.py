@@ -18,6 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from tierspayant.core.crashpoints import declare, reach
+
+ONE_PUBLISHED = declare("outbox.one-published", "the first staged file published, the others still staged")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 STAGING_PREFIX = ".staging-"
 
@@ -78,6 +81,8 @@ class Staging:
                 staged.chmod(0o644)
                 os.replace(staged, self.outbox / name)
                 self.published.append(self.outbox / name)
+                if len(self._names) > 1:
+                    reach(ONE_PUBLISHED)
         return self.published
 
     def __exit__(

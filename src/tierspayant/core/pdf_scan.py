@@ -12,6 +12,11 @@ Annex 02 of the KIN cahier des charges: "PDF/A, résolution minimum 200 DPI, max
   width = |(a, b)| and height = |(c, d)| in points (÷ 72 for inches). When the content stream cannot be read, each
   image of the page's resources is assumed to fill the page (pixel size ÷ page size) and the finding says so.
 - **Not encrypted**, and **parseable**.
+- **No active content**: a scan is a picture; a PDF that can run or carry something else is refused, naming what was
+  found — JavaScript (``/JS``, a ``/JavaScript`` name tree or action), actions run on opening or on events
+  (``/OpenAction``, ``/AA``), ``/Launch``, ``/SubmitForm``, ``/ImportData``, ``/GoToR``/``/GoToE`` actions, embedded or
+  attached files (``/EmbeddedFiles``, ``/EmbeddedFile``, ``/FileAttachment``), XFA forms and rich media. Every object
+  reachable from the trailer is visited once (a budget bounds hostile files).
 
 A page without any image gives an INFORM finding (a scan is an image; a born-digital page cannot be checked for
 resolution). ``scan_accepted(findings)`` is True when no finding other than INFORM is present.
@@ -45,6 +50,31 @@ RULE_PDF = "scanned document: readable PDF"
 RULE_PDFA = "scanned document: PDF/A (annex 02)"
 RULE_A4 = "scanned document: A4 (annex 02)"
 RULE_DPI = "scanned document: 200–300 DPI (annex 02)"
+RULE_ACTIVE = "scanned document: no active content (JavaScript, actions, embedded files)"
+
+# Dictionary keys, and values of /S (actions), /Type or /Subtype, that make a PDF more than a picture.
+ACTIVE_KEYS = {
+    "/JS": "JavaScript",
+    "/JavaScript": "JavaScript",
+    "/OpenAction": "an action run on opening (/OpenAction)",
+    "/AA": "actions run on events (/AA)",
+    "/EmbeddedFiles": "embedded files",
+    "/XFA": "an XFA form",
+    "/RichMedia": "rich media",
+}
+ACTIVE_VALUES = {
+    "/JavaScript": "JavaScript",
+    "/Launch": "a /Launch action (starts a program)",
+    "/SubmitForm": "a /SubmitForm action",
+    "/ImportData": "an /ImportData action",
+    "/GoToR": "a /GoToR action (opens another file)",
+    "/GoToE": "a /GoToE action (opens an embedded file)",
+    "/EmbeddedFile": "an embedded file",
+    "/FileAttachment": "a file attachment",
+    "/RichMedia": "rich media",
+}
+ACTIVE_TYPE_KEYS = ("/S", "/Type", "/Subtype")
+MAX_OBJECTS_VISITED = 200_000
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -182,6 +212,38 @@ def _pdfa_identification(reader: PdfReader, name: str) -> tuple[str | None, list
     return found, []
 
 
+def _active_content(reader: PdfReader) -> list[str]:
+    """What in the file can act (sorted, each named once): every object reachable from the trailer, visited once."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    pending: list[Any] = [reader.trailer]
+    visited = 0
+    while pending and visited < MAX_OBJECTS_VISITED:
+        item = pending.pop()
+        visited += 1
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            try:
+                item = item.get_object()
+            except Exception:
+                continue  # a dangling reference: nothing there to run
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in ACTIVE_KEYS:
+                    found.add(ACTIVE_KEYS[key])
+                if key in ACTIVE_TYPE_KEYS and str(value) in ACTIVE_VALUES:
+                    found.add(ACTIVE_VALUES[str(value)])
+                if key not in ("/Parent", "/P"):  # back-references lead to objects visited anyway
+                    pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+    if pending:
+        found.add(f"more than {MAX_OBJECTS_VISITED} objects (not all could be checked)")
+    return sorted(found)
+
+
 def _is_a4(width: float, height: float) -> bool:
     short, long = sorted((width, height))
     return abs(short - A4_POINTS[0]) <= A4_TOLERANCE_POINTS and abs(long - A4_POINTS[1]) <= A4_TOLERANCE_POINTS
@@ -251,6 +313,16 @@ def inspect_scan(data: bytes, name: str) -> ScanReport:
         report.findings.append(Finding("PDF-UNREADABLE", message, file=name, rule=RULE_PDF))
         return report
     try:
+        active = _active_content(reader)
+    except Exception as error:
+        active = [f"objects that cannot be read ({type(error).__name__})"]
+    if active:
+        message = (
+            f"the PDF carries active content ({', '.join(active)}): a scanned prescription is an image only; "
+            "scan it again or print it to PDF/A without scripts, actions or attachments"
+        )
+        report.findings.append(Finding("PDF-ACTIVE-CONTENT", message, file=name, rule=RULE_ACTIVE))
+    try:
         report.pdfa, pdfa_findings = _pdfa_identification(reader, name)
     except Exception as error:
         report.pdfa, pdfa_findings = (
@@ -288,7 +360,8 @@ def inspect_scan(data: bytes, name: str) -> ScanReport:
 
 
 def check_scan(data: bytes, name: str) -> list[Finding]:
-    """The findings against a scanned document: PDF/A identification, A4 pages, 200–300 DPI images, no encryption."""
+    """The findings against a scanned document: PDF/A identification, A4 pages, 200–300 DPI images, no encryption,
+    no active content."""
     return inspect_scan(data, name).findings
 
 

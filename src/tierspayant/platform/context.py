@@ -20,6 +20,7 @@ from tierspayant.platform.sftp.mailbox import (
     Mailboxes,
     Upload,
 )
+from tierspayant.platform.throttle import LoginThrottle, Throttled
 
 
 @dataclass
@@ -33,6 +34,8 @@ class PlatformContext:
     mailboxes: Mailboxes
     # Set by the runner: wakes the worker as soon as a deposit is complete (thread-safe callable).
     on_deposit: Callable[[], None] = field(default=lambda: None)
+    # Failed password logins per account name and per address (tests replace its clock).
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     @classmethod
     def open(cls, settings: Settings) -> PlatformContext:
@@ -50,6 +53,25 @@ class PlatformContext:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def login(self, username: str, password: str, address: str | None, channel: Channel) -> Principal | None:
+        """Check a password login through the throttle: the principal, None for a wrong name or password (audited),
+        or :class:`~tierspayant.platform.throttle.Throttled` (audited, the password not even checked)."""
+        name = username.strip()[:64] or "?"
+        try:
+            self.throttle.check(username, address)
+        except Throttled as throttled:
+            detail = f"{throttled.key} locked for {throttled.retry_after} s; from {address or 'unknown address'}"
+            self.audit.record(name, channel, "login_throttled", channel.value, detail, role="unknown")
+            raise
+        principal = self.accounts.authenticate_password(username.strip(), password)
+        if principal is None:
+            self.throttle.failure(username, address)
+            detail = f"from {address or 'unknown address'}"
+            self.audit.record(name, channel, "login_refused", channel.value, detail, role="unknown")
+            return None
+        self.throttle.success(username)
+        return principal
 
     # -- provider accounts and their mailboxes ----------------------------------------------------------------
     def create_provider(

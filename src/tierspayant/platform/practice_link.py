@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncssh
 
+from tierspayant.core.proofs import ProofArchive, kind_of
 from tierspayant.platform.sftp.mailbox import FILE_NAME
 
 
@@ -59,16 +60,24 @@ def load_credentials(path: Path) -> MailboxCredentials:
 class MailboxClient:
     """Blocking calls (run them off the event loop); each opens one SSH connection."""
 
-    def __init__(self, credentials: MailboxCredentials) -> None:
+    def __init__(self, credentials: MailboxCredentials, proofs: ProofArchive | None = None) -> None:
         self.credentials = credentials
+        self.proofs = proofs  # the provider's archive of digital proofs: every file sent and received
 
     def send(self, path: Path) -> str:
         """Upload ``path`` into ``in/`` under its own name; the server publishes it when the upload closes."""
-        return asyncio.run(self._send(path))
+        sent = asyncio.run(self._send(path))
+        if self.proofs is not None:
+            self.proofs.keep(path, "sent", kind_of(path.name), self.credentials.username)
+        return sent
 
     def collect(self, destination: Path) -> list[Path]:
         """Download every file waiting in ``out/`` into ``destination`` and remove it from the mailbox."""
-        return asyncio.run(self._collect(destination))
+        collected = asyncio.run(self._collect(destination))
+        if self.proofs is not None:
+            for path in collected:
+                self.proofs.keep(path, "received", kind_of(path.name), self.credentials.username)
+        return collected
 
     def waiting(self) -> list[str]:
         return asyncio.run(self._waiting())

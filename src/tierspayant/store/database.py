@@ -5,6 +5,8 @@ Each party (practice, fund, platform) owns its own database and its own migratio
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -13,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 # Constraint names every party's metadata uses, so that Alembic migrations name them the same on SQLite and
@@ -75,3 +77,40 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: everything commits together or nothing does (a rejected file leaves no trace)."""
     with factory() as session, session.begin():
         yield session
+
+
+LOCK_BUCKETS = 256
+
+
+@contextmanager
+def exclusive(engine: Engine, key: str) -> Iterator[None]:
+    """Hold a lock named ``key`` across processes until the block ends — or the process dies, which releases it.
+
+    It keeps two runs of one file apart from the first look in the store to the last answer (a second run must see
+    the first one's work as finished, or as abandoned by a dead process — never as in flight). PostgreSQL: a
+    session advisory lock on a connection of its own. SQLite: ``flock`` on a lock file beside the database (one of
+    ``LOCK_BUCKETS``, chosen by the key). An in-memory SQLite database has one process: nothing to hold.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            statement = text("SELECT pg_advisory_lock(hashtextextended(:key, 0))")
+            connection.execute(statement, {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), {"key": key})
+                connection.rollback()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    bucket = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % LOCK_BUCKETS
+    folder = Path(f"{database}.locks")
+    folder.mkdir(exist_ok=True)
+    with open(folder / f"{bucket:03d}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from tierspayant.platform.accounts import Principal, Right
 from tierspayant.platform.api.deps import Context, CurrentPrincipal
 from tierspayant.platform.audit import Channel
+from tierspayant.platform.throttle import Throttled
 
 router = APIRouter(tags=["authentication"])
 
@@ -59,13 +60,24 @@ async def health() -> Health:  # async: answered on the event loop, no thread ho
     "/tokens",
     response_model=TokenOut,
     status_code=status.HTTP_201_CREATED,
-    responses={400: {"description": "malformed JSON body"}, 401: {"description": "wrong username or password"}},
+    responses={
+        400: {"description": "malformed JSON body"},
+        401: {"description": "wrong username or password"},
+        429: {"description": "too many failed logins for this account or address: retry after Retry-After seconds"},
+    },
     summary="Exchange a username and password for a bearer token",
 )
-def create_token(credentials: Credentials, context: Context) -> TokenOut:
-    principal = context.accounts.authenticate_password(credentials.username, credentials.password)
+def create_token(credentials: Credentials, context: Context, request: Request) -> TokenOut:
+    address = request.client.host if request.client else None
+    try:
+        principal = context.login(credentials.username, credentials.password, address, Channel.API)
+    except Throttled as throttled:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed logins: try again in {throttled.retry_after} s",
+            headers={"Retry-After": str(throttled.retry_after)},
+        ) from None
     if principal is None:
-        context.audit.record(credentials.username[:64], Channel.API, "login_refused", "api token", role="unknown")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     ttl = timedelta(hours=context.settings.token_ttl_hours)
     token = context.accounts.issue_token(principal.username, "api", ttl)

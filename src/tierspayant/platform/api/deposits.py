@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from tierspayant.platform.accounts import Right, Role
 from tierspayant.platform.api.deps import Context, CurrentPrincipal, DepositId, require_right
+from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import DepositInfo, DepositStatus
 
 router = APIRouter(tags=["deposits (providers)"])
@@ -28,7 +29,10 @@ def list_deposits(
         codes = [mailbox]
     else:
         codes = principal.providers_with(Right.READ)
-    return [_without_findings(d) for d in context.deposits.list(codes, status_, limit, offset)]
+    deposits = [_without_findings(d) for d in context.deposits.list(codes, status_, limit, offset)]
+    subject = f"deposits of mailbox {mailbox}" if mailbox else f"deposits of mailboxes {' '.join(codes) or '(none)'}"
+    context.audit.record(principal, Channel.API, "view", subject, ", ".join(str(d.id) for d in deposits)[:1000])
+    return deposits
 
 
 @router.get("/deposits/{deposit_id}", response_model=DepositInfo, responses=ERRORS, summary="Status of one deposit")
@@ -37,6 +41,7 @@ def get_deposit(deposit_id: DepositId, principal: CurrentPrincipal, context: Con
     # Someone else's deposit answers like a missing one: its existence is not revealed.
     if deposit is None or not (principal.role is Role.FUND_AGENT or principal.may(Right.READ, deposit.mailbox)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such deposit")
+    context.audit.record(principal, Channel.API, "view", f"deposit {deposit_id} mailbox {deposit.mailbox}")
     return _without_findings(deposit)
 
 

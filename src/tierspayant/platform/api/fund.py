@@ -36,6 +36,8 @@ def intake(
         for d in context.deposits.list(None, status_, limit, offset)
         if handles(fund, d.name, agent)
     ]
+    ids = ", ".join(str(d.id) for d in deposits)[:1000]
+    context.audit.record(agent, Channel.API, "view", f"fund intake {status_.value if status_ else 'all'}", ids)
     return IntakeOut(counts=context.deposits.counts_by_status(), deposits=deposits)
 
 
@@ -54,6 +56,8 @@ def deposit_findings(deposit_id: DepositId, agent: FundAgent, context: Context, 
 
 
 @router.get("/payments", response_model=list[PaymentDue], responses=ERRORS, summary="Payments due, by date")
-def payments(agent: FundAgent, request: Request) -> list[PaymentDue]:
+def payments(agent: FundAgent, request: Request, context: Context) -> list[PaymentDue]:
     fund: FundView | None = getattr(request.app.state, "fund", None)
-    return payments_for(fund, agent)
+    due = payments_for(fund, agent)
+    context.audit.record(agent, Channel.API, "view", "fund payments due", f"{len(due)} payments")
+    return due

@@ -29,6 +29,7 @@ from tierspayant.platform.sftp.mailbox import (
     VirtualPath,
     parse_path,
 )
+from tierspayant.platform.throttle import Throttled
 
 PRINCIPAL_KEY = "tierspayant_principal"
 T = TypeVar("T")
@@ -80,7 +81,14 @@ class MailboxSSHServer(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        principal = await asyncio.to_thread(self._platform.accounts.authenticate_password, username, password)
+        peer = self._conn.get_extra_info("peername") if self._conn is not None else None
+        address = str(peer[0]) if peer else None
+        try:
+            principal = await asyncio.to_thread(self._platform.login, username, password, address, Channel.SFTP)
+        except Throttled:  # locked: refused like a wrong password (SSH has no "retry after")
+            return False
+        if principal is None:
+            return False  # audited by login()
         return await self._accept(username, principal, "password")
 
     def public_key_auth_supported(self) -> bool:

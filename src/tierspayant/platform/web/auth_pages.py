@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tierspayant.platform.accounts import Role
 from tierspayant.platform.audit import Channel
+from tierspayant.platform.throttle import Throttled
 from tierspayant.platform.web.common import CsrfChecked, User, context_of, redirect, render
+from tierspayant.platform.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,11 +41,22 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> HTMLResponse | RedirectResponse:
     context = context_of(request)
-    principal = context.accounts.authenticate_password(username.strip(), password)
+    address = request.client.host if request.client else None
+    try:
+        principal = context.login(username, password, address, Channel.WEB)
+    except Throttled as throttled:
+        response = render(
+            request,
+            "login.html",
+            next=_safe_next(next),
+            error=f"Too many failed logins: try again in {throttled.retry_after} seconds.",
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     if principal is None:
-        context.audit.record(username.strip()[:64] or "?", Channel.WEB, "login_refused", "web", role="unknown")
         return render(
-            request, "login.html", next=_safe_next(next), error="Wrong username or password.", status_code=401
+            request, "login.html", next=_safe_next(next), error=_("Wrong username or password."), status_code=401
         )
     request.session.clear()  # a new session at login: no fixation
     request.session["user"] = principal.username

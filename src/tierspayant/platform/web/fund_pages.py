@@ -15,6 +15,7 @@ from tierspayant.platform.deposits import DepositStatus
 from tierspayant.platform.fundview import FundView, handles, payments_for
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import Forbidden, User, audit, context_of, render
+from tierspayant.platform.web.i18n import gettext as _
 from tierspayant.platform.worker import archive_path
 
 router = APIRouter(prefix="/fund", include_in_schema=False)
@@ -22,12 +23,11 @@ router = APIRouter(prefix="/fund", include_in_schema=False)
 
 def fund_agent(user: User) -> Principal:
     if user.role is not Role.FUND_AGENT:
-        raise Forbidden("these pages are for the fund's agents")
+        raise Forbidden(_("these pages are for the fund's agents"))
     return user
 
 
 Agent = Annotated[Principal, Depends(fund_agent)]
-
 
 
 @router.get("", response_class=HTMLResponse)
@@ -35,6 +35,7 @@ def intake_page(request: Request, user: Agent, status: Annotated[DepositStatus |
     context = context_of(request)
     fund = request.app.state.fund
     deposits = [d for d in context.deposits.list(None, status, limit=200) if handles(fund, d.name, user)]
+    audit(request, user, "view", f"fund intake {status.value if status else 'all'}", f"{len(deposits)} deposits")
     return render(
         request,
         "fund_intake.html",
@@ -52,12 +53,14 @@ def deposit_page(request: Request, deposit_id: DepositId, user: Agent) -> HTMLRe
     context = context_of(request)
     deposit = context.deposits.get(deposit_id)
     if deposit is None:
-        return render(request, "error.html", user, heading="Not found", message="No such deposit.", status_code=404)
+        return render(
+            request, "error.html", user, heading=_("Not found"), message=_("No such deposit."), status_code=404
+        )
     audit(request, user, "findings", f"deposit {deposit_id} mailbox {deposit.mailbox}")
     fund: FundView | None = request.app.state.fund
     archived = archive_path(context, deposit)
     if not handles(fund, deposit.name, user):
-        raise Forbidden("this deposit is for another fund's agents")
+        raise Forbidden(_("this deposit is for another fund's agents"))
     explanations = (
         fund.explain(archived, deposit.findings) if fund is not None and deposit.findings and archived.exists() else []
     )
@@ -68,6 +71,7 @@ def deposit_page(request: Request, deposit_id: DepositId, user: Agent) -> HTMLRe
 def payments_page(request: Request, user: Agent) -> HTMLResponse:
     fund: FundView | None = request.app.state.fund
     payments = payments_for(fund, user)
+    audit(request, user, "view", "fund payments due", f"{len(payments)} payments")
     by_date: dict[str, Decimal] = defaultdict(Decimal)
     for payment in payments:
         by_date[payment.due_date.isoformat()] += payment.amount

@@ -40,8 +40,6 @@ SCHEME = Scheme(
     file_names=PATTERN,
     recognises=is_sending_name,
     start=start,
-    command_groups=(
-        CommandGroup("be", "Belgian home nursing through MyCareNet eFact (nurse side and REFAC).", _be),
-    ),
+    command_groups=(CommandGroup("be", "Belgian home nursing through MyCareNet eFact (nurse side and REFAC).", _be),),
     templates=HERE / "platform" / "templates",
 )

@@ -86,32 +86,38 @@ def validate(
         raise typer.Exit(2) from None
     counts = {k: v.height for k, v in sending.frames.items()}
     if as_json:
-        print_json({
-            "file": file.name,
-            "ok": sending.ok,
-            "blocking": sending.blocking,
-            "sending_number": sending.sending_number,
-            "invoiced_period": sending.invoiced_period,
-            "records": counts,
-            "problems": sending.errors.height,
-            "findings": [f.to_dict() for f in sending.findings],
-        })
+        print_json(
+            {
+                "file": file.name,
+                "ok": sending.ok,
+                "blocking": sending.blocking,
+                "sending_number": sending.sending_number,
+                "invoiced_period": sending.invoiced_period,
+                "records": counts,
+                "problems": sending.errors.height,
+                "findings": [f.to_dict() for f in sending.findings],
+            }
+        )
     else:
         summary = ", ".join(f"{n} × {t}" for t, n in counts.items() if n)
         console.print(f"{file.name}: sending {sending.sending_number}, period {sending.invoiced_period}: {summary}")
         if sending.ok:
             console.print("[green]no problem found[/green]")
         else:
-            print_table(f"{sending.errors.height} problem(s)", FINDING_COLUMNS,
-                        [[f.line, f.location, f.code, f.message] for f in sending.findings])
+            print_table(
+                f"{sending.errors.height} problem(s)",
+                FINDING_COLUMNS,
+                [[f.line, f.location, f.code, f.message] for f in sending.findings],
+            )
     if not sending.ok:
         raise typer.Exit(2 if sending.blocking else 1)
 
 
 @efact_app.command("explain")
 def explain(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="A reply: 931000, 920999, 920098, 920099 or 920900."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="A reply: 931000, 920999, 920098, 920099 or 920900."
+    ),
     language: str = typer.Option("fr", help="Language of the error labels: fr or nl (both with --json)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -126,28 +132,47 @@ def explain(
     rows: list[dict[str, Any]] = []
     for record in reply.rejected:
         v = record.values
-        rows.append({
-            "line": record.record_index,
-            "record": record.record_type,
-            "reference": v.get("institution_reference"),
-            "service_date": (v.get("first_service_date") or v.get("service_date")),
-            "code": v.get("nomenclature_code"),
-            "rejections": [{"code": j.code, "letter": j.letter, "fr": j.label("fr"), "nl": j.label("nl")}
-                           for j in record.rejections],
-            "comment": record.comment,
-        })
-    zone_errors = [{"record": rec, "zone": zone, "error": err}
-                   for rec, zones in reply.segment_errors.items() for zone, err in zones.items()]
+        rows.append(
+            {
+                "line": record.record_index,
+                "record": record.record_type,
+                "reference": v.get("institution_reference"),
+                "service_date": (v.get("first_service_date") or v.get("service_date")),
+                "code": v.get("nomenclature_code"),
+                "rejections": [
+                    {"code": j.code, "letter": j.letter, "fr": j.label("fr"), "nl": j.label("nl")}
+                    for j in record.rejections
+                ],
+                "comment": record.comment,
+            }
+        )
+    zone_errors = [
+        {"record": rec, "zone": zone, "error": err}
+        for rec, zones in reply.segment_errors.items()
+        for zone, err in zones.items()
+    ]
     if as_json:
-        print_json({"file": file.name, "kind": reply.kind, "sending_number": reply.sending_number,
-                    "error_percentage": str(reply.error_percentage) if reply.error_percentage else None,
-                    "refusal_type": reply.refusal_type, "payment_date": reply.payment_date,
-                    "rejected": rows, "zone_errors": zone_errors,
-                    "findings": [f.to_dict() for f in reply.findings]})
+        print_json(
+            {
+                "file": file.name,
+                "kind": reply.kind,
+                "sending_number": reply.sending_number,
+                "error_percentage": str(reply.error_percentage) if reply.error_percentage else None,
+                "refusal_type": reply.refusal_type,
+                "payment_date": reply.payment_date,
+                "rejected": rows,
+                "zone_errors": zone_errors,
+                "findings": [f.to_dict() for f in reply.findings],
+            }
+        )
         return
-    meaning = {"931000": "acknowledgement", "920999": "file refused at the preliminary controls",
-               "920099": "whole file rejected: correct and resend with the same sending number",
-               "920098": "informative errors; processing continues", "920900": "settlement"}.get(reply.kind, "?")
+    meaning = {
+        "931000": "acknowledgement",
+        "920999": "file refused at the preliminary controls",
+        "920099": "whole file rejected: correct and resend with the same sending number",
+        "920098": "informative errors; processing continues",
+        "920900": "settlement",
+    }.get(reply.kind, "?")
     console.print(f"{file.name}: {reply.kind} ({meaning}), sending {reply.sending_number}")
     if reply.refusal_type:
         kind = {1: "blocking errors", 2: "more than 5% errors"}.get(reply.refusal_type, str(reply.refusal_type))
@@ -159,16 +184,26 @@ def explain(
     print_table(
         f"{len(rows)} rejected record(s)",
         ["line", "ref", "date", "code", "rejection", "label", "comment"],
-        [[r["line"], r["reference"], r["service_date"], r["code"],
-          " ".join(j["letter"] + j["code"] for j in r["rejections"]),
-          " / ".join(j[language] for j in r["rejections"]), r["comment"]] for r in rows],
+        [
+            [
+                r["line"],
+                r["reference"],
+                r["service_date"],
+                r["code"],
+                " ".join(j["letter"] + j["code"] for j in r["rejections"]),
+                " / ".join(j[language] for j in r["rejections"]),
+                r["comment"],
+            ]
+            for r in rows
+        ],
     )
 
 
 @efact_app.command("build")
 def build(
-    visits: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                  help="Visits: a YAML visit book or a CSV (with --third-party)."),
+    visits: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="Visits: a YAML visit book or a CSV (with --third-party)."
+    ),
     period: str = typer.Option(..., help="Invoiced month YYYYMM."),
     out: Path = typer.Option(..., "--out", help="Where to write the 920000."),
     third_party: str | None = typer.Option(None, help="For a CSV: the group's INAMI number (third-party payer)."),
@@ -195,22 +230,34 @@ def build(
     ledger = _ledger(database)
     added = ledger.record_book(book)
     try:
-        path, model = ledger.build(book.group, int(period), out, creation_date=made, resend=resend,
-                                   policy=_policy(check_numbers))
+        path, model = ledger.build(
+            book.group, int(period), out, creation_date=made, resend=resend, policy=_policy(check_numbers)
+        )
     except FindingsError as error:
         _fail(error.findings, as_json)
         return
     lines = sum(len(i.lines) for i in model.invoices)
     missing = eid_missing(book.visits)
     if as_json:
-        print_json({"file": str(path), "sending_number": model.sending_number, "invoices": len(model.invoices),
-                    "lines": lines, "recorded": len(added), "without_eid": len(missing)})
+        print_json(
+            {
+                "file": str(path),
+                "sending_number": model.sending_number,
+                "invoices": len(model.invoices),
+                "lines": lines,
+                "recorded": len(added),
+                "without_eid": len(missing),
+            }
+        )
         return
-    console.print(f"{path}: sending {model.sending_number}, {len(model.invoices)} invoice(s), {lines} line(s) "
-                  f"({len(added)} visit(s) newly recorded)")
+    console.print(
+        f"{path}: sending {model.sending_number}, {len(model.invoices)} invoice(s), {lines} line(s) "
+        f"({len(added)} visit(s) newly recorded)"
+    )
     if missing:
-        console.print(f"[yellow]{len(missing)} visit(s) from 2017-10-01 without eID reading: REFAC rejects "
-                      "them (500112)[/yellow]")
+        console.print(
+            f"[yellow]{len(missing)} visit(s) from 2017-10-01 without eID reading: REFAC rejects them (500112)[/yellow]"
+        )
 
 
 @efact_app.command("import")
@@ -226,9 +273,15 @@ def import_reply(
     except FindingsError as error:
         _fail(error.findings, as_json)
         return
-    data = {"kind": result.kind, "sending_number": result.sending_number, "already_imported": result.already_imported,
-            "accepted": result.accepted, "rejected": result.rejected, "requeued": result.requeued,
-            "informative": result.informative}
+    data = {
+        "kind": result.kind,
+        "sending_number": result.sending_number,
+        "already_imported": result.already_imported,
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "requeued": result.requeued,
+        "informative": result.informative,
+    }
     if as_json:
         print_json(data)
     else:
@@ -246,11 +299,23 @@ def rejected(
     if as_json:
         print_json([line.__dict__ for line in lines])
         return
-    print_table(f"{len(lines)} rejected line(s)", ["ref", "patient", "date", "code", "rejection", "label",
-                                                    "comment", "sending"],
-                [[r.reference, r.patient_niss, r.service_date, r.nomenclature_code, " ".join(r.codes),
-                  " / ".join(r.labels_nl if language == "nl" else r.labels_fr), r.comment, r.sending_number]
-                 for r in lines])
+    print_table(
+        f"{len(lines)} rejected line(s)",
+        ["ref", "patient", "date", "code", "rejection", "label", "comment", "sending"],
+        [
+            [
+                r.reference,
+                r.patient_niss,
+                r.service_date,
+                r.nomenclature_code,
+                " ".join(r.codes),
+                " / ".join(r.labels_nl if language == "nl" else r.labels_fr),
+                r.comment,
+                r.sending_number,
+            ]
+            for r in lines
+        ],
+    )
 
 
 @efact_app.command("correct")

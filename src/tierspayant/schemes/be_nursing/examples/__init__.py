@@ -42,6 +42,7 @@ NURSING_CODES: dict[int, int] = {
 }
 NURSES = ("10234567001", "10234568002", "10234569003", "10234570004")
 GENERATED_THIRD_PARTY = 30012345001  # the nursing group of the generated sendings
+SAMPLE_PATIENTS = ("85010100115", "85010100214")  # members of mutuality 319 in the SAMPLE reference
 
 
 def niss_for(birth: date, serial: int) -> str:
@@ -50,32 +51,34 @@ def niss_for(birth: date, serial: int) -> str:
 
 
 def sample_model(sending_number: int = 1) -> SendingModel:
-    """A small monthly sending of a nursing group: two patients, three mutualities' worth of features."""
+    """A small monthly sending of the demo nursing group: two patients of the SAMPLE reference's mutuality 319 (zone 18:
+    319, the group's PUC there), a payment commitment (records 20 zones 42-45 / 53-58 and 51), eID readings (52)."""
     day = date(2024, 3, 4)
     eid = EidReading(reading_date=day, reading_time=830, card_serial_number="592123456789")
     answer = InsurabilityAnswer(
         part_a=2, part_n=123456789012, part_v=1, reference="COMMIT-2024-0001",
         insurability_start_date=date(2024, 3, 1), insurability_end_date=date(2024, 3, 31),
-        communication_date=date(2024, 2, 28), mutuality=131, ct1_ct2=110110,
+        communication_date=date(2024, 2, 28), mutuality=319, ct1_ct2=110110,
         commitment_number="COMMIT-2024-0001",
     )
     commitment = PaymentCommitment(commitment_number="COMMIT-2024-0001", communication_date=date(2024, 2, 28))
     first = Invoice(
-        niss=niss_for(date(1941, 6, 15), 123), sex=1, affiliation_mutuality=131, destination_mutuality=131,
+        niss=SAMPLE_PATIENTS[0], sex=1, affiliation_mutuality=319, destination_mutuality=319,
         invoice_number=1, ct1_ct2=110110, insurability=answer, institution_reference="PAT-0001",
         lines=[
             ServiceLine(nomenclature_code=425014, service_date=day, care_provider=NURSES[0],
                         insurance_amount=Decimal("18.51"), service_time=800, eid=eid, payment_commitment=commitment,
                         institution_reference="V-0001"),
             ServiceLine(nomenclature_code=424336, service_date=day, care_provider=NURSES[0],
-                        insurance_amount=Decimal("29.50"), service_time=805, institution_reference="V-0002",
+                        insurance_amount=Decimal("29.50"), service_time=805, institution_reference="V-0002", eid=eid,
                         prescription_date=date(2024, 2, 20), prescriber="19876543210"),
             ServiceLine(nomenclature_code=425036, service_date=day, care_provider=NURSES[1],
-                        insurance_amount=Decimal("18.51"), service_time=1800, institution_reference="V-0003"),
+                        insurance_amount=Decimal("18.51"), service_time=1800, institution_reference="V-0003",
+                        eid=EidReading(reading_date=day, reading_time=1802)),
         ],
     )
     second = Invoice(
-        niss=niss_for(date(2003, 1, 2), 246), sex=2, affiliation_mutuality=132, destination_mutuality=131,
+        niss=SAMPLE_PATIENTS[1], sex=2, affiliation_mutuality=319, destination_mutuality=319,
         invoice_number=2, institution_reference="PAT-0002",
         lines=[
             ServiceLine(nomenclature_code=425110, service_date=day + timedelta(days=1), care_provider=NURSES[1],
@@ -107,6 +110,7 @@ def generate_sending(
     period: int = 202403,
     sending_number: int = 1,
     mutualities: tuple[int, ...] = (131, 132, 134),
+    destination_mutuality: int | None = None,
     eid: bool = False,
     seed: int = 0,
     policy: CheckNumberPolicy = DEFAULT_POLICY,
@@ -115,6 +119,7 @@ def generate_sending(
 
     Patients get ``lines_per_invoice`` visits spread over the month (basic visits, hygiene, wound and diabetes
     care, a few supplements), by one of a few nurses. Returns the file's bytes (and writes them if asked).
+    ``destination_mutuality`` (zone 18, the group's PUC at the mutuality) defaults to each patient's mutuality.
     """
     rng = random.Random(seed)
     year, month = divmod(period, 100)
@@ -133,6 +138,7 @@ def generate_sending(
         "niss": [int(niss_for(date(1930 + i % 80, 1 + i % 12, 1 + i % 28), 1 + (i // 7) % 997))
                  for i in range(n_invoices)],
         "mutuality": [mutualities[i % len(mutualities)] for i in range(n_invoices)],
+        "destination": [destination_mutuality or mutualities[i % len(mutualities)] for i in range(n_invoices)],
         "nurse": [int(NURSES[i % len(NURSES)]) for i in range(n_invoices)],
     }).with_columns(
         (pl.col("niss") // 100 % 1000 % 2 == 0).cast(pl.Int64).add(1).alias("sex"),
@@ -198,7 +204,7 @@ def generate_sending(
         "sex",
         pl.lit(3).alias("invoice_type"),
         pl.lit(GENERATED_THIRD_PARTY).alias("billing_institution"),
-        pl.col("mutuality").alias("destination_mutuality"),
+        pl.col("destination").alias("destination_mutuality"),
         "invoice_number",
         pl.lit(1).alias("beneficiary_identification_flag"),
     ]
@@ -248,7 +254,7 @@ def generate_sending(
     )["t"]
     records = with_record_checks(texts)
     lines_95 = []
-    per_mut = per_invoice.group_by("mutuality").agg(
+    per_mut = per_invoice.group_by(pl.col("destination").alias("mutuality")).agg(
         pl.col("amount_account_a").sum(),
         pl.col("code_sum").sum(),
         (pl.col("n50").sum() * (2 if eid else 1) + 2 * pl.len()).alias("count"),
@@ -260,7 +266,7 @@ def generate_sending(
             "record_count": row["count"], "check_number": (row["code_sum"] % 97) or 97,
         }))
     line_96 = format_record(RECORDS["96"], {
-        "mutuality_number": (min(mutualities) // 100) * 100 + 99, "amount_account_a": total_a,
+        "mutuality_number": (min(per_mut["mutuality"].to_list()) // 100) * 100 + 99, "amount_account_a": total_a,
         "amount_total": total_a, "record_count": int(per_mut["count"].sum()), "check_number": (all_codes % 97) or 97,
     })
     head = [

@@ -278,19 +278,34 @@ def parse_zones_lenient(
 def _read_segments(seg200: str, seg300: str, errors: _Errors) -> tuple[dict[str, Any], dict[str, Any]]:
     def segment(layout: RecordLayout, text: str, index: int, missing_code: str) -> dict[str, Any]:
         if len(text) != layout.length:
-            errors.add(index, layout.record_type, missing_code, f"segment {layout.record_type}",
-                       f"segment {layout.record_type} has {len(text)} characters instead of {layout.length}")
+            errors.add(
+                index,
+                layout.record_type,
+                missing_code,
+                f"segment {layout.record_type}",
+                f"segment {layout.record_type} has {len(text)} characters instead of {layout.length}",
+            )
             text = text[: layout.length].ljust(layout.length)
         return parse_zones_lenient(layout, text, errors, index)
 
     header = segment(SEGMENT_200, seg200, 1, "E200010")
     sending = segment(SEGMENT_300, seg300, 2, "E300010")
     if header.get("message_name") is not None and header["message_name"] != 920000:
-        errors.add(1, "200", "E200020", SEGMENT_200.zone("message_name").where("200"),
-                   f"message {header['message_name']} is not an invoicing file 920000")
+        errors.add(
+            1,
+            "200",
+            "E200020",
+            SEGMENT_200.zone("message_name").where("200"),
+            f"message {header['message_name']} is not an invoicing file 920000",
+        )
     if header.get("message_type") not in (None, 12, 92):
-        errors.add(1, "200", "E202030", SEGMENT_200.zone("message_type").where("200"),
-                   f"message type {header['message_type']}: 12 (production) or 92 (test) expected")
+        errors.add(
+            1,
+            "200",
+            "E202030",
+            SEGMENT_200.zone("message_type").where("200"),
+            f"message type {header['message_type']}: 12 (production) or 92 (test) expected",
+        )
     return header, sending
 
 
@@ -368,13 +383,23 @@ def _check_order(raw: pl.DataFrame, errors: _Errors) -> None:
                 "E950010" if record_type == "95" else "E960010" if record_type == "96" else error_codes.UNKNOWN_RECORD
             )
         after = f"after record {previous}" if previous else "first after segment 300"
-        errors.add(index, record_type, code, f"record {record_type} zone 1 (positions 1–2)",
-                   f"record {record_type} is out of order: {after}")
+        errors.add(
+            index,
+            record_type,
+            code,
+            f"record {record_type} zone 1 (positions 1–2)",
+            f"record {record_type} is out of order: {after}",
+        )
     unknown = types.filter(~pl.col("record_type").is_in(list(ALLOWED_PREVIOUS)))
     for index, record_type, previous in unknown.iter_rows():
         code = (error_codes.not_followed_by(previous) if previous else None) or error_codes.UNKNOWN_RECORD
-        errors.add(index, record_type, code, "record zone 1 (positions 1–2)",
-                   f"unknown record type {record_type!r}" + (f" after record {previous}" if previous else ""))
+        errors.add(
+            index,
+            record_type,
+            code,
+            "record zone 1 (positions 1–2)",
+            f"unknown record type {record_type!r}" + (f" after record {previous}" if previous else ""),
+        )
     present = set(raw["record_type"].unique().to_list())
     last_index = raw.height + FIRST_BODY_INDEX - 1
     if "90" not in present:
@@ -394,9 +419,13 @@ def _check_sequence(raw: pl.DataFrame, errors: _Errors) -> None:
     for index, record_type, sequence, expected in wrong.select(
         "record_index", "record_type", "sequence", "expected"
     ).iter_rows():
-        errors.add(index, record_type, error_codes.sequence_code(record_type),
-                   f"record {record_type} zone 2 (positions 3–8)",
-                   f"sequence number {sequence} where {expected:06d} is expected")
+        errors.add(
+            index,
+            record_type,
+            error_codes.sequence_code(record_type),
+            f"record {record_type} zone 2 (positions 3–8)",
+            f"sequence number {sequence} where {expected:06d} is expected",
+        )
 
 
 def _check_digits(raw: pl.DataFrame, checks: pl.Series | None, errors: _Errors) -> None:
@@ -406,9 +435,7 @@ def _check_digits(raw: pl.DataFrame, checks: pl.Series | None, errors: _Errors) 
     frame = raw.with_columns(
         checks.alias("computed_check"),
         pl.col("line").str.slice(CHECKED_LENGTH, 2).alias("stored_text"),
-    ).filter(
-        pl.col("record_type").is_in(list(BODY_RECORD_TYPES)) & (pl.col("line").str.len_chars() == RECORD_LENGTH)
-    )
+    ).filter(pl.col("record_type").is_in(list(BODY_RECORD_TYPES)) & (pl.col("line").str.len_chars() == RECORD_LENGTH))
     wrong = frame.filter(
         pl.col("stored_text").cast(pl.Int64, strict=False).is_null()
         | (pl.col("stored_text").cast(pl.Int64, strict=False) != pl.col("computed_check"))
@@ -420,8 +447,11 @@ def _check_digits(raw: pl.DataFrame, checks: pl.Series | None, errors: _Errors) 
                 "record_type",
                 pl.concat_str(pl.col("record_type"), pl.lit("9902")).alias("code"),
                 pl.format("record {} zone 99 (positions 349–350)", pl.col("record_type")).alias("location"),
-                pl.format("check digits {} where {} is computed over positions 1–348",
-                          pl.col("stored_text"), pl.col("computed_check").cast(pl.Utf8).str.zfill(2)).alias("message"),
+                pl.format(
+                    "check digits {} where {} is computed over positions 1–348",
+                    pl.col("stored_text"),
+                    pl.col("computed_check").cast(pl.Utf8).str.zfill(2),
+                ).alias("message"),
             )
         )
 
@@ -471,22 +501,24 @@ def _with_context(raw: pl.DataFrame) -> pl.DataFrame:
 # --- totals ---------------------------------------------------------------------------------------------------------
 
 
-def _totals(
-    raw: pl.DataFrame, policy: CheckNumberPolicy, errors: _Errors, frames: Mapping[str, pl.DataFrame]
-) -> None:
+def _totals(raw: pl.DataFrame, policy: CheckNumberPolicy, errors: _Errors, frames: Mapping[str, pl.DataFrame]) -> None:
     """Invoice / sending check numbers and amounts (80, 90) and the recapitulations per mutuality (95, 96)."""
     r50 = RECORDS["50"]
     # The record-50 frame already holds these columns (read_sending makes sure of it): no second cut.
     lines = frames["50"].select("invoice_index", "nomenclature_code", "insurance_amount", "account_reference")
-    coded = pl.concat([
-        frames[t].select("invoice_index", "nomenclature_code") if "nomenclature_code" in frames[t].columns
-        else raw.filter(pl.col("record_type") == t).select(
-            "invoice_index", zone_expression(r50.zone("nomenclature_code"))
-        )
-        for t in sorted(policy.record_types)
-    ])
+    coded = pl.concat(
+        [
+            frames[t].select("invoice_index", "nomenclature_code")
+            if "nomenclature_code" in frames[t].columns
+            else raw.filter(pl.col("record_type") == t).select(
+                "invoice_index", zone_expression(r50.zone("nomenclature_code"))
+            )
+            for t in sorted(policy.record_types)
+        ]
+    )
     per_invoice = (
-        coded.group_by("invoice_index").agg(pl.col("nomenclature_code").sum().alias("code_sum"))
+        coded.group_by("invoice_index")
+        .agg(pl.col("nomenclature_code").sum().alias("code_sum"))
         .join(
             lines.group_by("invoice_index").agg(
                 pl.col("insurance_amount").filter(pl.col("account_reference") != 1).sum().alias("sum_a"),
@@ -508,8 +540,10 @@ def _totals(
     trailers = raw.filter(pl.col("record_type") == "80").select(
         "record_index",
         "invoice_index",
-        *(zone_expression(r80.zone(n)) for n in
-          ("invoice_check_number", "amount_account_a", "amount_account_b", "destination_mutuality")),
+        *(
+            zone_expression(r80.zone(n))
+            for n in ("invoice_check_number", "amount_account_a", "amount_account_b", "destination_mutuality")
+        ),
     )
     checked = trailers.join(per_invoice, on="invoice_index", how="left").with_columns(
         (pl.col("code_sum").fill_null(0) % 97).replace(0, 97).alias("expected_check"),
@@ -523,15 +557,30 @@ def _totals(
     for row in wrong.iter_rows(named=True):
         index = row["record_index"]
         if row["invoice_check_number"] != row["expected_check"]:
-            errors.add(index, "80", error_codes.INVOICE_CHECK_NUMBER, r80.zone("invoice_check_number").where("80"),
-                       f"invoice check number {row['invoice_check_number']} where {row['expected_check']:02d} "
-                       f"is the sum of the nomenclature codes mod 97 (records {'/'.join(sorted(policy.record_types))})")
+            errors.add(
+                index,
+                "80",
+                error_codes.INVOICE_CHECK_NUMBER,
+                r80.zone("invoice_check_number").where("80"),
+                f"invoice check number {row['invoice_check_number']} where {row['expected_check']:02d} "
+                f"is the sum of the nomenclature codes mod 97 (records {'/'.join(sorted(policy.record_types))})",
+            )
         if row["amount_account_a"] != (row["sum_a"] or 0):
-            errors.add(index, "80", error_codes.INVOICE_AMOUNT_A, r80.zone("amount_account_a").where("80"),
-                       f"account A total {row['amount_account_a']} cents, the lines add up to {row['sum_a'] or 0}")
+            errors.add(
+                index,
+                "80",
+                error_codes.INVOICE_AMOUNT_A,
+                r80.zone("amount_account_a").where("80"),
+                f"account A total {row['amount_account_a']} cents, the lines add up to {row['sum_a'] or 0}",
+            )
         if row["amount_account_b"] != (row["sum_b"] or 0):
-            errors.add(index, "80", "801510", r80.zone("amount_account_b").where("80"),
-                       f"account B total {row['amount_account_b']} cents, the lines add up to {row['sum_b'] or 0}")
+            errors.add(
+                index,
+                "80",
+                "801510",
+                r80.zone("amount_account_b").where("80"),
+                f"account B total {row['amount_account_b']} cents, the lines add up to {row['sum_b'] or 0}",
+            )
 
     all_codes = int(coded["nomenclature_code"].fill_null(0).sum())
     r90 = RECORDS["90"]
@@ -541,29 +590,53 @@ def _totals(
         index90 = row90["record_index"]
         expected = mod97(all_codes)
         if row90.get("sending_check_number") != expected:
-            errors.add(index90, "90", error_codes.SENDING_CHECK_NUMBER, r90.zone("sending_check_number").where("90"),
-                       f"sending check number {row90.get('sending_check_number')} where {expected:02d} is expected")
+            errors.add(
+                index90,
+                "90",
+                error_codes.SENDING_CHECK_NUMBER,
+                r90.zone("sending_check_number").where("90"),
+                f"sending check number {row90.get('sending_check_number')} where {expected:02d} is expected",
+            )
         total_a = int(trailers["amount_account_a"].fill_null(0).sum())
         if row90.get("amount_account_a") != total_a:
-            errors.add(index90, "90", error_codes.SENDING_AMOUNT_A, r90.zone("amount_account_a").where("90"),
-                       f"account A total {row90.get('amount_account_a')} cents, the records 80 add up to {total_a}")
+            errors.add(
+                index90,
+                "90",
+                error_codes.SENDING_AMOUNT_A,
+                r90.zone("amount_account_a").where("90"),
+                f"account A total {row90.get('amount_account_a')} cents, the records 80 add up to {total_a}",
+            )
         total_b = int(trailers["amount_account_b"].fill_null(0).sum())
         if row90.get("amount_account_b") != total_b:
-            errors.add(index90, "90", "901510", r90.zone("amount_account_b").where("90"),
-                       f"account B total {row90.get('amount_account_b')} cents, the records 80 add up to {total_b}")
+            errors.add(
+                index90,
+                "90",
+                "901510",
+                r90.zone("amount_account_b").where("90"),
+                f"account B total {row90.get('amount_account_b')} cents, the records 80 add up to {total_b}",
+            )
         record_10 = frames.get("10")
         if record_10 is not None and record_10.height:
             row10 = record_10.row(0, named=True)
             if row10.get("sending_number") != row90.get("sending_number"):
-                errors.add(index90, "90", "900712", r90.zone("sending_number").where("90"),
-                           f"sending number {row90.get('sending_number')} differs from record 10 "
-                           f"({row10.get('sending_number')})")
+                errors.add(
+                    index90,
+                    "90",
+                    "900712",
+                    r90.zone("sending_number").where("90"),
+                    f"sending number {row90.get('sending_number')} differs from record 10 "
+                    f"({row10.get('sending_number')})",
+                )
 
-    per_mutuality = trailers.join(per_invoice, on="invoice_index", how="left").group_by("destination_mutuality").agg(
-        pl.col("amount_account_a").sum(),
-        pl.col("amount_account_b").sum(),
-        pl.col("count").sum(),
-        pl.col("code_sum").sum(),
+    per_mutuality = (
+        trailers.join(per_invoice, on="invoice_index", how="left")
+        .group_by("destination_mutuality")
+        .agg(
+            pl.col("amount_account_a").sum(),
+            pl.col("amount_account_b").sum(),
+            pl.col("count").sum(),
+            pl.col("code_sum").sum(),
+        )
     )
     expected_95 = {row["destination_mutuality"]: row for row in per_mutuality.iter_rows(named=True)}
     r95 = RECORDS["95"]
@@ -575,26 +648,58 @@ def _totals(
             sums[key] += row.get(key) or 0
         exp = expected_95.get(mutuality)
         if exp is None:
-            errors.add(index, "95", "E950120", r95.zone("mutuality_number").where("95"),
-                       f"record 95 for mutuality {mutuality}, which no invoice (record 80 zone 18) is sent to")
+            errors.add(
+                index,
+                "95",
+                "E950120",
+                r95.zone("mutuality_number").where("95"),
+                f"record 95 for mutuality {mutuality}, which no invoice (record 80 zone 18) is sent to",
+            )
             continue
         seen.add(mutuality)
-        _compare_totals(errors, index, "95", row, exp["amount_account_a"], exp["amount_account_b"],
-                        exp["count"], mod97(exp["code_sum"]))
+        _compare_totals(
+            errors,
+            index,
+            "95",
+            row,
+            exp["amount_account_a"],
+            exp["amount_account_b"],
+            exp["count"],
+            mod97(exp["code_sum"]),
+        )
     for mutuality in sorted(set(expected_95) - seen, key=lambda m: (m is None, m)):
         if frames.get("95") is not None and frames["95"].height:
-            errors.add(None, "95", "E950010", "record 95",
-                       f"no record 95 for mutuality {mutuality}, to which invoices are sent")
+            errors.add(
+                None,
+                "95",
+                "E950010",
+                "record 95",
+                f"no record 95 for mutuality {mutuality}, to which invoices are sent",
+            )
     record_96 = frames.get("96")
     if record_96 is not None and record_96.height:
         row96 = record_96.row(0, named=True)
-        _compare_totals(errors, row96["record_index"], "96", row96, sums["amount_account_a"],
-                        sums["amount_account_b"], sums["record_count"], mod97(all_codes))
+        _compare_totals(
+            errors,
+            row96["record_index"],
+            "96",
+            row96,
+            sums["amount_account_a"],
+            sums["amount_account_b"],
+            sums["record_count"],
+            mod97(all_codes),
+        )
 
 
 def _compare_totals(
-    errors: _Errors, index: int, record_type: str, row: Mapping[str, Any], amount_a: int, amount_b: int,
-    count: int, check: int,
+    errors: _Errors,
+    index: int,
+    record_type: str,
+    row: Mapping[str, Any],
+    amount_a: int,
+    amount_b: int,
+    count: int,
+    check: int,
 ) -> None:
     layout = RECORDS[record_type]
     prefix = f"E{record_type}0"
@@ -607,8 +712,13 @@ def _compare_totals(
     )
     for name, expected, suffix, what in expectations:
         if row.get(name) != expected:
-            errors.add(index, record_type, prefix + suffix, layout.zone(name).where(record_type),
-                       f"{what}: {row.get(name)} where {expected} is expected")
+            errors.add(
+                index,
+                record_type,
+                prefix + suffix,
+                layout.zone(name).where(record_type),
+                f"{what}: {row.get(name)} where {expected} is expected",
+            )
 
 
 # --- findings -------------------------------------------------------------------------------------------------------
@@ -625,8 +735,17 @@ def findings_of(errors: pl.DataFrame, name: str, per_code: int = 50) -> list[Fin
             message = row["message"] + (f" — {label}" if label else "")
             out.append(Finding(str(code), message, name, row["record_index"], row["location"], RULE, effect))
         if group.height > per_code:
-            out.append(Finding(str(code), f"… and {group.height - per_code} more records with this error", name,
-                               None, None, RULE, effect))
+            out.append(
+                Finding(
+                    str(code),
+                    f"… and {group.height - per_code} more records with this error",
+                    name,
+                    None,
+                    None,
+                    RULE,
+                    effect,
+                )
+            )
     return out
 
 
@@ -657,8 +776,10 @@ def read_sending(
     seg200, seg300, body_start, separated = _split_segments(data)
     segment_200, segment_300 = _read_segments(seg200, seg300, errors)
     body = _split_body(data[body_start:], separated)
-    raw = pl.DataFrame({"line": body.lines}).with_row_index("record_index", offset=FIRST_BODY_INDEX).with_columns(
-        pl.col("record_index").cast(pl.Int64), pl.col("line").str.head(2).alias("record_type")
+    raw = (
+        pl.DataFrame({"line": body.lines})
+        .with_row_index("record_index", offset=FIRST_BODY_INDEX)
+        .with_columns(pl.col("record_index").cast(pl.Int64), pl.col("line").str.head(2).alias("record_type"))
     )
     raw = _with_context(raw.select("record_index", "record_type", "line"))
 
@@ -670,8 +791,9 @@ def read_sending(
                 "record_type",
                 pl.lit(error_codes.WRONG_LENGTH).alias("code"),
                 pl.format("record {}", pl.col("record_type")).alias("location"),
-                pl.format("{} characters instead of 350 (truncated or overlong record)",
-                          pl.col("line").str.len_chars()).alias("message"),
+                pl.format(
+                    "{} characters instead of 350 (truncated or overlong record)", pl.col("line").str.len_chars()
+                ).alias("message"),
             )
         )
     _check_order(raw, errors)
@@ -696,8 +818,9 @@ def read_sending(
     _totals(well_sized, policy, errors, frames)
 
     frame = errors.frame()
-    return Sending(name, segment_200, segment_300, frames, raw, frame,
-                   findings_of(frame, name, max_findings_per_code), policy)
+    return Sending(
+        name, segment_200, segment_300, frames, raw, frame, findings_of(frame, name, max_findings_per_code), policy
+    )
 
 
 def _empty_raw() -> pl.DataFrame:
@@ -757,8 +880,6 @@ def iter_records(
         yield RawRecord(index, record_type, text)
 
 
-
-
 # --- the baseline --------------------------------------------------------------------------------------------------
 
 
@@ -773,8 +894,15 @@ def bare_split(
     compare the reader (and REFAC) with. Lines are read with Polars' CSV reader into one Utf8 column; the zones of
     ``record_type`` (its data zones by default) are cut from its records, or from ``every_line`` of the file."""
     data = source if isinstance(source, Path) else load_bytes(source)
-    lines = pl.read_csv(data, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
-                        schema={"line": pl.Utf8}, truncate_ragged_lines=True)
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        new_columns=["line"],
+        schema={"line": pl.Utf8},
+        truncate_ragged_lines=True,
+    )
     layout = RECORDS[record_type]
     zones = layout.data_zones() if columns is None else tuple(layout.zone(c) for c in columns)
     if not every_line:

@@ -191,20 +191,30 @@ def _invoice_header(invoice: Invoice, model: SendingModel) -> dict[str, Any]:
 def render_920000(model: SendingModel, policy: CheckNumberPolicy = DEFAULT_POLICY) -> list[str]:
     """The 920000 as its lines: segments 200 and 300, records 10, (20, 50[51][52]…, 80)+, 90, 95+, 96."""
     lines = [
-        format_record(SEGMENT_200, {"message_name": 920000, "message_version": 1, "message_type": model.message_type,
-                                    "provider_reference": model.provider_reference}),
-        format_record(SEGMENT_300, {
-            "invoiced_period": model.invoiced_period,
-            "sending_number": model.sending_number,
-            "creation_date": model.creation_date,
-            "invoice_reference": model.invoice_reference,
-            "instructions_version": model.instructions_version,
-            "contact_last_name": model.contact_last_name,
-            "contact_first_name": model.contact_first_name,
-            "contact_phone": int(model.contact_phone),
-            "invoice_type": model.invoice_type,
-            "invoicing_mode": model.invoicing_mode,
-        }),
+        format_record(
+            SEGMENT_200,
+            {
+                "message_name": 920000,
+                "message_version": 1,
+                "message_type": model.message_type,
+                "provider_reference": model.provider_reference,
+            },
+        ),
+        format_record(
+            SEGMENT_300,
+            {
+                "invoiced_period": model.invoiced_period,
+                "sending_number": model.sending_number,
+                "creation_date": model.creation_date,
+                "invoice_reference": model.invoice_reference,
+                "instructions_version": model.instructions_version,
+                "contact_last_name": model.contact_last_name,
+                "contact_first_name": model.contact_first_name,
+                "contact_phone": int(model.contact_phone),
+                "invoice_type": model.invoice_type,
+                "invoicing_mode": model.invoicing_mode,
+            },
+        ),
     ]
     sequence = 0
 
@@ -243,58 +253,85 @@ def render_920000(model: SendingModel, policy: CheckNumberPolicy = DEFAULT_POLIC
             amount_a += cents if line.account == "A" else 0
             share += to_cents(line.patient_share)
             supplement += to_cents(line.supplement)
-        add("80", {
-            "affiliation_mutuality": invoice.affiliation_mutuality,
-            "niss": int(invoice.niss),
-            "sex": invoice.sex,
-            "invoice_type": invoice.invoice_type,
-            "billing_institution": int(model.third_party_number),
-            "amount_account_b": amount_b,
-            "destination_mutuality": invoice.destination_mutuality,
-            "amount_account_a": amount_a,
-            "invoice_date": invoice.invoicing_date or model.creation_date,
-            "invoice_number": invoice.invoice_number,
-            "patient_share": share,
-            "institution_reference": invoice.institution_reference,
-            "supplement": supplement,
-            "beneficiary_identification_flag": 1,
-            "invoice_check_number": mod97(codes),
-        })
+        add(
+            "80",
+            {
+                "affiliation_mutuality": invoice.affiliation_mutuality,
+                "niss": int(invoice.niss),
+                "sex": invoice.sex,
+                "invoice_type": invoice.invoice_type,
+                "billing_institution": int(model.third_party_number),
+                "amount_account_b": amount_b,
+                "destination_mutuality": invoice.destination_mutuality,
+                "amount_account_a": amount_a,
+                "invoice_date": invoice.invoicing_date or model.creation_date,
+                "invoice_number": invoice.invoice_number,
+                "patient_share": share,
+                "institution_reference": invoice.institution_reference,
+                "supplement": supplement,
+                "beneficiary_identification_flag": 1,
+                "invoice_check_number": mod97(codes),
+            },
+        )
         totals = per_mutuality[invoice.destination_mutuality]
         totals["a"] += amount_a
         totals["b"] += amount_b
         totals["count"] += count + 2
         totals["codes"] += codes
         total_a, total_b, all_codes = total_a + amount_a, total_b + amount_b, all_codes + codes
-    add("90", {
-        **{k: header[k] for k in ("sending_number", "third_party_number", "invoiced_year", "invoiced_month",
-                                  "company_number", "third_party_reference", "bic_account_a", "iban_account_a")},
-        "amount_account_a": total_a,
-        "amount_account_b": total_b,
-        "sending_check_number": mod97(all_codes),
-    })
+    add(
+        "90",
+        {
+            **{
+                k: header[k]
+                for k in (
+                    "sending_number",
+                    "third_party_number",
+                    "invoiced_year",
+                    "invoiced_month",
+                    "company_number",
+                    "third_party_reference",
+                    "bic_account_a",
+                    "iban_account_a",
+                )
+            },
+            "amount_account_a": total_a,
+            "amount_account_b": total_b,
+            "sending_check_number": mod97(all_codes),
+        },
+    )
     for mutuality in sorted(per_mutuality):
         totals = per_mutuality[mutuality]
-        lines.append(format_record(RECORDS["95"], {
-            "mutuality_number": mutuality,
-            "collective_invoice_number": model.sending_number,
-            "amount_account_a": totals["a"],
-            "amount_account_b": totals["b"],
-            "amount_total": totals["a"] + totals["b"],
-            "record_count": totals["count"],
-            "check_number": mod97(totals["codes"]),
-        }))
+        lines.append(
+            format_record(
+                RECORDS["95"],
+                {
+                    "mutuality_number": mutuality,
+                    "collective_invoice_number": model.sending_number,
+                    "amount_account_a": totals["a"],
+                    "amount_account_b": totals["b"],
+                    "amount_total": totals["a"] + totals["b"],
+                    "record_count": totals["count"],
+                    "check_number": mod97(totals["codes"]),
+                },
+            )
+        )
     federation = model.federation
     if federation is None:
         federation = (min(per_mutuality) // 100) * 100 + 99
-    lines.append(format_record(RECORDS["96"], {
-        "mutuality_number": federation,
-        "amount_account_a": total_a,
-        "amount_account_b": total_b,
-        "amount_total": total_a + total_b,
-        "record_count": sum(t["count"] for t in per_mutuality.values()),
-        "check_number": mod97(all_codes),
-    }))
+    lines.append(
+        format_record(
+            RECORDS["96"],
+            {
+                "mutuality_number": federation,
+                "amount_account_a": total_a,
+                "amount_account_b": total_b,
+                "amount_total": total_a + total_b,
+                "record_count": sum(t["count"] for t in per_mutuality.values()),
+                "check_number": mod97(all_codes),
+            },
+        )
+    )
     return lines
 
 
@@ -390,8 +427,11 @@ def read_reply(path: Path, name: str | None = None) -> Reply:
             if raw.record_type in ("200", "300"):
                 layout = RECORDS[raw.record_type]
                 if len(text) != layout.length:
-                    problem("E200010" if raw.record_type == "200" else "E300010",
-                            f"segment {raw.record_type}: {len(text)} characters instead of {layout.length}", raw.index)
+                    problem(
+                        "E200010" if raw.record_type == "200" else "E300010",
+                        f"segment {raw.record_type}: {len(text)} characters instead of {layout.length}",
+                        raw.index,
+                    )
                     text = text[: layout.length].ljust(layout.length)
                 values = parse_zones_lenient(layout, text, None, raw.index)
                 zone_errors(raw.record_type, values)
@@ -406,8 +446,11 @@ def read_reply(path: Path, name: str | None = None) -> Reply:
             if record_type in ("91", "92", "95", "96"):
                 layout = RECORDS[record_type]
                 if len(text) != layout.length:
-                    problem(error_codes.WRONG_LENGTH,
-                            f"record {record_type}: {len(text)} characters instead of {layout.length}", raw.index)
+                    problem(
+                        error_codes.WRONG_LENGTH,
+                        f"record {record_type}: {len(text)} characters instead of {layout.length}",
+                        raw.index,
+                    )
                 values = parse_zones_lenient(layout, text[: layout.length].ljust(layout.length), None, raw.index)
                 totals[record_type].append(values)
                 if record_type in ("95", "96"):
@@ -417,8 +460,11 @@ def read_reply(path: Path, name: str | None = None) -> Reply:
                 problem(error_codes.UNKNOWN_RECORD, f"unknown record type {record_type!r}", raw.index)
                 continue
             if len(text) != REPLY_RECORD_LENGTH:
-                problem(error_codes.WRONG_LENGTH,
-                        f"record {record_type}: {len(text)} characters instead of {REPLY_RECORD_LENGTH}", raw.index)
+                problem(
+                    error_codes.WRONG_LENGTH,
+                    f"record {record_type}: {len(text)} characters instead of {REPLY_RECORD_LENGTH}",
+                    raw.index,
+                )
                 text = text.ljust(REPLY_RECORD_LENGTH)[:REPLY_RECORD_LENGTH]
             original = text[:RECORD_LENGTH]
             values = parse_zones_lenient(RECORDS[record_type], original, None, raw.index)
@@ -428,8 +474,11 @@ def read_reply(path: Path, name: str | None = None) -> Reply:
                 split = error_codes.split_rejection(error_values.get(f"rejection_{number}") or "")
                 if split:
                     rejections.append(Rejection(*split))
-            records.append(ReplyRecord(raw.index, record_type, original, values, rejections,
-                                       (error_values.get("comment") or "").strip()))
+            records.append(
+                ReplyRecord(
+                    raw.index, record_type, original, values, rejections, (error_values.get("comment") or "").strip()
+                )
+            )
     if not segment_200:
         problem("E000001", "the reply is empty", None)
     kind = str(segment_200.get("message_name") or "")

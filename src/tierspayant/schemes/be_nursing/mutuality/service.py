@@ -9,8 +9,10 @@
 5. file decision: blocking error or > 5 % → 920099; otherwise 920098 (if anything to report) + 920900 with the
    payment date;
 6. every readable file gets its acknowledgement of receipt (931000) first; the acknowledgement and the replies are
-   written under temporary names, the registry transaction commits, then they get their names: a failure anywhere
-   leaves the outbox and the database as they were.
+   staged in a hidden folder of the outbox, the registry transaction commits, then they get their names: a failure
+   anywhere leaves the outbox and the database as they were. A crash after the commit leaves the reception marked
+   unanswered with its replies staged: the next run of the same file delivers them (not a "duplicate" 920098).
+   Each step boundary is a named crash point (:mod:`tierspayant.core.crashpoints`) for the recovery tests.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy.exc import IntegrityError
 
+from tierspayant.core.crashpoints import declare, reach
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
+from tierspayant.core.outbox import Staging, publish_leftovers
 from tierspayant.schemes.be_nursing.formats.frames import body_offset
 from tierspayant.schemes.be_nursing.formats.messages import ReplyHeader
 from tierspayant.schemes.be_nursing.mutuality import decision as file_decision
@@ -40,12 +45,24 @@ from tierspayant.schemes.be_nursing.mutuality.intake import (
     read_intake,
     reader_findings_frame,
 )
+from tierspayant.schemes.be_nursing.mutuality.mcn import McnService
 from tierspayant.schemes.be_nursing.mutuality.payment import PaymentSlot, schedule_payment
 from tierspayant.schemes.be_nursing.mutuality.preliminary import NumberStatus, check_number
 from tierspayant.schemes.be_nursing.mutuality.propagation import Propagated, propagate
 from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData, load_reference
-from tierspayant.schemes.be_nursing.mutuality.tables import SERVICE_COLUMNS, build_tables, with_nomenclature
+from tierspayant.schemes.be_nursing.mutuality.tables import (
+    SERVICE_COLUMNS,
+    build_tables,
+    sending_table,
+    with_nomenclature,
+)
+from tierspayant.schemes.be_nursing.store.mutuality.models import RefacSending
 from tierspayant.schemes.be_nursing.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
+from tierspayant.store.database import exclusive
+
+STAGED = declare("refac.staged", "acknowledgement and replies staged, registry not yet committed")
+COMMITTED = declare("refac.committed", "registry committed, replies still staged")
+PUBLISHED = declare("refac.published", "replies published, the reception not yet marked as answered")
 
 
 @dataclass(frozen=True)
@@ -159,17 +176,39 @@ class RefacService:
     def __init__(self, database_url: str, reference_dir: str | Path | None = None) -> None:
         self.registry = RefacRegistry(database_url)
         self.reference: ReferenceData = load_reference(reference_dir)
+        self.mcn = McnService(self.registry.sessions, self.reference)  # 801000, 420900, 430000
+        self._defer_answered = False
 
     def close(self) -> None:
         self.registry.close()
 
-    def process(self, path: str | Path, outbox: str | Path, received_at: datetime | None = None) -> RefacOutcome:
+    def process(
+        self,
+        path: str | Path,
+        outbox: str | Path,
+        received_at: datetime | None = None,
+        defer_answered: bool = False,
+    ) -> RefacOutcome:
+        """``defer_answered``: the caller delivers the outbox further (the platform's worker) and calls
+        :meth:`mark_answered` once the replies are in its hands; until then a rerun delivers them again."""
+        self._defer_answered = defer_answered
         source = Path(path)
         destination = Path(outbox)
         destination.mkdir(parents=True, exist_ok=True)
         received = received_at or datetime.now().replace(microsecond=0)
         data = source.read_bytes()
         reception = _Reception(source.name, sending_digest(data), received)
+        # One file at a time per registry: the history a file is checked against (accepted services, numbers taken,
+        # the payment order) must include every file accepted before it — two sendings of the same services at
+        # once must not both be paid (the ledger is columnar, no unique key can refuse the second). It also keeps
+        # two runs of one file apart: the second sees the first finished, or dead (then completes its delivery).
+        with exclusive(self.registry.engine, "refac-registry"):
+            return self._process_reception(reception, data, source, destination)
+
+    def _process_reception(self, reception: _Reception, data: bytes, source: Path, destination: Path) -> RefacOutcome:
+        unanswered = self.registry.unanswered(reception.digest)
+        if unanswered is not None:  # a crash interrupted its first delivery: finish it
+            return self._complete_delivery(unanswered, destination)
         try:
             intake = read_intake(data, source.name)
         except FindingsError as error:  # not readable at all (too large): refused, nothing to answer on
@@ -200,9 +239,17 @@ class RefacService:
             lines_table = with_nomenclature(batch.lines, self.reference["nomenclature"])
         else:
             history = self._history(batch)
-            tables = build_tables(batch.lines, batch.invoices, history, self.reference)
+            sending = sending_table(header.third_party, reception.received_at.date())
+            # the palliative notifications received as messages (420900, doctors') count with the reference's
+            reference = self.reference.replace(palliative_notifications=self.mcn.palliative_notifications())
+            tables = build_tables(batch.lines, batch.invoices, history, reference, sending)
             rule_findings = pl.concat([reader_rows, evaluate_rules(tables)], how="vertical")
             lines_table = tables["lines"]
+            # a rule that rejects the whole file (the PUC of zone 18) weighs as a blocking error: 920099 type 01
+            blocking = rule_findings.filter(pl.col("effect") == Effect.REJECT_FILE.value).height > 0
+        if self.registry.accepted_with_number(_key(header)) is not None:
+            # another process accepted this number while we read the history: answer as the second one would
+            return self._lost_race(reception, intake, header, outbox)
         propagated = propagate(lines_table, rule_findings, batch.attached)
         has_errors = propagated.errors.height > 0 or blocking
         decided = file_decision.decide(propagated, blocking=blocking, has_errors_to_report=has_errors)
@@ -218,8 +265,7 @@ class RefacService:
             acknowledged, written = self._commit(intake, rejection, outbox, reception.name, record, None)
             return _outcome("rejected", decided, (acknowledged, written), findings, header, self.reference, None)
 
-        last_order, last_date = self.registry.last_payment()
-        slot = schedule_payment(reception.received_at, last_order, last_date)
+        slot = schedule_payment(reception.received_at, self.registry.payment_rank(reception.received_at))
         record = reception.record("accepted", file_decision.SETTLEMENT, header, decided=decided, slot=slot)
         plan: list[tuple[str, pl.DataFrame, ReplyHeader]] = []
         if file_decision.INFORMATIVE in decided.replies:
@@ -234,8 +280,24 @@ class RefacService:
             )
         )
         services = _accepted_services(batch, propagated)
-        acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services)
+        try:
+            acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services)
+        except IntegrityError:  # another process accepted this number between our check and our commit
+            return self._lost_race(reception, intake, header, outbox)
         return _outcome("accepted", decided, (acknowledged, written), findings, header, self.reference, slot)
+
+    def _lost_race(self, reception: _Reception, intake: Intake, header: SendingHeader, outbox: Path) -> RefacOutcome:
+        """The same sending processed by several processes at once: the one whose commit took the number is the
+        acceptance; every other one answers as if it had come second — 920098 "already accepted" for the very same
+        sending (exit status 0), 920999 for another sending under that number (exit status 2). Nothing of the lost
+        attempt was written (its staged replies were removed, its transaction rolled back)."""
+        number = check_number(self.registry.accepted_with_number(_key(header)), reception.digest)
+        finding = number.finding(reception.name, header.sending_number)
+        if finding is None:  # the number was not taken after all: a real integrity problem, not a race
+            raise RuntimeError(f"{reception.name}: the registry refused the acceptance but no sending holds its number")
+        if number.status is NumberStatus.DUPLICATE:
+            return self._duplicate(reception, intake, header, finding, outbox)
+        return self._refuse(reception, intake, header, [finding], outbox)
 
     def _refuse(
         self,
@@ -277,6 +339,39 @@ class RefacService:
             reference_version=self.reference.version,
         )
 
+    def mark_answered(self, path: str | Path) -> None:
+        """The replies to this file are delivered: a later run of it is a duplicate."""
+        row = self.registry.unanswered(sending_digest(Path(path).read_bytes()))
+        if row is not None:
+            self.registry.mark_answered(row.id)
+
+    def _complete_delivery(self, row: RefacSending, outbox: Path) -> RefacOutcome:
+        """Publish the replies a killed run staged for this reception, as that run would have, and mark it answered."""
+        publish_leftovers(outbox, _staging_key(row.digest, row.received_at))
+        if not self._defer_answered:
+            self.registry.mark_answered(row.id)
+        names = [outbox / name for name in row.answer_names.splitlines()]
+        acknowledgement, written = (names[0], names[1:]) if names else (None, [])
+        return RefacOutcome(
+            status=row.status,
+            reply_kind=row.reply_kind,
+            replies=tuple(p.suffix[1:] for p in written),
+            written=tuple(written),
+            findings=(),
+            acknowledgement=acknowledgement,
+            counts=RefacCounts(
+                lines=row.line_count,
+                accepted_lines=row.accepted_lines,
+                rejected_lines=row.rejected_lines,
+                accepted_amount=from_cents(row.accepted_cents),
+                rejected_amount=from_cents(row.rejected_cents),
+            ),
+            refusal_type=row.refusal_type,
+            payment_date=row.payment_date,
+            payment_order=row.payment_order,
+            reference_version=self.reference.version,
+        )
+
     # -- helpers -----------------------------------------------------------------------------------------------
 
     def _history(self, batch: Batch) -> pl.DataFrame:
@@ -300,26 +395,30 @@ class RefacService:
         record: SendingRecord,
         services: pl.DataFrame | None,
     ) -> tuple[Path | None, list[Path]]:
-        """Write the acknowledgement (931000) and the replies under temporary names, commit the registry, then give
-        them their names; returns (acknowledgement, replies). A file that could not be read at all gets no answer:
-        only its reception is recorded."""
-        staged: list[tuple[Path, Path]] = []
-        try:
+        """Stage the acknowledgement (931000) and the replies, commit the registry, then publish them under their
+        names; returns (acknowledgement, replies). A file that could not be read at all gets no answer: only its
+        reception is recorded."""
+        with Staging(outbox, _staging_key(record.digest, record.received_at)) as staging:
             if intake is not None:
                 for kind, errors, fields in [(ACKNOWLEDGEMENT, None, None), *plan]:
                     final = replies.free_path(outbox, replies.reply_name(name, kind))
-                    temporary = final.with_name(f".{final.name}.part")
-                    replies.write(kind, intake, errors, fields, temporary)
-                    staged.append((temporary, final))
-            self.registry.record(record, services)
-        except BaseException:
-            for temporary, _ in staged:
-                temporary.unlink(missing_ok=True)
-            raise
-        for temporary, final in staged:
-            temporary.replace(final)
-        finals = [final for _, final in staged]
+                    replies.write(kind, intake, errors, fields, staging.path(final.name))
+            reach(STAGED)
+            sending_id = self.registry.record(
+                record, services, answer_names=staging.names, answers_published=not staging.names
+            )
+            reach(COMMITTED)
+            finals = staging.publish()
+            if finals:
+                reach(PUBLISHED)
+                if not self._defer_answered:
+                    self.registry.mark_answered(sending_id)
         return (finals[0], finals[1:]) if finals else (None, [])
+
+
+def _staging_key(digest: str, received_at: datetime) -> str:
+    """The staging folder of one reception: its content and its time (two receptions of one content never share)."""
+    return f"refac-{digest[:32]}-{received_at:%Y%m%d%H%M%S}"
 
 
 def _header(intake: Intake) -> SendingHeader | None:

@@ -6,7 +6,10 @@
 >>> outcome.status, outcome.covered, [p.name for p in outcome.written]
 
 One database transaction per file; the return files are staged and published only after the commit. The same file
-processed again is recognised by its SHA-256 (status ``duplicate``) and never paid twice.
+processed again is recognised by its SHA-256 (status ``duplicate``) and never paid twice — unless the process died
+between the commit and its last receipt (the deposit's ``answers_published`` is still false): then the run completes
+the first delivery (staged files published, the same notification and acknowledgement written) instead.
+Each step boundary is a named crash point (:mod:`tierspayant.core.crashpoints`) for the recovery tests.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from tierspayant.core.crashpoints import declare, reach
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
 from tierspayant.core.outbox import Staging, publish_leftovers
 from tierspayant.schemes.lu_kin.formats.naming import KinFileName, check_name
-from tierspayant.schemes.lu_kin.fund import payments, recording, returns
+from tierspayant.schemes.lu_kin.fund import advice, payments, recording, returns
 from tierspayant.schemes.lu_kin.fund.authorising import authorise
 from tierspayant.schemes.lu_kin.fund.billing import bill
 from tierspayant.schemes.lu_kin.fund.explain import Explanation, explain_findings
@@ -46,7 +50,14 @@ from tierspayant.schemes.lu_kin.fund.registries import add_insured as _add_insur
 from tierspayant.schemes.lu_kin.fund.registries import add_provider as _add_provider
 from tierspayant.schemes.lu_kin.reference import ReferenceSet, load_reference_dir, load_sample_reference
 from tierspayant.schemes.lu_kin.store.fund.models import Deposit
-from tierspayant.store.database import make_engine, migrate, session_factory, transaction
+from tierspayant.store.database import exclusive, make_engine, migrate, session_factory, transaction
+
+STAGED = declare("kin.staged", "return files staged, transaction not yet committed")
+COMMITTED = declare("kin.committed", "transaction committed, return files still staged")
+PUBLISHED = declare("kin.published", "return files published, no receipt written")
+NOTIFIED = declare("kin.notified", "deposit notification written, acknowledgement not yet")
+RECEIPTS = declare("kin.receipts", "all receipts written, the deposit not yet marked as answered")
+REFUSAL_PUBLISHED = declare("kin.refusal-published", "untreated RETFAC published, notification not yet")
 
 MIGRATIONS = "tierspayant.schemes.lu_kin.store.fund.migrations"
 DEFAULT_DATABASE_URL = "sqlite:///var/fund.db"
@@ -69,6 +80,7 @@ class FundService:
         self.engine = make_engine(database_url)
         self.sessions = session_factory(self.engine)
         self._references: dict[str, ReferenceSet] = {}
+        self._defer_answered = False
         self.timings: dict[str, float] = {}  # wall seconds per phase of the last file processed (benchmarks, logs)
         self.cpu_timings: dict[str, float] = {}  # CPU seconds of this process (all its threads) per phase
 
@@ -136,11 +148,41 @@ class FundService:
         with transaction(self.sessions) as session:
             payments.mark_paid(session, deposit_id, paid_on)
 
+    # --- a suspended request decided later ---
+
+    def decide_after_advice(
+        self,
+        request_id: str,
+        favourable: bool,
+        outbox: Path,
+        decided_on: date | None = None,
+        sessions: int | None = None,
+        remark: str | None = None,
+    ) -> Path:
+        """Decide a request suspended for the Contrôle médical's advice (K112): an accord with its titre (``sessions``
+        as the advice allows) or a refusal (K113); returns the RETAUT written into ``outbox`` for the practice."""
+        day = decided_on or date.today()
+        with transaction(self.sessions) as session:
+            return advice.decide_after_advice(
+                session, request_id, favourable, day, Path(outbox), self.reference(), sessions, remark
+            )
+
     # --- processing ---
 
-    def process(self, path: Path, outbox: Path, received_at: datetime | None = None) -> ProcessOutcome:
-        """Process one deposited DEMAUT or FAC (XML or ZIP package); write the answers into ``outbox``."""
+    def process(
+        self, path: Path, outbox: Path, received_at: datetime | None = None, defer_answered: bool = False
+    ) -> ProcessOutcome:
+        """Process one deposited DEMAUT or FAC (XML or ZIP package); write the answers into ``outbox``.
+
+        ``defer_answered``: the caller delivers the outbox further (the platform's worker) and calls
+        :meth:`mark_answered` once the answers are safely in its hands; until then a rerun gives the first delivery.
+        """
+        self._defer_answered = defer_answered
         return self._process(Path(path), Path(outbox), received_at or datetime.now().replace(microsecond=0))
+
+    def mark_answered(self, path: Path) -> None:
+        """The answers to this file are delivered: a later run of it is a duplicate (no-op for a refused file)."""
+        self._mark_answered(sha256_of(Path(path)))
 
     def _process(
         self, path: Path, outbox: Path, received_at: datetime, dry_run: bool = False, retry: bool = True
@@ -148,8 +190,19 @@ class FundService:
         self.timings, self.cpu_timings = {}, {}
         with self._timed("hash"):
             sha = sha256_of(path)
+        if dry_run:
+            return self._process_file(path, outbox, received_at, sha, dry_run, retry)
+        # Two runs of one file never overlap: the second sees the first one finished, or dead (then completes it).
+        with exclusive(self.engine, f"kin-deposit-{sha}"):
+            return self._process_file(path, outbox, received_at, sha, dry_run, retry)
+
+    def _process_file(
+        self, path: Path, outbox: Path, received_at: datetime, sha: str, dry_run: bool, retry: bool
+    ) -> ProcessOutcome:
         with self.sessions() as session:
             previous = recording.deposit_by_sha(session, sha)
+            if previous is not None and not previous.answers_published and not dry_run:
+                return self._complete_delivery(session, previous, path, outbox)
             if previous is not None:
                 return self._duplicate(session, previous, path, outbox, received_at, dry_run)
         reference = self.reference()
@@ -166,10 +219,13 @@ class FundService:
                     outcome = work(session, staging, path, opened, received_at, sha, reference, self._timed)
                     if dry_run:
                         raise _DryRun(outcome)
+                    reach(STAGED)
                     committing = time.perf_counter()
                 self.timings["commit"] = time.perf_counter() - committing
+                reach(COMMITTED)
                 with self._timed("publish"):
                     written = staging.publish()
+                reach(PUBLISHED)
         except Refused as refusal:
             return self._refuse(
                 path, outbox, received_at, sha, refusal.findings, opened, reference, dry_run, refusal.codes
@@ -180,9 +236,62 @@ class FundService:
             # state. A second conflict is not a race but a fault, and is raised.
             if not retry:
                 raise
-            return self._process(path, outbox, received_at, dry_run, retry=False)
+            return self._process_file(path, outbox, received_at, sha, dry_run, retry=False)
         written.extend(self._write_receipts(outbox, path.name, received_at, sha, "accepted", [], outcome, written))
+        reach(RECEIPTS)
+        self._answered(sha)
         return replace(outcome, written=written)
+
+    def _answered(self, sha: str) -> None:
+        if not self._defer_answered:
+            self._mark_answered(sha)
+
+    def _mark_answered(self, sha: str) -> None:
+        with transaction(self.sessions) as session:
+            deposit = recording.deposit_by_sha(session, sha)
+            if deposit is not None:
+                deposit.answers_published = True
+
+    def _complete_delivery(self, session: Session, deposit: Deposit, path: Path, outbox: Path) -> ProcessOutcome:
+        """The process died after this deposit's commit and before its last receipt: deliver what the first run
+        would have — its staged return files, then the notification and acknowledgement of an accepted file, dated
+        as the first reception — and mark the deposit answered. Every file written is the first run's, byte for byte.
+        """
+        stored = json.loads(deposit.outcome_json or "{}")
+        outcome = replace(
+            self._recorded_outcome(session, deposit, path.name, deposit.received_at, stored), status="accepted"
+        )
+        publish_leftovers(outbox, deposit.sha256)
+        written = [outbox / name for name in stored.get("returns", []) if (outbox / name).exists()]
+        written.extend(
+            self._write_receipts(
+                outbox, deposit.file_name, deposit.received_at, deposit.sha256, "accepted", [], outcome, written
+            )
+        )
+        self._answered(deposit.sha256)
+        return replace(outcome, written=written)
+
+    def _recorded_outcome(
+        self, session: Session, deposit: Deposit, name: str, received_at: datetime, stored: dict[str, Any]
+    ) -> ProcessOutcome:
+        return ProcessOutcome(
+            status="duplicate",
+            file_type=deposit.file_type,
+            file_name=name,
+            received_at=received_at,
+            rule_findings=recording.load_findings(session, deposit.id),
+            items=deposit.item_count,
+            accepted=deposit.accepted_count,
+            refused=int(stored.get("refused", 0)),
+            suspended=int(stored.get("suspended", 0)),
+            reduced=int(stored.get("reduced", 0)),
+            asked=from_cents(deposit.asked_cents),
+            covered=from_cents(deposit.covered_cents),
+            acknowledged_on=deposit.acknowledged_on,
+            payment_due_on=deposit.payment_due_on,
+            deposit_id=deposit.id,
+            reference_version=deposit.reference_version,
+        )
 
     def _check_uniqueness(self, session: Session, opened: Opened, name: str) -> None:
         provider = opened.file_name.provider_code
@@ -244,6 +353,7 @@ class FundService:
                     staging.path(returns.return_name(file_name, "RETFAC", received_on)), header, anomalies
                 )
                 written = staging.publish()
+            reach(REFUSAL_PUBLISHED)
         written.extend(self._write_receipts(outbox, name, received_at, sha, "refused", findings, outcome, written))
         return replace(outcome, written=written)
 
@@ -251,34 +361,10 @@ class FundService:
         self, session: Session, deposit: Deposit, path: Path, outbox: Path, received_at: datetime, dry_run: bool
     ) -> ProcessOutcome:
         stored = json.loads(deposit.outcome_json or "{}")
-        found = recording.load_findings(session, deposit.id)
-        outcome = ProcessOutcome(
-            status="duplicate",
-            file_type=deposit.file_type,
-            file_name=path.name,
-            received_at=received_at,
-            rule_findings=found,
-            items=deposit.item_count,
-            accepted=deposit.accepted_count,
-            refused=int(stored.get("refused", 0)),
-            suspended=int(stored.get("suspended", 0)),
-            reduced=int(stored.get("reduced", 0)),
-            asked=from_cents(deposit.asked_cents),
-            covered=from_cents(deposit.covered_cents),
-            acknowledged_on=deposit.acknowledged_on,
-            payment_due_on=deposit.payment_due_on,
-            deposit_id=deposit.id,
-            reference_version=deposit.reference_version,
-        )
+        outcome = self._recorded_outcome(session, deposit, path.name, received_at, stored)
         if dry_run:
             return outcome
-        # A crash after the commit may have left the return files staged: publish them now.
-        written = publish_leftovers(outbox, deposit.sha256)
-        written += [
-            outbox / name
-            for name in stored.get("returns", [])
-            if (outbox / name).exists() and outbox / name not in written
-        ]
+        written = [outbox / name for name in stored.get("returns", []) if (outbox / name).exists()]
         note = Finding(
             "DUPLICATE",
             f"already received as {deposit.file_name} on {deposit.received_at}: the earlier "
@@ -315,6 +401,7 @@ class FundService:
                 [p.name for p in written],
             )
         ]
+        reach(NOTIFIED)
         if status == "accepted" and outcome.file_type == "FAC":
             assert outcome.acknowledged_on is not None and outcome.payment_due_on is not None
             days = (outcome.payment_due_on - outcome.acknowledged_on).days

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,16 @@ class FundEngine:
                 outbox / returns.notification_name(path.name), path.name, local_time, "", "refused", [refusal], []
             )
             return ProcessingResult(DepositStatus.REFUSED, None, [written], [refusal], {})
-        outcome = self.service.process(path, outbox, local_time)
+        # The worker confirms once it holds the answers: a crash before that gives the first delivery again.
+        outcome = self.service.process(path, outbox, local_time, defer_answered=True)
         summary = {key: value for key, value in outcome.summary().items() if key in SUMMARY_KEYS}
         return ProcessingResult(
-            DepositStatus(outcome.status), outcome.file_type, list(outcome.written), list(outcome.findings), summary
+            DepositStatus(outcome.status),
+            outcome.file_type,
+            list(outcome.written),
+            list(outcome.findings),
+            summary,
+            confirm=partial(self.service.mark_answered, path),
         )
 
     @staticmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tierspayant.core.proofs import ProofArchive
 from tierspayant.platform.practice_link import MailboxClient, MailboxCredentials
 from tierspayant.platform.runner import Addresses
 from tierspayant.platform.schemes import SchemeHost, SchemeRuntime
@@ -45,7 +46,8 @@ def start_kin(host: SchemeHost) -> KinRuntime:
         desk.link = MailboxClient(
             MailboxCredentials(
                 connect_host, addresses.sftp_port, config.username, Path(config.client_key), public.strip()
-            )
+            ),
+            ProofArchive(settings.var_dir / "proofs" / "practice"),  # the provider's end of the proofs (art. 8)
         )
 
     def close() -> None:
