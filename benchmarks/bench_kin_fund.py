@@ -9,28 +9,24 @@ On one realistic FAC (default 1,000,000 lines, ≈ 20,000 patients, 500 performe
   (c) the fund's whole intake + adjudication + RETFAC writing (``FundService.process``), with the registries and the
       titres of those patients preloaded in a fresh SQLite database.
 
-It prints lines/s for each, the ratio c/b (goal ≤ 2.0) and each child's peak memory (``ru_maxrss`` of the child,
-read with ``resource.getrusage(RUSAGE_SELF)`` at its end; goal < 2 GB). Wall-clock and CPU seconds are both shown:
-the machine is shared. ``TIERSPAYANT_BENCH_LINES`` changes the size (e.g. 100000 while developing).
+It prints lines/s for each, its ratio to (b) — c/b is the goal (≤ 2.0) — and each step's own peak memory (the
+high-water mark of its spawned process, reset after the untimed set-up: see ``benchmarks.harness``; goal < 2 GB).
+Wall-clock and CPU seconds are both shown: the machine is shared. ``TIERSPAYANT_BENCH_LINES`` changes the size
+(e.g. 100000 while developing; 2,000 in quick mode).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import resource
 import shutil
-import time
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-LINES = int(os.environ.get("TIERSPAYANT_BENCH_LINES", "1000000"))
+from benchmarks.harness import load, measure, row, size
+
+LINES = size("TIERSPAYANT_BENCH_LINES", 1_000_000, 2_000)
 LINES_PER_PATIENT = 50  # 1,000,000 lines ≈ 20,000 patients
 PERFORMERS = 500
 MONTH = date(2024, 3, 1)
@@ -69,7 +65,7 @@ def ensure_fac(lines: int = LINES) -> Path:
     return path
 
 
-# --- the three measurements (each runs in a child process) ---
+# --- the measured steps (each runs in its own spawned process) ---
 
 
 def bare_iterparse(path: Path) -> int:
@@ -97,7 +93,7 @@ def validated_iterparse(path: Path) -> int:
     tags = ("{*}Entete", "{*}Facture", "{*}Totaux")
     for _event, element in etree.iterparse(str(path), events=("end",), tag=tags, huge_tree=True):
         if not schema.validate(element):
-            raise ValueError(f"line {element.sourceline}: {schema.error_log.last_error}")
+            raise ValueError(f"line {element.sourceline}: {schema.error_log.last_error}")  # type: ignore[attr-defined]
         if element.tag.endswith("Facture"):
             lines += len(element) - 6
         element.clear(keep_tail=False)
@@ -227,70 +223,36 @@ def whole_intake(fund: Any, path: Path, outbox: Path) -> tuple[int, dict[str, An
     return outcome.items, summary
 
 
-def _child(target: Callable[..., Any], args: tuple[Any, ...], queue: Any, setup: tuple[Any, ...] | None) -> None:
-    if setup is not None:
-        args = (setup[0](*setup[1:]), *args)
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = target(*args)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    queue.put((result, wall, cpu, peak_kib))
-
-
-def measure(
-    target: Callable[..., Any], *args: Any, setup: tuple[Any, ...] | None = None
-) -> tuple[Any, float, float, int]:
-    """Run ``target(*args)`` in a fresh child process: (result, wall s, CPU s, peak RSS in KiB). ``setup`` =
-    (function, *arguments) runs first in the child, untimed; its result becomes ``target``'s first argument."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(target, args, queue, setup))
-    process.start()
-    result = queue.get()
-    process.join()
-    if process.exitcode != 0:
-        raise RuntimeError(f"{target.__name__} failed in its child process")
-    return result  # type: ignore[no-any-return]
-
-
 def main() -> None:
     path = ensure_fac()
     size_mb = path.stat().st_size / 1e6
     work = FOLDER / f"{LINES}" / "run"
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task("preparing the fund database", total=5)
+    with console.status("preparing the fund database (untimed)"):
         url = prepare_database(path, work)
-        progress.update(task, advance=1, description="(a) bare iterparse")
-        a = measure(bare_iterparse, path)
-        progress.update(task, advance=1, description="(b) validated iterparse")
-        b = measure(validated_iterparse, path)
-        progress.update(task, advance=1, description="(b′) iterparse(schema=…)")
-        b_schema = measure(schema_iterparse, path)
-        progress.update(task, advance=1, description="(c) intake + adjudication + RETFAC")
-        c = measure(whole_intake, path, work / "outbox", setup=(open_fund, url))
-        progress.update(task, advance=1, description="done")
-    lines = a[0]
-    if not (lines == b[0] == b_schema[0] == c[0][0]):
-        raise RuntimeError(f"line counts differ: {lines}, {b[0]}, {b_schema[0]}, {c[0][0]}")
-    table = Table(title=f"KIN fund engine — FAC of {lines:,} lines ({size_mb:,.0f} MB), {os.cpu_count()} CPUs")
-    for column in ("step", "wall s", "CPU s", "lines/s (wall)", "peak RSS MB"):
-        table.add_column(column, justify="right" if column != "step" else "left")
-    for label, (_, wall, cpu, peak) in (
+    print(f"FAC of {LINES:,} lines ({size_mb:,.1f} MB) — {path}; {load()}")
+    a = measure(bare_iterparse, path)
+    b = measure(validated_iterparse, path)
+    b_schema = measure(schema_iterparse, path)
+    c = measure(whole_intake, path, work / "outbox", setup=(open_fund, url))
+    lines = a.result
+    if not (lines == b.result == b_schema.result == c.result[0]):
+        raise RuntimeError(f"line counts differ: {lines}, {b.result}, {b_schema.result}, {c.result[0]}")
+    print("ratios are against (b), the fastest validated streaming parse (CPU time, then wall time)")
+    for label, step in (
         ("(a) bare iterparse", a),
         ("(b) iterparse + XSD per item (fastest)", b),
         ("(b′) iterparse(schema=…)", b_schema),
         ("(c) intake + adjudication + RETFAC", c),
     ):
-        table.add_row(label, f"{wall:.2f}", f"{cpu:.2f}", f"{lines / wall:,.0f}", f"{peak / 1024:,.0f}")
-    console.print(table)
-    console.print(
-        f"c/b (wall) = {c[1] / b[1]:.2f}   c/b (CPU) = {c[2] / b[2]:.2f}   goal ≤ 2.0; peak (c) "
-        f"{c[3] / 1024:,.0f} MB, goal < 2048 MB"
+        print(row(label, step, lines, "lines", None if step is b else b), flush=True)
+    print(
+        f"c/b (CPU) = {c.cpu / b.cpu:.2f}   c/b (wall) = {c.wall / b.wall:.2f}   goal ≤ 2.0; "
+        f"peak (c) {c.peak_mb:,.0f} MB, goal < 2048 MB"
     )
-    summary = c[0][1]
+    summary = c.result[1]
     phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.pop("timings").items())
-    console.print(f"(c) outcome: {summary}")
-    console.print(f"(c) phases (CPU): {phases}")
+    print(f"(c) outcome: {summary}")
+    print(f"(c) phases (CPU): {phases}")
 
 
 if __name__ == "__main__":

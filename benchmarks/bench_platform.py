@@ -10,8 +10,12 @@ The platform (SFTP server, worker with the fund engine, web/API) runs in a child
    read per call) — p50/p99 latency and requests per second — against the baseline of ``GET /api/v1/health``
    (no authentication, no database) measured in the same run.
 
-``python -m benchmarks platform`` (``make bench ONLY=platform``); ``BENCH_PLATFORM_FILES`` (default 200) and
-``BENCH_PLATFORM_QUERIES`` (default 5000 per endpoint) size the run.
+The baseline of the end-to-end figure is the fund engine alone: the same packages processed in a spawned process
+by the engine the worker calls (``FundEngine.process``), with no SFTP, no worker, no platform store — the server's
+CPU per file against the engine's is what the platform adds.
+
+``python -m benchmarks platform`` (``make bench ONLY=platform``); ``BENCH_PLATFORM_FILES`` (default 200; 5 in quick
+mode) and ``BENCH_PLATFORM_QUERIES`` (default 5000 per endpoint; 200 in quick mode) size the run.
 """
 
 from __future__ import annotations
@@ -20,18 +24,21 @@ import asyncio
 import hashlib
 import json
 import os
-import platform as host
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import httpx
+
+from benchmarks.harness import load, measure, size
 
 CODE = "70012345"
 CLIENTS = 100
@@ -175,6 +182,30 @@ async def latencies(base: str, path: str, token: str | None, total: int) -> tupl
         await asyncio.gather(*(client.aclose() for client in clients))
 
 
+def open_engine(database_url: str) -> Any:
+    from tierspayant.schemes.lu_kin.platform.engine import open_fund
+
+    engine = open_fund(database_url)
+    engine.service.reference()  # parsed once, as the running worker has it
+    return engine
+
+
+def engine_alone(engine: Any, files: list[Path], outbox: Path) -> int:
+    """The baseline: every package through the engine the worker calls, one after the other."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        engine.process(path, outbox, datetime.now().astimezone(), CODE)
+    return len(files)
+
+
+def peak_mb(pid: int) -> float:
+    """A running process's peak RSS so far (Linux ``VmHWM``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -187,13 +218,18 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main() -> None:
-    count = int(os.environ.get("BENCH_PLATFORM_FILES", "200"))
-    queries = int(os.environ.get("BENCH_PLATFORM_QUERIES", "5000"))
-    print(f"machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}, "
-          f"load average before: {os.getloadavg()[0]:.1f}")  # fmt: skip
+    count = size("BENCH_PLATFORM_FILES", 200, 5)
+    queries = max(CLIENTS, size("BENCH_PLATFORM_QUERIES", 5000, 200))
     with tempfile.TemporaryDirectory(prefix="bench-platform-") as scratch:
         var_dir = Path(scratch) / "var"
         prepared = prepare(var_dir, count)
+        copies = Path(scratch) / "engine-alone"
+        shutil.copytree(prepared.files[0].parent, copies / "in")
+        alone = measure(engine_alone, sorted((copies / "in").iterdir()), copies / "out",
+                        setup=(open_engine, f"sqlite:///{copies / 'fund.db'}"))  # fmt: skip
+        print(f"{load()} before; baseline, the fund engine alone in its own process: {count} DEMAUT packages in "
+              f"{alone.wall:.1f} s wall, {alone.cpu / count * 1000:.0f} ms CPU per file, "
+              f"{count / alone.wall:.1f} files/s, peak {alone.peak_mb:.0f} MB", flush=True)  # fmt: skip
         ready = Path(scratch) / "ready.json"
         server = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.bench_platform", "serve", str(var_dir), str(ready)],
@@ -212,28 +248,35 @@ def main() -> None:
             seconds, file_latencies = asyncio.run(end_to_end(ports["sftp"], prepared.key, prepared.files))
             server_cpu = cpu_seconds(server.pid) - server_cpu
             print(f"end to end: {count} DEMAUT packages, SFTP upload → worker → fund engine → RETAUT in out/: "
-                  f"{seconds:.1f} s, {count / seconds:.1f} files/s; one file's round trip p50 "
-                  f"{statistics.median(file_latencies) * 1000:.0f} ms (queueing included); server CPU "
-                  f"{server_cpu / count * 1000:.0f} ms per file")  # fmt: skip
+                  f"{seconds:.1f} s, {count / seconds:.1f} files/s ({seconds / alone.wall:.2f}× the engine alone's "
+                  f"wall time); one file's round trip p50 {statistics.median(file_latencies) * 1000:.0f} ms "
+                  f"(queueing included); server CPU {server_cpu / count * 1000:.0f} ms per file "
+                  f"({server_cpu / alone.cpu:.2f}× the engine alone); {load()}", flush=True)  # fmt: skip
 
             deposits = httpx.get(f"{base}/api/v1/deposits", params={"limit": 1},
                                  headers={"Authorization": f"Bearer {prepared.token}"}).json()  # fmt: skip
             status_path = f"/api/v1/deposits/{deposits[0]['id']}"
+            baseline: tuple[float, float, float] | None = None
             for label, path, token in (("baseline GET /api/v1/health", "/api/v1/health", None),
                                        (f"status GET {status_path.rsplit('/', 1)[0]}/{{id}}", status_path,
                                         prepared.token)):  # fmt: skip
                 server_cpu, driver_cpu = cpu_seconds(server.pid), time.process_time()
                 values, wall = asyncio.run(latencies(base, path, token, queries))
                 server_cpu, driver_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - driver_cpu
+                p50, per_request = percentile(values, 0.5), server_cpu / len(values)
+                ratio = (f"; {per_request / baseline[0]:.1f}× the baseline's server CPU, {p50 / baseline[1]:.1f}× "
+                         f"its p50, {baseline[2] / (len(values) / wall):.1f}× its time per request"
+                         if baseline else "")  # fmt: skip
                 print(f"{label}: {CLIENTS} concurrent clients, {len(values)} requests: "
-                      f"p50 {percentile(values, 0.5) * 1000:.1f} ms, p99 {percentile(values, 0.99) * 1000:.1f} ms, "
+                      f"p50 {p50 * 1000:.1f} ms, p99 {percentile(values, 0.99) * 1000:.1f} ms, "
                       f"{len(values) / wall:.0f} requests/s; CPU per request: server "
-                      f"{server_cpu / len(values) * 1000:.2f} ms, "
-                      f"load driver {driver_cpu / len(values) * 1000:.2f} ms")  # fmt: skip
+                      f"{per_request * 1000:.2f} ms, load driver {driver_cpu / len(values) * 1000:.2f} ms{ratio}; "
+                      f"{load()}", flush=True)  # fmt: skip
+                baseline = baseline or (per_request, p50, len(values) / wall)
+            print(f"server peak memory (its own VmHWM): {peak_mb(server.pid):.0f} MB")
         finally:
             server.terminate()
             server.wait(timeout=60)
-    print(f"load average after: {os.getloadavg()[0]:.1f} (the machine is shared: figures move with it)")
 
 
 if __name__ == "__main__":

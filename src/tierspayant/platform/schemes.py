@@ -19,17 +19,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tierspayant.core.findings import Finding
 from tierspayant.core.outbox import safe_name, write_json
-from tierspayant.platform.deposits import DepositStatus
-from tierspayant.platform.fundview import PaymentDue
-from tierspayant.platform.worker import ProcessingResult
 
-if TYPE_CHECKING:  # the heavy parts are imported by the schemes themselves, when they start
+if TYPE_CHECKING:  # the heavy parts are imported by the schemes themselves, when they start (and not by --help)
     import typer
     from fastapi import APIRouter
 
     from tierspayant.platform.context import PlatformContext
+    from tierspayant.platform.fundview import PaymentDue
     from tierspayant.platform.runner import Addresses
     from tierspayant.platform.settings import Settings
+    from tierspayant.platform.worker import ProcessingResult
 
 
 class SchemeEngine(Protocol):
@@ -185,6 +184,9 @@ class SchemeDispatcher:
                 "findings": [finding.to_dict()],
             },
         )
+        from tierspayant.platform.deposits import DepositStatus
+        from tierspayant.platform.worker import ProcessingResult
+
         return ProcessingResult(DepositStatus.REFUSED, None, [written], [finding], {})
 
     def close(self) -> None:

@@ -15,7 +15,9 @@ import duckdb
 import polars as pl
 
 from tierspayant.core.money import to_cents
+from tierspayant.core.rules.backend import RuleSession, open_session
 from tierspayant.core.rules.engine import Rule, RuleSet, package_rules
+from tierspayant.core.rules.model import Macro
 from tierspayant.schemes.lu_kin.formats.models import Demaut, Fac, FileHeader
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
 
@@ -64,20 +66,18 @@ LINE_SCHEMA: dict[str, pl.DataType] = {
     "facturier": pl.Utf8(),
 }
 
-# DuckDB macros the rules use in their remarks: integer cents as euros, a rate in 1/100 % as percent (exact: no
-# float involved). On another SQL engine they are two small UDFs.
+# The SQL helpers the rules use in their remarks: integer cents as euros, a rate in 1/100 % as percent (exact: no
+# float involved). DuckDB macros; inlined into the query on an engine without macros (Spark).
 MACROS = (
-    "CREATE OR REPLACE MACRO euros(c) AS CAST(c // 100 AS VARCHAR) || '.' || lpad(CAST(c % 100 AS VARCHAR), 2, '0')",
-    "CREATE OR REPLACE MACRO percent(r) AS euros(r)",
+    Macro("euros", ("c",), "CAST(c // 100 AS VARCHAR) || '.' || lpad(CAST(c % 100 AS VARCHAR), 2, '0')"),
+    Macro("rate_percent", ("r",), "euros(r)"),
 )
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection ready for KIN rules (the ``euros`` and ``percent`` macros defined)."""
-    con = duckdb.connect()
-    for macro in MACROS:
-        con.execute(macro)
-    return con
+def connect() -> RuleSession:
+    """A rule session ready for KIN rules (the ``euros`` and ``rate_percent`` helpers defined), on the engine the
+    settings choose (DuckDB by default, Spark with ``TIERSPAYANT_RULES_ENGINE=spark``)."""
+    return open_session(macros=MACROS)
 
 
 @cache

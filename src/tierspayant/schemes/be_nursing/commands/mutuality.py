@@ -83,3 +83,32 @@ def _show(outcome: RefacOutcome, language: error_codes.Language) -> None:
         )
         if len(outcome.findings) > 200:
             console.print(f"… and {len(outcome.findings) - 200} more (use --json for all)")
+
+
+@app.command("month")
+def month(
+    lines: int = typer.Option(10_000_000, min=1, help="Lines in the generated month (all nurses' sendings)."),
+    engine: str = typer.Option(None, envvar="TIERSPAYANT_RULES_ENGINE", help="duckdb (in-process, default) or spark."),
+    master: str | None = typer.Option(
+        None, envvar="TIERSPAYANT_SPARK_MASTER", help="Spark master URL (default local[*]; spark://host:7077)."
+    ),
+    folder: Path = typer.Option(Path("var/months"), help="Where the month's Parquet tables are generated (once)."),
+) -> None:
+    """Run every REFAC rule over a generated national month of home nursing, with a progress bar.
+
+    The month (patients of one mutuality, every nurse's lines, earlier accepted services) is written once as
+    Parquet under FOLDER and reused; the rules then run over it on the chosen engine.
+    """
+    from tierspayant.commands.month_progress import ensure_month, run_with_progress
+    from tierspayant.core.rules import configure
+
+    configure(engine or "duckdb", master)
+    generated = ensure_month(folder, lines, console)
+    run = run_with_progress(generated, engine or "duckdb", console)
+    per_rule = run.findings.group_by("rule").len().sort("len", descending=True)
+    print_table(
+        f"{run.lines:,} lines on {run.engine}: {run.findings.height:,} findings in {run.seconds:.1f} s "
+        f"({run.lines / run.seconds:,.0f} lines/s)",
+        ("rule", "findings"),
+        [(rule, f"{count:,}") for rule, count in per_rule.iter_rows()],
+    )

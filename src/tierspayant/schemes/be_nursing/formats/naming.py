@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-from tierspayant.schemes.be_nursing.formats.frames import body_offset
 from tierspayant.schemes.be_nursing.formats.zones import RECORD_10
 
 MESSAGE_CODES = ("920000",)  # the eFact invoicing message; the replies are the mutuality's and never deposited
@@ -32,6 +31,8 @@ def sending_name(third_party: str, period: int, sending_number: int) -> str:
 
 def third_party_of(data: bytes) -> str | None:
     """The third-party number of record 10 (zone 14), as 11 digits; None when the record is not there."""
+    from tierspayant.schemes.be_nursing.formats.frames import body_offset  # Polars: not for every name check
+
     start = body_offset(data)
     record = data[start : start + 350].decode("latin-1")
     if not record.startswith("10"):
