@@ -14,29 +14,26 @@ With ``TIERSPAYANT_BENCH_INTAKE=1`` it also times (c) the fund's whole intake, `
 a fresh SQLite database holding the register and the patients' acts: the same as (b) plus loading the context from
 the database, storing every paid line and writing the RETFORF.
 
-It prints lines/s, the ratio b/a (goal ≤ 2), CPU seconds, each child's peak memory (``ru_maxrss``) and the load
-average before and after (the machine is shared). ``TIERSPAYANT_BENCH_LINES`` changes the size.
+Each step runs in its own spawned process (``benchmarks.harness.measure``: CPU time of every thread, the step's own
+peak memory, the load). It prints lines/s, the ratio b/a against the baseline (a) (goal ≤ 2) and the load.
+``TIERSPAYANT_BENCH_LINES`` changes the size (default 1,000,000; 5,000 in quick mode).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import resource
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from benchmarks.harness import load, measure, row, size
 
-LINES = int(os.environ.get("TIERSPAYANT_BENCH_LINES", "1000000"))
+LINES = size("TIERSPAYANT_BENCH_LINES", 1_000_000, 5_000)
+GOAL_RATIO = 2.0
 DEVICES = 500
 MONTH = date(2025, 3, 1)
 FOLDER = Path("var/bench/lu_doctors")
-console = Console()
 
 
 def paths(lines: int = LINES) -> tuple[Path, Path]:
@@ -53,7 +50,8 @@ def ensure_file(lines: int = LINES) -> tuple[Path, Path]:
     if path.exists() and acts_path.exists():
         return path, acts_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with console.status(f"generating a {lines:,}-line FACFORF once, into {path.parent} …"):
+    print(f"generating a {lines:,}-line FACFORF once, into {path.parent} …", flush=True)
+    if True:  # one block: the partial file is renamed only once complete
         partial = path.with_suffix(".part")
         acts = generate_flat_rates(partial, lines, bench_devices(DEVICES), MONTH, seed=7, reference=f"BENCH{lines}")
         frame = pl.DataFrame(
@@ -186,61 +184,26 @@ def whole_intake(fund: Any, path: Path) -> tuple[int, dict[str, Any]]:
     }
 
 
-def _child(target: Callable[..., Any], args: tuple[Any, ...], queue: Any, setup: tuple[Any, ...] | None) -> None:
-    if setup is not None:
-        args = (setup[0](*setup[1:]), *args)
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = target(*args)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    queue.put((result, wall, cpu, peak_kib))
-
-
-def measure(
-    target: Callable[..., Any], *args: Any, setup: tuple[Any, ...] | None = None
-) -> tuple[Any, float, float, int]:
-    """``target(*args)`` in a fresh child process: (result, wall s, CPU s, peak RSS KiB); ``setup`` runs first,
-    untimed, and its result becomes ``target``'s first argument."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(target, args, queue, setup))
-    process.start()
-    result = queue.get()
-    process.join()
-    if process.exitcode != 0:
-        raise RuntimeError(f"{target.__name__} failed in its child process")
-    return result  # type: ignore[no-any-return]
-
-
 def main() -> None:
     path, acts_path = ensure_file()
-    size_mb = path.stat().st_size / 1e6
-    load_before = os.getloadavg()
+    print(f"FACFORF of {LINES:,} lines, {path.stat().st_size / 1e6:,.0f} MB (generated once, untimed); {load()}")
+    print("ratios are against the validated parse of the same file (CPU time, then wall time)", flush=True)
     a = measure(validated_parse, path, setup=(warm,))
+    print(row("(a) validated parse, xmlsafe + XSD (baseline)", a, a.result, "lines", None), flush=True)
     b = measure(adjudication, path, setup=(load_context, acts_path))
-    c = None
+    print(row("(b) parse + adjudication (rules, amounts)", b, b.result[0], "lines", a), flush=True)
+    if a.result != b.result[0]:
+        raise RuntimeError(f"line counts differ: {a.result} and {b.result[0]}")
+    print(f"(b) outcome: {b.result[1]}")
+    ratio = b.wall / a.wall
+    verdict = "meets" if ratio <= GOAL_RATIO else "misses"
+    print(f"ratio adjudication / validated parse: {ratio:.2f}x wall ({verdict} the goal of <= {GOAL_RATIO:.0f}x), "
+          f"{b.cpu / a.cpu:.2f}x CPU")  # fmt: skip
     if os.environ.get("TIERSPAYANT_BENCH_INTAKE") == "1":
         url = prepare_database(acts_path, FOLDER / f"{LINES}" / "run")
         c = measure(whole_intake, path, setup=(open_fund, url))
-    load_after = os.getloadavg()
-    lines = a[0]
-    if lines != b[0][0]:
-        raise RuntimeError(f"line counts differ: {lines} and {b[0][0]}")
-    table = Table(title=f"Device flat rates — FACFORF of {lines:,} lines ({size_mb:,.0f} MB), {os.cpu_count()} CPUs")
-    for column in ("step", "wall s", "CPU s", "lines/s (wall)", "lines/s (CPU)", "peak RSS MB"):
-        table.add_column(column, justify="right" if column != "step" else "left")
-    steps = [("(a) validated parse", a), ("(b) parse + adjudication", b)]
-    if c is not None:
-        steps.append(("(c) whole intake (database, store, RETFORF)", c))
-    for label, (_, wall, cpu, peak) in steps:
-        table.add_row(label, f"{wall:.2f}", f"{cpu:.2f}", f"{lines / wall:,.0f}", f"{lines / cpu:,.0f}",
-                      f"{peak / 1024:,.0f}")  # fmt: skip
-    console.print(table)
-    console.print(f"b/a (wall) = {b[1] / a[1]:.2f}   b/a (CPU) = {b[2] / a[2]:.2f}   goal ≤ 2.0")
-    console.print(f"load average (1, 5, 15 min): before {load_before}, after {load_after}")
-    console.print(f"(b) outcome: {b[0][1]}")
-    if c is not None:
-        console.print(f"(c) outcome: {c[0][1]}; c/a (wall) = {c[1] / a[1]:.2f}, c/a (CPU) = {c[2] / a[2]:.2f}")
+        print(row("(c) whole intake (database, store, RETFORF)", c, LINES, "lines", a), flush=True)
+        print(f"(c) outcome: {c.result[1]}")
 
 
 if __name__ == "__main__":

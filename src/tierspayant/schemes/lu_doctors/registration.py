@@ -8,10 +8,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tierspayant.platform.schemes import AccountKind, CommandGroup, Scheme, SchemeHost, SchemeRuntime
+from tierspayant.platform.schemes import AccountKind, CommandGroup, Scheme
 
 if TYPE_CHECKING:
     import typer
+
+    from tierspayant.platform.schemes import SchemeHost, SchemeRuntime
 
 HERE = Path(__file__).parent
 PATTERN = "F{provider 8}{YYYY}{MM}_MED_{DECLAPP|FACFORF}_01_{YYYYMMDD}_{reference}.{zip|xml}"

@@ -434,13 +434,10 @@ class DeviceFund:
             pl.col("act_code").alias("billed_code"), "paid_code", "full_rate", "covered_cents", "technical_act",
             "fee_note_ref",
         )  # fmt: skip
-        rows = [
-            {**r, "covered": from_cents(r.pop("covered_cents")), "file_id": file_id,
-             "billing_code": batch.billing_code, "payment_date": payment_date}
-            for r in paid.iter_rows(named=True)
-        ]  # fmt: skip
-        for start in range(0, len(rows), 10_000):
-            session.execute(insert(PaidFlatRate), rows[start : start + 10_000])
+        fixed = {"file_id": file_id, "billing_code": batch.billing_code, "payment_date": payment_date}
+        for chunk in paid.iter_slices(10_000):  # a slice at a time: a million rows never exist as dicts at once
+            rows = [{**r, "covered": from_cents(r.pop("covered_cents")), **fixed} for r in chunk.iter_rows(named=True)]
+            session.execute(insert(PaidFlatRate), rows)
 
     def payments(self) -> list[tuple[date, str, Decimal, str]]:
         """(payment date, billing code, amount, file name) per paid file."""
