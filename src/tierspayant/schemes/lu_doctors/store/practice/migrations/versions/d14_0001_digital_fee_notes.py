@@ -1,7 +1,7 @@
 """digital fee notes on the doctor's side (issue 14): patients' dated choice, assistants' rights, digital state
 
 Revision ID: d14_0001
-Revises: 0001
+Revises: 0002_devices
 Create Date: 2026-12-05 00:50:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import tierspayant.schemes.lu_doctors.store.types
 
 revision: str = "d14_0001"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_devices"
 branch_labels: str | Sequence[str] | None = ("digital",)
 depends_on: str | Sequence[str] | None = None
 
