@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tierspayant.platform.schemes import AccountKind, CommandGroup, Scheme
+from tierspayant.platform.schemes import AccountKind, CommandGroup, NavLink, Scheme
 
 if TYPE_CHECKING:
     import typer
@@ -65,4 +65,9 @@ SCHEME = Scheme(
         ),
     ),
     templates=HERE / "platform" / "templates",
+    navigation=(
+        NavLink("/doctors/devices", "Devices", "doctors"),
+        NavLink("/doctors/digital", "Digital fee notes", "doctors"),
+        NavLink("/doctors/register", "Device register", "doctors", "fund"),
+    ),
 )
