@@ -1,7 +1,8 @@
 """Run a scheme's rule tests with one rule replaced (a mutant) and see whether some test fails.
 
 The rule tests are plain functions of the modules listed in ``RULE_TEST_MODULES`` (parametrized ones expanded;
-those that need fixtures are left out). Every rule evaluation goes through ``tierspayant.core.rules.engine._run``:
+those that need fixtures are left out). Every rule evaluation goes through
+``tierspayant.core.rules.duckdb_session.run_rule``:
 a recorder put in its place notes which rules each test evaluated and which ones fired (returned findings), and
 substitutes the mutated rule when one is injected. So a mutant runs only against the tests that evaluate its rule,
 the tests where the rule fired first.

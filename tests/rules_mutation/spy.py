@@ -1,5 +1,6 @@
-"""A spy on the rule engine: every rule evaluation goes through ``tierspayant.core.rules.engine._run``; put in its
-place, it notes which rules ran and which fired (returned findings), and can run a mutated rule instead."""
+"""A spy on the rule engine: every rule evaluation goes through
+``tierspayant.core.rules.duckdb_session.run_rule``; put in its place, it notes which rules ran and which fired
+(returned findings), and can run a mutated rule instead."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from tierspayant.core.rules import engine
+from tierspayant.core.rules import duckdb_session
 from tierspayant.core.rules.engine import Rule
 
 
@@ -37,7 +38,7 @@ class Snapshot:
 
 @contextlib.contextmanager
 def recording(recorder: Recorder) -> Iterator[Recorder]:
-    original = engine._run
+    original = duckdb_session.run_rule
 
     def run(con: duckdb.DuckDBPyConnection, rule: Rule) -> pl.DataFrame:
         actual = recorder.inject if recorder.inject is not None and recorder.inject.id == rule.id else rule
@@ -50,11 +51,11 @@ def recording(recorder: Recorder) -> Iterator[Recorder]:
             recorder.fired.add(rule.id)
         return hits
 
-    engine._run = run  # type: ignore[assignment]  # evaluate() looks _run up at each call
+    duckdb_session.run_rule = run  # type: ignore[assignment]  # the session looks run_rule up at each call
     try:
         yield recorder
     finally:
-        engine._run = original  # type: ignore[assignment]
+        duckdb_session.run_rule = original  # type: ignore[assignment]
 
 
 def replay(snapshot: Snapshot, rule: Rule, con: duckdb.DuckDBPyConnection) -> bool:
@@ -64,7 +65,7 @@ def replay(snapshot: Snapshot, rule: Rule, con: duckdb.DuckDBPyConnection) -> bo
     for name, table in snapshot.tables.items():
         con.register(name, table)
     try:
-        found, before = engine._run(con, rule), snapshot.findings
+        found, before = duckdb_session.run_rule(con, rule), snapshot.findings
     finally:
         for name in snapshot.tables:
             con.unregister(name)
