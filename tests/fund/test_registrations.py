@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from tierspayant.cli import app
 from tierspayant.schemes.lu_kin.examples import example_model
 from tierspayant.schemes.lu_kin.formats.models import Fac, Retfac
 from tierspayant.schemes.lu_kin.formats.reader import read_file
@@ -236,3 +238,55 @@ def test_new_physiotherapist_is_paid_in_the_group_fac_only_from_the_declared_dat
     paid = [day[line.line_number] for line in first.lines if line.amount_covered > 0]
     assert paid == [d for d in (11, 13, 15, 18) if d not in refused_days]
     assert json.loads(json.dumps(outcome.to_dict()))["status"] == "accepted"
+
+
+# --- commands ---
+
+
+def test_registration_commands_apply_decide_declare_and_export(database_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = ["--database-url", database_url]
+    assert runner.invoke(app, ["fund", "init", *db]).exit_code == 0
+    for role in FOUR:
+        (tmp_path / f"{role}.pdf").write_bytes(pdf(role))
+    (tmp_path / "identity.png").write_bytes(b"\x89PNG\r\n")
+    apply = ["fund", "registration", "apply", "--name", "Anna Neu", "--applicant", "Anna Neu", "--json", *db]
+    sheets = ["--document", f"information_sheet={tmp_path / 'information_sheet.pdf'}"]
+    sheets += ["--document", f"authorisation={tmp_path / 'authorisation.pdf'}"]
+    sheets += ["--document", f"bank_details={tmp_path / 'bank_details.pdf'}"]
+    bad = runner.invoke(app, [*apply, *sheets, "--document", f"identity={tmp_path / 'identity.png'}"])
+    assert bad.exit_code == 1 and json.loads(bad.stdout)["status"] == "refused"
+    good = runner.invoke(app, [*apply, *sheets, "--document", f"identity={tmp_path / 'identity.pdf'}"])
+    assert good.exit_code == 0, good.output
+    pending = json.loads(good.stdout)
+    assert pending["status"] == "pending"
+    decided = runner.invoke(
+        app, ["fund", "registration", "decide", str(pending["registration"]), "--agent", "agent Weber", "--grant", *db]
+    )
+    assert decided.exit_code == 0, decided.output
+    assert "provider code 70500001" in decided.output
+    declare = ["fund", "registration", "declare-member", GROUP, "70500001", "--by", "Cabinet Sample", *db]
+    late = runner.invoke(app, [*declare, "--on", "2024-03-11", "--at", "2024-03-12T08:00:00"])
+    assert late.exit_code == 1 and "in advance" in late.output
+    ok = runner.invoke(app, [*declare, "--on", "2024-03-12", "--at", "2024-03-12T08:00:00"])
+    assert ok.exit_code == 0, ok.output
+    out = tmp_path / "registrations.csv"
+    exported = runner.invoke(app, ["fund", "registration", "export", "--format", "csv", "--output", str(out), *db])
+    assert exported.exit_code == 0, exported.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["registration"], r["action"]) for r in rows] == [
+        ("1", "applied"),
+        ("1", "refused"),
+        ("2", "applied"),
+        ("2", "granted"),
+        ("3", "declared"),
+        ("3", "refused"),
+        ("4", "declared"),
+    ]
+    as_json = json.loads(runner.invoke(app, ["fund", "registration", "export", *db]).stdout)
+    assert as_json[3]["member_change"] == {
+        "member_code": "70500001",
+        "change": "join",
+        "on_date": "2024-03-12",
+        "employment": "employee",
+    }
