@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -23,7 +25,7 @@ from tierspayant.schemes.lu_kin.formats.writer import to_bytes
 from tierspayant.schemes.lu_kin.fund import registrations as reg
 from tierspayant.schemes.lu_kin.fund.registrations import Document, RegistrationError
 from tierspayant.schemes.lu_kin.fund.service import FundService
-from tierspayant.schemes.lu_kin.store.fund.models import Membership, Provider
+from tierspayant.schemes.lu_kin.store.fund.models import MemberChange, Membership, Provider
 from tierspayant.store.database import transaction
 
 from .files import demaut_package, kin_name
@@ -290,3 +292,42 @@ def test_registration_commands_apply_decide_declare_and_export(database_url: str
         "on_date": "2024-03-12",
         "employment": "employee",
     }
+
+
+# --- periods from changes ---
+
+
+def test_leaving_when_not_a_member_is_refused_and_leaving_after_joining_is_not(fund: FundService) -> None:
+    code = granted_physio(fund)
+
+    def declare(change: str, on: date) -> reg.Result:
+        return reg.declare_member(session, GROUP, code, change, on, "employee", "Cabinet Sample", NOW)
+
+    with transaction(fund.sessions) as session:
+        stray = declare("leave", date(2024, 3, 1))
+        joined = declare("join", date(2024, 3, 1))
+        twice = declare("join", date(2024, 4, 1))
+        same_day = declare("leave", date(2024, 3, 1))
+        next_day = declare("leave", date(2024, 3, 2))
+    assert [f.code for f in stray.findings] == ["REG-NOT-MEMBER"]
+    assert [f.code for f in twice.findings] == ["REG-ALREADY-MEMBER"]
+    assert [f.code for f in same_day.findings] == ["REG-NOT-MEMBER"]  # leaving the day one joins: never in
+    assert (joined.status, next_day.status) == ("declared", "declared")
+    assert memberships(fund, code) == [(GROUP, date(2024, 3, 1), date(2024, 3, 1), "registration")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=8, unique=True))
+def test_periods_cover_exactly_the_days_after_an_odd_number_of_changes(offsets: list[int]) -> None:
+    start = date(2024, 1, 1)
+    days = sorted(start + timedelta(days=o) for o in offsets)
+    changes = [
+        MemberChange(group_code=GROUP, member_code="70500001", change="join" if i % 2 == 0 else "leave", on_date=d)
+        for i, d in enumerate(days)
+    ]
+    periods, findings = reg._periods(changes, "test")
+    assert findings == []
+    for probe in range(-1, 403):
+        day = start + timedelta(days=probe)
+        member = sum(d <= day for d in days) % 2 == 1  # the oracle: in after a join, out after a leave
+        assert any(a <= day <= b for a, b in periods) == member, day
