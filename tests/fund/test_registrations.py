@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tierspayant.cli import app
+from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.lu_kin.examples import example_model
 from tierspayant.schemes.lu_kin.formats.models import Fac, Retfac
 from tierspayant.schemes.lu_kin.formats.reader import read_file
@@ -331,3 +333,33 @@ def test_periods_cover_exactly_the_days_after_an_odd_number_of_changes(offsets: 
         day = start + timedelta(days=probe)
         member = sum(d <= day for d in days) % 2 == 1  # the oracle: in after a join, out after a leave
         assert any(a <= day <= b for a, b in periods) == member, day
+
+
+# --- documents in a ZIP package, and their size ---
+
+
+def package(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_documents_from_a_package_are_named_by_their_role(fund: FundService) -> None:
+    sent = reg.documents_from_package(package({f"{role}.pdf": pdf(role) for role in FOUR}), "anna.zip")
+    assert [(d.role, d.file_name) for d in sent] == [(role, f"{role}.pdf") for role in FOUR]
+    with transaction(fund.sessions) as session:
+        assert reg.apply(session, "Anna Neu", "Anna Neu", "physiotherapist", sent, NOW).status == "pending"
+
+
+def test_a_package_escaping_its_folder_is_refused_before_anything_is_recorded() -> None:
+    with pytest.raises(FindingsError) as refused:
+        reg.documents_from_package(package({"../identity.pdf": pdf()}), "anna.zip")
+    assert "ZIP-PATH-TRAVERSAL" in [f.code for f in refused.value.findings]
+
+
+def test_a_document_over_the_size_limit_is_refused_unparsed() -> None:
+    over = Document("identity", "identity.pdf", b"%PDF-1.4\n" + bytes(reg.MAX_DOCUMENT_BYTES))
+    assert [f.code for f in reg.document_findings(over, "test")] == ["REG-DOC-TOO-LARGE"]
+    assert reg.document_findings(Document("identity", "identity.pdf", pdf()), "test") == []

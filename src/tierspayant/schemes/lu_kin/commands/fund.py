@@ -313,12 +313,18 @@ def registration_apply(
     documents: list[str] = typer.Option(
         [], "--document", help="ROLE=PATH (repeat): information_sheet, authorisation, identity, bank_details (PDF)"
     ),
+    package: Path | None = typer.Option(None, "--package", help="A ZIP of the documents, each named ROLE.pdf."),
     at: str | None = AT_OPTION,
     database_url: str = DATABASE_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Apply for a provider code; refused at once when a document is missing or not a PDF."""
     sent = []
+    if package is not None:
+        try:
+            sent += registrations.documents_from_package(package.read_bytes(), package.name)
+        except FindingsError as error:
+            _refused(error)
     for text in documents:
         role, _, path = text.partition("=")
         if not path:

@@ -24,11 +24,13 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tierspayant.core.envelope import MiB, ZipLimits, read_zip
 from tierspayant.core.findings import Finding
 from tierspayant.core.pdf_scan import inspect_scan
 from tierspayant.schemes.lu_kin.fund.registries import MEMBERSHIP_KIND, PROVIDER_KINDS
@@ -59,6 +61,8 @@ REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = {
 DOCUMENT_ROLES = ("information_sheet", "authorisation", "identity", "bank_details", "signed_confirmation")
 # What makes a document unusable; PDF/A, A4 and DPI are requirements on prescription scans, not on these documents.
 PDF_REFUSALS = frozenset({"PDF-NOT-PDF", "PDF-ENCRYPTED", "PDF-UNREADABLE", "PDF-ACTIVE-CONTENT"})
+MAX_DOCUMENT_BYTES = 16 * MiB  # a scanned page or a few: more is refused before it is parsed or stored
+PACKAGE_LIMITS = ZipLimits(max_archive_bytes=64 * MiB, max_entries=20, max_entry_bytes=MAX_DOCUMENT_BYTES)
 CHANGES = ("join", "leave")
 EMPLOYMENTS = ("employee", "freelance")
 CODE_COUNTER = "kin.provider_code"
@@ -96,11 +100,23 @@ def _event(session: Session, registration: Registration, actor: str, action: str
 
 def document_findings(document: Document, rule: str) -> list[Finding]:
     """Why ``document`` cannot be accepted (empty when it is a usable PDF)."""
+    if len(document.content) > MAX_DOCUMENT_BYTES:
+        message = f"{document.role}: {len(document.content)} bytes, over the limit of {MAX_DOCUMENT_BYTES}"
+        return [Finding("REG-DOC-TOO-LARGE", message, file=document.file_name, rule=rule)]
     report = inspect_scan(document.content, document.file_name)
     return [
         Finding("REG-DOC-NOT-PDF", f"{document.role}: {f.message}", file=document.file_name, rule=rule)
         for f in report.findings
         if f.code in PDF_REFUSALS
+    ]
+
+
+def documents_from_package(data: bytes, name: str) -> list[Document]:
+    """The documents of a ZIP package, each named after its role (``identity.pdf`` → ``identity``); the envelope is
+    checked by ``core.envelope`` (``FindingsError`` when it is refused: nothing is recorded)."""
+    return [
+        Document(PurePosixPath(member.name).stem, PurePosixPath(member.name).name, member.data)
+        for member in read_zip(data, name, PACKAGE_LIMITS)
     ]
 
 
