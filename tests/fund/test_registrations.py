@@ -363,3 +363,11 @@ def test_a_document_over_the_size_limit_is_refused_unparsed() -> None:
     over = Document("identity", "identity.pdf", b"%PDF-1.4\n" + bytes(reg.MAX_DOCUMENT_BYTES))
     assert [f.code for f in reg.document_findings(over, "test")] == ["REG-DOC-TOO-LARGE"]
     assert reg.document_findings(Document("identity", "identity.pdf", pdf()), "test") == []
+
+
+def test_a_code_already_given_cannot_be_granted_again(fund: FundService) -> None:
+    with transaction(fund.sessions) as session:
+        applied = reg.apply(session, "Anna Neu", "Anna Neu", "physiotherapist", documents(*FOUR), NOW)
+        with pytest.raises(RegistrationError, match="already given"):
+            reg.decide(session, applied.registration_id, "agent Weber", True, NOW, code="70023456")  # SAMPLE
+    assert granted_physio(fund, code="70023457") == "70023457"
