@@ -7,13 +7,18 @@ A refusal of reference data prints its findings (file, row, column) and exits 1.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import typer
+from sqlalchemy.orm import Session
 
 from tierspayant.commands.output import JSON_OPTION, console, err_console, print_json, print_table
 from tierspayant.core.findings import FindingsError
+from tierspayant.schemes.lu_kin.fund import registrations
+from tierspayant.schemes.lu_kin.fund.registrations import Document, RegistrationError, Result
 from tierspayant.schemes.lu_kin.fund.service import (
     DATABASE_URL_ENV,
     DEFAULT_DATABASE_URL,
@@ -21,10 +26,15 @@ from tierspayant.schemes.lu_kin.fund.service import (
     FundService,
     ProcessOutcome,
 )
+from tierspayant.store.database import transaction
 
 app = typer.Typer(no_args_is_help=True)
 reference_app = typer.Typer(no_args_is_help=True)
 app.add_typer(reference_app, name="reference", help="Reference data: nomenclature, keys, rates, limits, anomalies…")
+registration_app = typer.Typer(no_args_is_help=True)
+app.add_typer(
+    registration_app, name="registration", help="Registrations: provider codes, group and association members."
+)
 
 DATABASE_OPTION = typer.Option(
     DEFAULT_DATABASE_URL, "--database-url", envvar=DATABASE_URL_ENV, help="Fund database (SQLite or PostgreSQL)."
@@ -251,3 +261,161 @@ def provider(
         err_console.print(f"[red]{error}[/]")
         raise typer.Exit(1) from None
     console.print(f"provider {normalized} registered")
+
+
+# --- registrations (fund.registrations): each step one transaction; a refusal prints its reasons and exits 1 ---
+
+AT_OPTION = typer.Option(None, "--at", help="When (ISO date-time), default now.")
+
+
+def _when(at: str | None) -> datetime:
+    return datetime.fromisoformat(at) if at else datetime.now().replace(microsecond=0)
+
+
+def _result(result: Result, json_output: bool) -> None:
+    if json_output:
+        print_json(
+            {
+                "registration": result.registration_id,
+                "status": result.status,
+                "provider_code": result.provider_code,
+                "reasons": [f.message for f in result.findings],
+            }
+        )
+    else:
+        code = f", provider code {result.provider_code}" if result.provider_code else ""
+        console.print(f"registration {result.registration_id}: {result.status}{code}", highlight=False)
+        for finding in result.findings:
+            err_console.print(f"  [red]{finding.code}[/] {finding.message}", highlight=False)
+    if result.status == "refused" or result.findings:
+        raise typer.Exit(1)
+
+
+def _registration_step(database_url: str, step: Callable[[Session], Result], json_output: bool) -> None:
+    try:
+        with transaction(_service(database_url).sessions) as session:
+            result = step(session)
+    except (RegistrationError, ValueError) as error:
+        err_console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    _result(result, json_output)
+
+
+def _document(role: str, path: Path) -> Document:
+    return Document(role, path.name, path.read_bytes())
+
+
+@registration_app.command("apply")
+def registration_apply(
+    name: str = typer.Option(..., "--name", help="Name of the physiotherapist, group, association or institution."),
+    applicant: str = typer.Option(..., "--applicant", help="Who asks."),
+    kind: str = typer.Option("physiotherapist", "--kind", help="physiotherapist | association | group | institution"),
+    documents: list[str] = typer.Option(
+        [], "--document", help="ROLE=PATH (repeat): information_sheet, authorisation, identity, bank_details (PDF)"
+    ),
+    package: Path | None = typer.Option(None, "--package", help="A ZIP of the documents, each named ROLE.pdf."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Apply for a provider code; refused at once when a document is missing or not a PDF."""
+    sent = []
+    if package is not None:
+        try:
+            sent += registrations.documents_from_package(package.read_bytes(), package.name)
+        except FindingsError as error:
+            _refused(error)
+    for text in documents:
+        role, _, path = text.partition("=")
+        if not path:
+            raise typer.BadParameter(f"--document is ROLE=PATH, got {text!r}")
+        sent.append(_document(role, Path(path)))
+    _registration_step(
+        database_url,
+        lambda session: registrations.apply(session, applicant, name, kind, sent, _when(at)),
+        json_output,
+    )
+
+
+@registration_app.command("decide")
+def registration_decide(
+    registration_id: int,
+    agent: str = typer.Option(..., "--agent", help="The fund agent deciding."),
+    grant: bool = typer.Option(False, "--grant", help="Grant a provider code."),
+    refuse: str | None = typer.Option(None, "--refuse", help="Refuse, with this reason."),
+    code: str | None = typer.Option(None, "--code", help="The code to grant (default: the next free one)."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """A fund agent grants a provider code to a pending application, or refuses it with a reason."""
+    if grant == (refuse is not None):
+        raise typer.BadParameter("give either --grant or --refuse REASON")
+    _registration_step(
+        database_url,
+        lambda session: registrations.decide(session, registration_id, agent, grant, _when(at), refuse, code),
+        json_output,
+    )
+
+
+@registration_app.command("declare-member")
+def registration_declare_member(
+    group: str,
+    member: str,
+    change: str = typer.Option("join", "--change", help="join | leave"),
+    on: str = typer.Option(..., "--on", help="join: first day in; leave: first day out (YYYY-MM-DD)."),
+    employment: str = typer.Option("employee", "--employment", help="employee | freelance"),
+    by: str = typer.Option(..., "--by", help="Who declares (the facturier)."),
+    signed: Path | None = typer.Option(None, "--signed", help="The member's signed confirmation (association, PDF)."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Declare a performer joining or leaving a group (in advance) or an association (counts once confirmed)."""
+    document = _document("signed_confirmation", signed) if signed else None
+    _registration_step(
+        database_url,
+        lambda session: registrations.declare_member(
+            session, group, member, change, date.fromisoformat(on), employment, by, _when(at), document
+        ),
+        json_output,
+    )
+
+
+@registration_app.command("confirm")
+def registration_confirm(
+    registration_id: int,
+    signed: Path = typer.Option(..., "--signed", help="The member's signed document (PDF)."),
+    by: str = typer.Option(..., "--by", help="The member confirming."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """An association member confirms a declared change by a signed document."""
+    document = _document("signed_confirmation", signed)
+    _registration_step(
+        database_url,
+        lambda session: registrations.confirm(session, registration_id, document, by, _when(at)),
+        json_output,
+    )
+
+
+@registration_app.command("export")
+def registration_export(
+    output_format: str = typer.Option("json", "--format", help="json | csv"),
+    output: Path | None = typer.Option(None, "--output", help="Write to this file instead of printing."),
+    database_url: str = DATABASE_OPTION,
+) -> None:
+    """Every registration with its history (who asked, who decided, when, which documents)."""
+    if output_format not in ("json", "csv"):
+        raise typer.BadParameter("--format is json or csv")
+    with _service(database_url).sessions() as session:
+        if output_format == "csv":
+            text = registrations.export_csv(session)
+        else:
+            text = json.dumps(registrations.export_json(session), indent=2, ensure_ascii=False)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}", highlight=False)

@@ -63,7 +63,8 @@ def add_provider(session: Session, code: str, name: str, kind: str, memberships:
     else:
         provider.name, provider.kind = name, kind
     session.flush()
-    session.execute(delete(Membership).where(Membership.group_code == normalized))
+    # an import replaces what an import wrote; the members declared through fund.registrations stay
+    session.execute(delete(Membership).where(Membership.group_code == normalized, Membership.source == "import"))
     for member, valid_from, valid_to in memberships:
         member_code = _provider_code(member)
         if session.get(Provider, member_code) is None:

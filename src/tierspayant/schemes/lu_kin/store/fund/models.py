@@ -104,6 +104,72 @@ class Membership(Base):
     kind: Mapped[str] = mapped_column(String(20))  # association | joint_invoicing
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
+    # import: an official (or SAMPLE) file (registries.add_provider) | registration: fund.registrations
+    source: Mapped[str] = mapped_column(String(12), default="import", server_default="import")
+
+
+# --- registrations (seed 002: provider codes, joint-invoicing groups, liberal associations) ---
+
+
+class Registration(Base):
+    """One request to the fund: a provider-code application, or a group's / association's member declarations."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # provider_code | member_declaration
+    applicant: Mapped[str] = mapped_column(String(200))  # who asked
+    provider_kind: Mapped[str] = mapped_column(String(20))  # physiotherapist | association | group | institution
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10))  # pending | granted | refused | declared | confirmed
+    provider_code: Mapped[str | None] = mapped_column(String(8), index=True)  # granted code, or the group's code
+    reason: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RegistrationDocument(Base):
+    """A document sent with a registration, kept exactly as received (PDF only)."""
+
+    __tablename__ = "registration_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RegistrationEvent(Base):
+    """The history of a registration: who did what, when (applied, refused, granted, declared, confirmed)."""
+
+    __tablename__ = "registration_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class MemberChange(Base):
+    """A performer joining or leaving a joint-invoicing group or a liberal association from a date. A group's change
+    counts once declared; an association's once the member confirmed it by a signed document."""
+
+    __tablename__ = "member_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    group_code: Mapped[str] = mapped_column(ForeignKey("provider.code"), index=True)
+    member_code: Mapped[str] = mapped_column(ForeignKey("provider.code"))
+    change: Mapped[str] = mapped_column(String(5))  # join | leave
+    on_date: Mapped[date] = mapped_column(Date)  # join: first day in; leave: first day out
+    employment: Mapped[str] = mapped_column(String(10))  # employee | freelance
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("registration_document.id"))
 
 
 # --- intake ---
