@@ -50,12 +50,6 @@ def documents(*roles: str, not_pdf: str | None = None) -> list[Document]:
     return [Document(role, f"{role}.pdf", b"GIF89a not a pdf" if role == not_pdf else pdf(role)) for role in roles]
 
 
-@pytest.fixture(autouse=True)
-def record_rules() -> None:
-    """No rule recording here: these tests are about registrations, and the recorder of tests/fund/conftest.py spies
-    on ``core.rules.engine._run``, which the rule engine no longer has on this base (its fixture errors first)."""
-
-
 @pytest.fixture
 def fund(database_url: str) -> FundService:
     service = FundService(database_url)
