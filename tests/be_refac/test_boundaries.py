@@ -331,20 +331,19 @@ def test_eid_reading_needed_from_its_first_day(day: date, needed: bool) -> None:
     assert list(found) == ([10] if needed else [])
 
 
-# --- payment schedule: 14 days after reception, never before a file received earlier ---------------------------------
+# --- payment schedule: 14 days after the reception day, whatever the time of day ------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("received", "last_date", "paid"),
+    ("received", "paid"),
     [
-        (datetime(2025, 4, 2, 23, 59), None, date(2025, 4, 16)),  # the reception day counts, not its time
-        (datetime(2025, 4, 2, 9), date(2025, 4, 15), date(2025, 4, 16)),  # an earlier file paid the day before
-        (datetime(2025, 4, 2, 9), date(2025, 4, 16), date(2025, 4, 16)),  # ... the same day
-        (datetime(2025, 4, 2, 9), date(2025, 4, 17), date(2025, 4, 17)),  # ... the day after: paid with it
+        (datetime(2025, 4, 2, 0, 0), date(2025, 4, 16)),  # the first instant of the reception day ...
+        (datetime(2025, 4, 2, 23, 59, 59), date(2025, 4, 16)),  # ... and its last
+        (datetime(2025, 4, 3, 0, 0), date(2025, 4, 17)),  # the next day
+        (datetime(2025, 2, 14, 12), date(2025, 2, 28)),  # the last day of February ...
+        (datetime(2025, 2, 15, 12), date(2025, 3, 1)),  # ... and one day later
     ],
 )
-def test_payment_date_at_the_sides_of_the_last_payment_date(
-    received: datetime, last_date: date | None, paid: date
-) -> None:
-    slot = schedule_payment(received, 41, last_date)
+def test_payment_date_is_the_reception_day_plus_14(received: datetime, paid: date) -> None:
+    slot = schedule_payment(received, 42)
     assert (slot.order, slot.payment_date) == (42, paid)
