@@ -20,7 +20,7 @@ from tierspayant.schemes import REGISTERED
 PACKAGE = Path(tierspayant.__file__).parent
 NEUTRAL = ("core", "store", "documents")
 # The two sides of each scheme: (provider side, fund side).
-SIDES = {"lu_kin": ("practice", "fund"), "be_nursing": ("nurse", "mutuality")}
+SIDES = {"lu_kin": ("practice", "fund"), "be_nursing": ("nurse", "mutuality"), "lu_doctors": ("practice", "fund")}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -95,3 +95,13 @@ def test_every_registered_scheme_has_the_same_rooms() -> None:
         rooms = {"formats", "store", "platform", "commands", "examples", "reference"}
         assert rooms <= {p.name for p in folder.iterdir() if p.is_dir()}, scheme.name
         assert (folder / "rules.yaml").is_file() and (folder / "registration.py").is_file()
+
+
+def test_each_account_sees_its_own_schemes_pages_in_the_navigation() -> None:
+    from tierspayant.platform.schemes import navigation_for
+
+    assert {n.href.split("/")[1] for n in navigation_for("be_nursing", "provider")} == {"nurse"}
+    assert {n.href.split("/")[1] for n in navigation_for("be_nursing", "fund")} == {"mutuality"}
+    assert {n.href.split("/")[1] for n in navigation_for("lu_kin", "provider")} == {"practice"}
+    assert navigation_for(None, "provider") == navigation_for("lu_kin", "provider")  # an account of no scheme
+    assert navigation_for("lu_kin", "fund") == []

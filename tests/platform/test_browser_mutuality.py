@@ -116,7 +116,9 @@ def test_the_mutuality_agent_sees_the_sendings_and_their_findings(
     summary = browser.find_element(By.ID, "summary").text
     assert "920099" in summary
 
-    browser.get(addresses.base_url + "/mutuality/sendings")
+    navigation = browser.find_element(By.CSS_SELECTOR, "header nav").text
+    assert "Patients" not in navigation and "Prescriptions" not in navigation  # no physiotherapy pages
+    browser.find_element(By.CSS_SELECTOR, "header nav a[href='/mutuality/sendings']").click()
     register = browser.find_element(By.ID, "sendings").text
     assert clean.name in register and wrong.name in register and "920900" in register and "920099" in register
 

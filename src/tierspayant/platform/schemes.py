@@ -54,6 +54,16 @@ class AccountKind:
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """A page of the scheme in the top navigation: for its providers (and their assistants) or its fund agents."""
+
+    href: str
+    label: str  # a message id, translated with the scheme's catalog
+    section: str  # the page's ``section``, to mark the current link
+    audience: str = "provider"  # provider | fund
+
+
+@dataclass(frozen=True)
 class CommandGroup:
     name: str
     help: str
@@ -100,6 +110,7 @@ class Scheme:
     start: Callable[[SchemeHost], SchemeRuntime]
     command_groups: tuple[CommandGroup, ...] = ()
     templates: Path | None = None  # the scheme's page templates, added to the platform's loader
+    navigation: tuple[NavLink, ...] = ()
 
 
 @cache
@@ -121,6 +132,15 @@ def scheme_for(file_name: str, schemes: Sequence[Scheme] | None = None) -> Schem
         if scheme.recognises(file_name):
             return scheme
     return None
+
+
+def navigation_for(scheme: str | None, audience: str) -> list[NavLink]:
+    """The links an account of ``scheme`` sees; an account of no scheme sees the first scheme's (providers) or
+    every scheme's (fund agents)."""
+    schemes = registered_schemes()
+    if scheme is None and audience == "provider":
+        scheme = next((s.name for s in schemes if any(n.audience == audience for n in s.navigation)), None)
+    return [n for s in schemes if scheme is None or s.name == scheme for n in s.navigation if n.audience == audience]
 
 
 def account_kinds() -> dict[str, AccountKind]:

@@ -301,6 +301,21 @@ def install(env: Environment) -> None:
     env.globals["current_locale"] = current_locale
     env.globals["languages_of"] = languages_of
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    env.globals["scheme_nav"] = scheme_nav
+
+
+def scheme_nav(user: Any) -> list[Any]:
+    """The navigation links the schemes give this user (see ``Scheme.navigation``)."""
+    from tierspayant.platform.accounts import Role
+    from tierspayant.platform.schemes import navigation_for
+
+    if user is None:
+        return []
+    if user.role in (Role.PROVIDER, Role.ASSISTANT):
+        return navigation_for(user.scheme, "provider")
+    if user.role is Role.FUND_AGENT:
+        return navigation_for(user.scheme, "fund")
+    return []
 
 
 LANGUAGE_NAMES = {"fr": "Français", "de": "Deutsch", "en": "English", "nl": "Nederlands"}

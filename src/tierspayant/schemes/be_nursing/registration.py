@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tierspayant.platform.schemes import AccountKind, CommandGroup, Scheme, SchemeHost, SchemeRuntime
+from tierspayant.platform.schemes import AccountKind, CommandGroup, NavLink, Scheme, SchemeHost, SchemeRuntime
 from tierspayant.schemes.be_nursing.formats.naming import PATTERN, is_sending_name
 
 if TYPE_CHECKING:
@@ -42,4 +42,15 @@ SCHEME = Scheme(
     start=start,
     command_groups=(CommandGroup("be", "Belgian home nursing through MyCareNet eFact (nurse side and REFAC).", _be),),
     templates=HERE / "platform" / "templates",
+    navigation=(
+        NavLink("/nurse", "Patients", "nurse"),
+        NavLink("/nurse/visits", "Visits", "visits"),
+        NavLink("/nurse/sending", "Monthly sending", "sending"),
+        NavLink("/nurse/replies", "Replies", "replies"),
+        NavLink("/nurse/corrections", "To correct", "corrections"),
+        NavLink("/nurse/reconciliation", "Reconciliation", "reconciliation"),
+        NavLink("/mutuality/sendings", "Sending numbers", "sendings", "fund"),
+        NavLink("/mutuality/rules", "Rules", "rules", "fund"),
+        NavLink("/mutuality/messages", "MyCareNet messages", "messages", "fund"),
+    ),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tierspayant.platform.schemes import AccountKind, CommandGroup, Scheme, SchemeHost, SchemeRuntime
+from tierspayant.platform.schemes import AccountKind, CommandGroup, NavLink, Scheme, SchemeHost, SchemeRuntime
 
 if TYPE_CHECKING:
     import typer
@@ -63,4 +63,18 @@ SCHEME = Scheme(
         CommandGroup("practice", "The physiotherapy practice: patients, requests, billing.", _practice),
     ),
     templates=HERE / "platform" / "templates",
+    navigation=tuple(
+        NavLink(href, label, section)
+        for href, label, section in (
+            ("/practice", "Overview", "overview"),
+            ("/practice/patients", "Patients", "patients"),
+            ("/practice/prescriptions", "Prescriptions", "prescriptions"),
+            ("/practice/requests", "Requests & titres", "requests"),
+            ("/practice/sessions", "Sessions", "sessions"),
+            ("/practice/billing", "Billing", "billing"),
+            ("/practice/returns", "Returns", "returns"),
+            ("/practice/reconciliation", "Reconciliation", "reconciliation"),
+            ("/practice/documents", "Documents", "documents"),
+        )
+    ),
 )
