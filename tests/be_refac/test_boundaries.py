@@ -13,8 +13,10 @@ from typing import Any
 import polars as pl
 import pytest
 
+from tierspayant.schemes.be_nursing.mutuality.evaluation import evaluate_rules, refac_rules
 from tierspayant.schemes.be_nursing.mutuality.payment import schedule_payment
 from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData
+from tierspayant.schemes.be_nursing.mutuality.tables import build_tables, sending_table
 
 from .helpers import (
     DAY,
@@ -31,6 +33,7 @@ from .helpers import (
     PLAIN,
     history,
     invoices,
+    invoices_for,
     lines,
     run_rule,
     sample_reference,
@@ -331,18 +334,94 @@ def test_eid_reading_needed_from_its_first_day(day: date, needed: bool) -> None:
     assert list(found) == ([10] if needed else [])
 
 
-# --- payment schedule: 14 days after the reception of the accepted file, ranked by reception -----------------------
+# --- payment schedule: 14 days after the reception day, whatever the time of day ------------------------------------
 
 
 @pytest.mark.parametrize(
     ("received", "paid"),
     [
-        (datetime(2025, 4, 2, 0, 0), date(2025, 4, 16)),  # the reception day counts, not its time
-        (datetime(2025, 4, 2, 23, 59), date(2025, 4, 16)),
-        (datetime(2025, 4, 3, 0, 0), date(2025, 4, 17)),  # one minute later, the next day: paid a day later
-        (datetime(2025, 12, 25, 12, 0), date(2026, 1, 8)),  # across the year's end
+        (datetime(2025, 4, 2, 0, 0), date(2025, 4, 16)),  # the first instant of the reception day ...
+        (datetime(2025, 4, 2, 23, 59, 59), date(2025, 4, 16)),  # ... and its last
+        (datetime(2025, 4, 3, 0, 0), date(2025, 4, 17)),  # the next day
+        (datetime(2025, 2, 14, 12), date(2025, 2, 28)),  # the last day of February ...
+        (datetime(2025, 2, 15, 12), date(2025, 3, 1)),  # ... and one day later
     ],
 )
-def test_payment_date_is_the_reception_day_plus_fourteen(received: datetime, paid: date) -> None:
+def test_payment_date_is_the_reception_day_plus_14(received: datetime, paid: date) -> None:
     slot = schedule_payment(received, 42)
     assert (slot.order, slot.payment_date) == (42, paid)
+
+
+# --- one finding per line, naming the earliest other service; visits without units are not visits ---------------------
+
+
+def findings(
+    rule_id: str, batch: pl.DataFrame, past: pl.DataFrame | None = None, **reference: pl.DataFrame
+) -> list[Any]:
+    """Every finding row of one rule (run_rule folds them by key; here a second row for a line would show)."""
+    tables = build_tables(batch, invoices_for(batch), past if past is not None else history(),
+                          sample_reference().replace(**reference) if reference else sample_reference())  # fmt: skip
+    return sorted(evaluate_rules(tables, [refac_rules().get(rule_id)]).select("key", "detail").rows())
+
+
+def test_a_line_not_cumulable_with_two_services_is_rejected_once_naming_the_first() -> None:
+    nurse_3 = "10000000003"
+    past = history({"nomenclature_code": FIRST_VISIT, "care_provider": NURSE_2},
+                   {"nomenclature_code": FIRST_VISIT, "care_provider": nurse_3, "same_day_repetition": 3})  # fmt: skip
+    batch = lines({"nomenclature_code": 425272})
+    assert findings("not_cumulable_same_day", batch, past) == [(10, "425014 du 03/03/2025 facturée par 10000000002")]
+
+
+def test_a_line_not_cumulable_in_period_with_two_services_is_rejected_once() -> None:
+    past = history({"nomenclature_code": 423135, "niss": PALLIATIVE, "care_provider": NURSE_2},
+                   {"nomenclature_code": 423150, "niss": PALLIATIVE, "care_provider": "10000000003"})  # fmt: skip
+    batch = lines({"nomenclature_code": 427390, "niss": PALLIATIVE})
+    assert [key for key, _ in findings("not_cumulable_same_period", batch, past)] == [10]
+
+
+def test_a_service_during_two_known_stays_is_rejected_once_naming_the_first() -> None:
+    stays = sample_reference()["hospital_stays"]
+    second = stays.filter(pl.col("niss") == HOSPITAL_KNOWN).with_columns(
+        pl.lit(date(2025, 3, 12)).alias("admission_date"), pl.lit("71099909").alias("hospital")
+    )
+    batch = lines({"niss": HOSPITAL_KNOWN, "first_service_date": date(2025, 3, 15)})
+    found = findings("billed_during_hospital_stay", batch, hospital_stays=pl.concat([stays, second]))
+    assert found == [(10, "Hospitalisé 71099901 du 10/03/2025 à 20/03/2025")]
+
+
+def test_a_basic_visit_without_units_does_not_count_towards_a_supplement() -> None:
+    batch = lines({"nomenclature_code": FIRST_VISIT}, {"nomenclature_code": NEXT_VISIT},
+                  {"nomenclature_code": NEXT_VISIT, "units": 0}, {"nomenclature_code": 428035})  # fmt: skip
+    assert list(run_rule("visit_supplement_without_nth_basic_visit", batch)) == [13]
+
+
+# --- zone 18 of record 80: the PUC on the reception day, on both sides of a change --------------------------------
+
+
+MOVED = "30012345002"  # PUC 317 until 2024-03-31, PUC 318 from 2024-04-01 (SAMPLE register)
+
+
+@pytest.mark.parametrize(
+    ("third_party", "received", "trailer", "rejected"),
+    [
+        (MOVED, date(2024, 3, 31), 317, False),  # the last day of the old PUC
+        (MOVED, date(2024, 3, 31), 318, True),
+        (MOVED, date(2024, 4, 1), 318, False),  # the first day of the new one
+        (MOVED, date(2024, 4, 1), 317, True),
+        ("30099999999", date(2025, 3, 4), 319, True),  # a provider without a PUC
+    ],
+)
+def test_trailer_zone_18_is_the_puc_of_the_reception_day(
+    third_party: str, received: date, trailer: int, rejected: bool
+) -> None:
+    rows = invoices({"destination_mutuality": trailer, "trailer_key": 9, "trailer_destination_mutuality": trailer})
+    found = run_rule("trailer_destination_not_the_puc", lines({}), invoice_rows=rows,
+                     sending=sending_table(third_party, received))  # fmt: skip
+    assert list(found) == ([9] if rejected else [])
+
+
+def test_an_invoice_without_its_record_80_is_not_read_for_zone_18() -> None:
+    rows = invoices({"destination_mutuality": 318, "trailer_key": None, "trailer_destination_mutuality": 318})
+    found = run_rule("trailer_destination_not_the_puc", lines({}), invoice_rows=rows,
+                     sending=sending_table("30012345001", date(2025, 3, 4)))  # fmt: skip
+    assert found == {}

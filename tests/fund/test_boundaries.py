@@ -320,6 +320,19 @@ def test_electronic_channel_date_read_on_the_reception_day(day: date, inside: bo
     assert found == ({"DA1": remark} if inside else {})
 
 
+@pytest.mark.parametrize(("day", "inside"), EDGES, ids=EDGE_IDS)
+def test_medical_advice_threshold_applies_from_its_first_to_its_last_day(day: date, inside: bool) -> None:
+    batch = prescribed(day, pathology="SERIOUS", act_code="ZK31", sessions=65)
+    found = asked(batch, "auth_medical_advice", window("parameters", pl.col("name") == "medical_advice_above_sessions"))
+    remark = "65 sessions asked for a serious pathology, more than 64: suspended for the advice of the Contrôle médical"
+    assert found == ({"DA1": remark} if inside else {})
+
+
+def test_medical_advice_only_for_a_serious_pathology() -> None:
+    common = prescribed(date(2024, 3, 1), pathology="COMMON", sessions=65)
+    assert asked(common, "auth_medical_advice") == {}
+
+
 # --- DEMAUT: guards ------------------------------------------------------------------------------------------------
 
 

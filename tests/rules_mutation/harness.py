@@ -1,8 +1,7 @@
 """Run a scheme's rule tests with one rule replaced (a mutant) and see whether some test fails.
 
 The rule tests are plain functions of the modules listed in ``RULE_TEST_MODULES`` (parametrized ones expanded;
-those that need fixtures are left out). Every rule evaluation goes through
-``tierspayant.core.rules.duckdb_session.run_rule``:
+those that need fixtures are left out). Every rule a DuckDB rule session runs goes through ``DuckDBRuleSession.run``:
 a recorder put in its place notes which rules each test evaluated and which ones fired (returned findings), and
 substitutes the mutated rule when one is injected. So a mutant runs only against the tests that evaluate its rule,
 the tests where the rule fired first.
@@ -27,7 +26,7 @@ from tierspayant.core.rules.engine import Rule, RuleSet, package_rules
 from . import recording as session
 from .equivalent import EQUIVALENT
 from .mutants import Mutant, mutants, round_trip
-from .spy import Recorder, Snapshot, recording, replay
+from .spy import Recorder, Snapshot, recording, replay, replay_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,16 +45,20 @@ RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
-# scheme package → the DuckDB connection its rules run on (with the scheme's macros)
-CONNECT: dict[str, str] = {
-    "tierspayant.schemes.lu_kin": "tierspayant.schemes.lu_kin.rules_tables:connect",
-    "tierspayant.schemes.be_nursing": "duckdb:connect",
+# scheme package → the SQL macros its rules call (module:attribute), defined on the session snapshots replay on
+MACROS: dict[str, str | None] = {
+    "tierspayant.schemes.lu_kin": "tierspayant.schemes.lu_kin.rules_tables:MACROS",
+    "tierspayant.schemes.be_nursing": None,
 }
 
 
 def connector(scheme: str) -> Callable[[], Any]:
-    module, name = CONNECT[scheme].split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    source = MACROS.get(scheme)
+    if source is None:
+        return replay_session
+    module, name = source.split(":")
+    macros = getattr(importlib.import_module(module), name)
+    return lambda: replay_session(macros)
 
 
 def not_a_rule_case(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,19 +1,19 @@
-"""A spy on the rule engine: every rule evaluation goes through
-``tierspayant.core.rules.duckdb_session.run_rule``; put in its place, it notes which rules ran and which fired
-(returned findings), and can run a mutated rule instead."""
+"""A spy on the rule engine: every rule a DuckDB rule session runs goes through ``DuckDBRuleSession.run``; wrapped,
+it notes which rules ran and which fired (returned findings), keeps a rule's input tables when asked, and runs a
+mutated rule in place of the original when one is injected."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import duckdb
 import polars as pl
 
-from tierspayant.core.rules import duckdb_session
-from tierspayant.core.rules.engine import Rule
+from tierspayant.core.rules.backend import OnRule
+from tierspayant.core.rules.duckdb_session import DuckDBRuleSession
+from tierspayant.core.rules.model import Macro, Rule
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Recorder:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One evaluation of a rule: the tables it read (as Arrow) and the findings it returned."""
+    """One evaluation of a rule: the tables it read and the findings it returned."""
 
     rule_id: str
     tables: dict[str, Any]
@@ -38,36 +38,40 @@ class Snapshot:
 
 @contextlib.contextmanager
 def recording(recorder: Recorder) -> Iterator[Recorder]:
-    original = duckdb_session.run_rule
+    original = DuckDBRuleSession.run
 
-    def run(con: duckdb.DuckDBPyConnection, rule: Rule) -> pl.DataFrame:
-        actual = recorder.inject if recorder.inject is not None and recorder.inject.id == rule.id else rule
-        hits = original(con, actual)
-        if rule.id in recorder.snapshot:
-            tables = {name: con.sql(f"SELECT * FROM {name}").pl() for name in rule.tables}
-            recorder.snapshots.append(Snapshot(rule.id, tables, hits))
-        recorder.evaluated.add(rule.id)
-        if hits.height:
-            recorder.fired.add(rule.id)
-        return hits
+    def run(self: DuckDBRuleSession, rules: Iterable[Rule], on_rule: OnRule | None = None) -> pl.DataFrame:
+        injected = recorder.inject
+        chosen = [injected if injected is not None and rule.id == injected.id else rule for rule in rules]
 
-    duckdb_session.run_rule = run  # type: ignore[assignment]  # the session looks run_rule up at each call
+        def noted(rule: Rule, hits: pl.DataFrame) -> None:
+            if rule.id in recorder.snapshot:
+                tables = {name: self.connection.sql(f'SELECT * FROM "{name}"').pl() for name in rule.tables}
+                recorder.snapshots.append(Snapshot(rule.id, tables, hits))
+            recorder.evaluated.add(rule.id)
+            if hits.height:
+                recorder.fired.add(rule.id)
+            if on_rule is not None:
+                on_rule(rule, hits)
+
+        return original(self, chosen, noted)
+
+    DuckDBRuleSession.run = run  # type: ignore[method-assign]
     try:
         yield recorder
     finally:
-        duckdb_session.run_rule = original  # type: ignore[assignment]
+        DuckDBRuleSession.run = original  # type: ignore[method-assign]
 
 
-def replay(snapshot: Snapshot, rule: Rule, con: duckdb.DuckDBPyConnection) -> bool:
+def replay_session(macros: Iterable[Macro] = ()) -> DuckDBRuleSession:
+    """One DuckDB session with a scheme's macros, on which the snapshots of a sweep are replayed."""
+    return DuckDBRuleSession(None, tuple(macros))
+
+
+def replay(snapshot: Snapshot, rule: Rule, session: DuckDBRuleSession) -> bool:
     """Whether ``rule`` (a mutant) returns the same findings as the original did on the snapshot's tables: if it does
-    at every evaluation of a test, that test runs exactly as before and passes — no need to run it. ``con`` is one
-    connection of the scheme (its macros defined), reused: the tables are registered for the replay and dropped."""
-    for name, table in snapshot.tables.items():
-        con.register(name, table)
-    try:
-        found, before = duckdb_session.run_rule(con, rule), snapshot.findings
-    finally:
-        for name in snapshot.tables:
-            con.unregister(name)
+    at every evaluation of a test, that test runs exactly as before and passes — no need to run it."""
+    session.register(snapshot.tables)
+    found, before = session.run([replace(rule)]), snapshot.findings
     # the same findings in any order: a rule's row order is not defined (DISTINCT, joins), so no test reads it
     return bool(found.sort(found.columns, nulls_last=True).equals(before.sort(before.columns, nulls_last=True)))
