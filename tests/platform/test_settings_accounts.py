@@ -150,10 +150,10 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
                 "GROUP BY table_schema",
                 (f"{prefix}_%",),
             ).fetchall()
-        parties = ("platform", "fund", "practice", "mutuality")
+        parties = ("platform", "fund", "practice", "mutuality", "nurse")  # the nurse: the demo group's own store
         assert {schema for schema, _ in tables} == {f"{prefix}_{party}" for party in parties}
         assert not (tmp_path / "platform.db").exists()
     finally:
         with psycopg.connect(plain, autocommit=True) as connection:
-            for party in ("platform", "fund", "practice", "mutuality"):
+            for party in ("platform", "fund", "practice", "mutuality", "nurse"):
                 connection.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{party}" CASCADE')
