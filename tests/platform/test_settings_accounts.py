@@ -139,6 +139,7 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
         "fund",
         "practice",
         "mutuality",
+        "nurse",  # the demo nursing group's own store
         "doctors_fund",
         "doctors_practice",
         "edocuments",
