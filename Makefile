@@ -33,5 +33,8 @@ test: lint $(SYSTEM_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(if $(filter 1,$(QUICK)),--quick) $(ONLY)
 
+mutate: $(STAMP)  # rule mutants of every scheme (lists survivors), then mutmut on the core (scores: docs/testing.md)
+	$(BIN)/mutmut run; $(BIN)/mutmut results; PYTHONPATH=tests $(BIN)/python -m rules_mutation
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -78,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_be_refac_") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        data = generate_sending(n_lines, root / "920000.txt", eid=True, period=202403)
+        data = generate_sending(n_lines, root / "920000.txt", eid=True, period=202403, destination_mutuality=319)
         generated = time.perf_counter() - started
         reference = reference_for(data, root / "reference")
         del data

@@ -8,8 +8,11 @@ wall seconds, lines/s, the ratio to the baseline and to DuckDB's rules, CPU seco
 Spark, its JVM), peak memory, the load average before and after, and whether the findings are identical to
 DuckDB's (an order-independent digest of every finding row). Spark's session start (JVM launch) is shown apart.
 
-``TIERSPAYANT_BENCH_SCALE_LINES`` sets the size; ``TIERSPAYANT_BENCH_QUICK=1`` (or ``--quick``) runs 100,000 lines;
-``TIERSPAYANT_BENCH_SCALE_ENGINES=duckdb,local[2]`` picks the runs. Spark's driver gets
+``TIERSPAYANT_BENCH_SCALE_LINES`` sets the size; ``TIERSPAYANT_BENCH_QUICK=1`` (or ``--quick``) runs 5,000 lines on
+DuckDB only: Spark in local mode needs minutes whatever the size (a JVM, then one job per rule: 141 s for 5,000 lines
+on ``local[1]`` under load 19), and the suite's differential test already runs every rule on Spark;
+``TIERSPAYANT_BENCH_SCALE_ENGINES=duckdb,local[2]`` picks the runs. Peak memory is each child's own (``VmHWM``, see
+``benchmarks.harness``), or its JVM's when larger. Spark's driver gets
 ``TIERSPAYANT_SPARK_DRIVER_MEMORY`` (default here 4g).
 """
 
@@ -18,7 +21,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -27,15 +29,22 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-QUICK_LINES = 100_000
+from benchmarks.harness import own_peak_mb
+
+QUICK_LINES = 5_000
+QUICK_RUNS = ("duckdb",)
 FULL_LINES = 10_000_000
 FOLDER = Path("var/bench/scale")
 RUNS = ("duckdb", "local[2]", "local[1]")
 console = Console(width=150)
 
 
+def quick() -> bool:
+    return os.environ.get("TIERSPAYANT_BENCH_QUICK") == "1" or "--quick" in sys.argv
+
+
 def lines_wanted() -> int:
-    if os.environ.get("TIERSPAYANT_BENCH_QUICK") or "--quick" in sys.argv:
+    if quick() and "TIERSPAYANT_BENCH_SCALE_LINES" not in os.environ:
         return QUICK_LINES
     return int(os.environ.get("TIERSPAYANT_BENCH_SCALE_LINES", FULL_LINES))
 
@@ -58,18 +67,24 @@ def _jvm_cpu_and_peak() -> tuple[float, int]:
     return cpu, peak
 
 
+def own_peak_kib() -> int:
+    """This process's own peak RSS: ``ru_maxrss`` would carry the spawning parent's over (see benchmarks.harness)."""
+    return int(own_peak_mb() * 1024)
+
+
 def baseline(folder: str) -> dict[str, Any]:
-    """DuckDB reading each row table of the month once: the floor any engine pays to see the data."""
+    """DuckDB reading every column of every row table of the month once (a hash of each value summed, so nothing
+    is answered from the Parquet statistics): the floor any engine pays to see the data."""
     import duckdb
 
     con = duckdb.connect()
     started, cpu = time.perf_counter(), time.process_time()
-    for table, column in (("lines", "insurance_amount"), ("invoices", "ct1"), ("all_services", "units")):
-        con.execute(f"SELECT count(*), sum({column}) FROM read_parquet('{folder}/{table}/*.parquet')").fetchall()
+    for table in ("lines", "invoices", "all_services"):
+        con.execute(f"SELECT sum(hash(COLUMNS(*)) % 1000) FROM read_parquet('{folder}/{table}/*.parquet')").fetchall()
     return {
         "seconds": time.perf_counter() - started,
         "cpu": time.process_time() - cpu,
-        "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_kib": own_peak_kib(),
     }
 
 
@@ -98,7 +113,7 @@ def engine_run(folder: str, run: str) -> dict[str, Any]:
         "seconds": done.seconds,
         "cpu": done.cpu_seconds,
         "jvm_cpu": jvm_cpu,
-        "peak_kib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, jvm_peak),
+        "peak_kib": max(own_peak_kib(), jvm_peak),
         "session_seconds": session_seconds,
         "findings": done.findings.height,
         "digest": digest,
@@ -115,12 +130,15 @@ def main() -> None:
     from tierspayant.commands.month_progress import ensure_month
 
     lines = lines_wanted()
-    runs = [r for r in os.environ.get("TIERSPAYANT_BENCH_SCALE_ENGINES", ",".join(RUNS)).split(",") if r]
+    default_runs = QUICK_RUNS if quick() else RUNS
+    runs = [r for r in os.environ.get("TIERSPAYANT_BENCH_SCALE_ENGINES", ",".join(default_runs)).split(",") if r]
     month = ensure_month(FOLDER, lines, console)
     console.print(
         f"month: {lines:,} lines under {month.folder} · machine: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores · Python {platform.python_version()}"
     )
+    if quick() and "TIERSPAYANT_BENCH_SCALE_ENGINES" not in os.environ:
+        console.print("quick mode: DuckDB only (the Spark runs take minutes at any size: `make bench ONLY=scale`)")
     results: dict[str, dict[str, Any]] = {}
     loads: dict[str, tuple[float, float]] = {}
     for name, function, args in [("baseline", baseline, (str(month.folder),))] + [
@@ -129,6 +147,7 @@ def main() -> None:
         before = os.getloadavg()[0]
         results[name] = _in_child(function, *args)
         loads[name] = (before, os.getloadavg()[0])
+        console.print(f"{name}: {results[name]['seconds']:.2f} s, load {before:.2f}→{loads[name][1]:.2f}")
 
     base = results["baseline"]["seconds"]
     duck = results.get("duckdb", {}).get("seconds")

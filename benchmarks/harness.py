@@ -75,7 +75,7 @@ class Measurement:
     load: float
 
 
-def _peak_mb() -> float:
+def own_peak_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -97,7 +97,7 @@ def _child(target: Callable[..., Any], args: tuple[Any, ...], out: Any, setup: t
     wall, cpu = time.perf_counter(), time.process_time()
     result = target(*args)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    out.put(Measurement(result, wall, cpu, _peak_mb(), os.getloadavg()[0]))
+    out.put(Measurement(result, wall, cpu, own_peak_mb(), os.getloadavg()[0]))
 
 
 def measure(target: Callable[..., Any], *args: Any, setup: tuple[Any, ...] | None = None) -> Measurement:

@@ -52,7 +52,7 @@ def test_example_file_reads_clean() -> None:
     assert sending.name == "920000_sample.txt"
     assert sending.sending_number == 1 and sending.invoiced_period == 202403 and sending.is_test
     assert {k: v.height for k, v in sending.frames.items()} == {
-        "10": 1, "20": 2, "50": 4, "51": 1, "52": 2, "80": 2, "90": 1, "95": 1, "96": 1,
+        "10": 1, "20": 2, "50": 4, "51": 1, "52": 4, "80": 2, "90": 1, "95": 1, "96": 1,
     }
 
 
@@ -63,17 +63,17 @@ def test_frames_are_typed_and_placed() -> None:
     assert lines.schema["first_service_date"] == pl.Date
     assert lines.schema["insurance_amount"] == pl.Int64
     assert lines.schema["institution_reference"] == pl.Utf8
-    assert lines["record_index"].to_list() == [5, 8, 9, 12]
+    assert lines["record_index"].to_list() == [5, 8, 10, 14]
     assert lines["invoice_index"].to_list() == [1, 1, 1, 2]
     assert lines["insurance_amount"].to_list() == [1851, 2950, 1851, 1023]
     assert lines["first_service_date"][0] == date(2024, 3, 4)
     eid = sending.frames["52"]
-    assert eid["service_record_index"].to_list() == [5, 12]
+    assert eid["service_record_index"].to_list() == [5, 8, 10, 14]
     assert sending.frames["51"]["payment_commitment_number"][0] == "COMMIT-2024-0001"
     header = sending.frames["20"].row(0, named=True)
     assert header["payment_commitment_part_a"] == 2
     assert header["insurability_start_date"] == date(2024, 3, 1)
-    assert header["destination_mutuality"] == 131
+    assert header["destination_mutuality"] == 319
 
 
 def test_columns_can_be_limited() -> None:
@@ -341,5 +341,5 @@ def test_segments_200_and_300_on_one_line() -> None:
     data = ("\n".join(joined) + "\n").encode()
     sending = read_sending(data, "one-line-header.txt")
     assert sending.ok, sending.findings
-    assert sending.frames["50"]["record_index"].to_list() == [5, 8, 9, 12]
+    assert sending.frames["50"]["record_index"].to_list() == [5, 8, 10, 14]
     assert [r.text for r in iter_records(io.BytesIO(data))] == lines

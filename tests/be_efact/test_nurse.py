@@ -10,7 +10,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.schemes.be_nursing.examples import EXAMPLES_DIR
 from tierspayant.schemes.be_nursing.formats.frames import read_sending
 from tierspayant.schemes.be_nursing.formats.messages import LineError, ReplyHeader, SettlementTotals, write_reply
 from tierspayant.schemes.be_nursing.nurse.billing import eid_missing
@@ -18,7 +17,7 @@ from tierspayant.schemes.be_nursing.nurse.ledger import NurseLedger
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, VisitBook, load_book
 from tierspayant.schemes.be_nursing.store.nurse.models import Base
 
-BOOK = EXAMPLES_DIR / "visits_202403.yaml"
+BOOK = Path(__file__).parent / "data" / "visits_small.yaml"  # six visits: the expectations below count them
 
 
 def record_index_of(sending_path: Path, reference: str) -> int:

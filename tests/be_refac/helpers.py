@@ -44,6 +44,7 @@ _LINE_DEFAULTS: dict[str, Any] = {
     "units": 1,
     "insurance_amount": 1000,
     "same_day_repetition": 0,
+    "service_time": 0,
     "has_eid": True,
     "payment_commitment_part_a": 0,
     "insurability_start_date": None,
@@ -55,6 +56,9 @@ _INVOICE_DEFAULTS: dict[str, Any] = {
     "invoice_number": "000000000001",
     "niss": PLAIN,
     "affiliation_mutuality": 319,
+    "destination_mutuality": 319,
+    "trailer_key": None,
+    "trailer_destination_mutuality": 319,
     "ct1": 110,
     "ct2": 110,
     "payment_commitment_part_a": 0,
@@ -77,6 +81,7 @@ _HISTORY_DEFAULTS: dict[str, Any] = {
     "third_party": "90000000002",
     "invoice_number": "000000000077",
     "same_day_repetition": 0,
+    "service_time": 0,
 }
 
 _REFERENCE: ReferenceData | None = None
@@ -132,13 +137,15 @@ def run_rule(
     invoice_rows: pl.DataFrame | None = None,
     past: pl.DataFrame | None = None,
     reference: ReferenceData | None = None,
+    sending: pl.DataFrame | None = None,
 ) -> dict[int, str | None]:
-    """The findings of one rule: {record index: comment}."""
+    """The findings of one rule: {record index: comment}. ``sending``: ``tables.sending_table(...)``."""
     tables = build_tables(
         batch,
         invoice_rows if invoice_rows is not None else invoices_for(batch),
         past if past is not None else history(),
         reference or sample_reference(),
+        sending,
     )
     found = evaluate_rules(tables, [refac_rules().get(rule_id)])
     return dict(zip(found["key"].to_list(), found["detail"].to_list(), strict=True))

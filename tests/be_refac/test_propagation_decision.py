@@ -94,24 +94,28 @@ def test_informative_findings_reject_nothing_and_at_most_three_codes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("in_error", "total", "accepted", "refusal"),
+    ("in_error", "total", "percent", "accepted", "refusal"),
     [
-        (5, 100, True, None),  # exactly 5.00 % — not over the threshold
-        (6, 100, False, "02"),
-        (1, 19, False, "02"),  # 5.26 %
-        (1, 20, True, None),  # 5.00 %
-        (10, 201, True, None),  # 4.975… → 4.98 %
-        (0, 0, True, None),
+        (5, 100, "5.00", True, None),  # exactly 5.00 % — not over the threshold
+        (6, 100, "6.00", False, "02"),
+        (20, 400, "5.00", True, None),  # 5.00 % ...
+        (20, 399, "5.01", False, "02"),  # ... and one line fewer: 5.0125 → 5.01 %, the first rate over 5 %
+        (1, 19, "5.26", False, "02"),  # 5.263… %
+        (1, 20, "5.00", True, None),  # 5.00 %
+        (10, 201, "4.98", True, None),  # 4.975… → 4.98 %
+        (0, 0, "0.00", True, None),
     ],
 )
-def test_five_percent_threshold_on_both_sides(in_error: int, total: int, accepted: bool, refusal: str | None) -> None:
+def test_five_percent_threshold_on_both_sides(
+    in_error: int, total: int, percent: str, accepted: bool, refusal: str | None
+) -> None:
     rows = [{"first_service_date": DAY + timedelta(days=i)} for i in range(total)]
     batch = _table(lines(*rows)) if total else _table(lines({})).clear()
     findings = _findings(*[("r", "500545", "line", "reject_line", 10 + i, None) for i in range(in_error)])
     decision = decide(propagate(batch, findings), blocking=False, has_errors_to_report=in_error > 0)
     assert decision.accepted is accepted
     assert decision.refusal_type == refusal
-    assert decision.error_percentage == error_percentage(in_error, total)
+    assert decision.error_percentage == Decimal(percent)  # written here, not computed by error_percentage()
     if accepted:
         assert decision.replies == (("920098", "920900") if in_error else ("920900",))
         assert decision.rejected_lines == in_error and decision.accepted_cents == (total - in_error) * 1000
@@ -133,10 +137,9 @@ def test_error_percentage_rounds_half_up() -> None:
     assert error_percentage(1, 800) == Decimal("0.13")  # 0.125 → 0.13
 
 
-def test_payment_two_weeks_after_reception_in_order_of_reception() -> None:
-    first = schedule_payment(datetime(2025, 4, 2, 9), 0, None)
+def test_payment_two_weeks_after_reception_whatever_the_processing_order() -> None:
+    first = schedule_payment(datetime(2025, 4, 2, 9), 1)
     assert (first.order, first.payment_date) == (1, date(2025, 4, 16))
-    later = schedule_payment(datetime(2025, 4, 3, 9), first.order, first.payment_date)
-    assert (later.order, later.payment_date) == (2, date(2025, 4, 17))
-    late_processed = schedule_payment(datetime(2025, 4, 1, 9), later.order, later.payment_date)
-    assert (late_processed.order, late_processed.payment_date) == (3, date(2025, 4, 17))
+    # received on 1 April but processed after the others: its own reception + 14 days, never with the later ones
+    late_processed = schedule_payment(datetime(2025, 4, 1, 23, 59), 1)
+    assert (late_processed.order, late_processed.payment_date) == (1, date(2025, 4, 15))

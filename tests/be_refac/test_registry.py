@@ -60,7 +60,8 @@ def test_accepted_sending_takes_its_number_and_adds_its_services(registry: Refac
     assert window.schema == services.schema
     with_prerequisites = registry.history([OTHER], date(2025, 3, 10), date(2025, 3, 31), codes_any_time=[424896])
     assert with_prerequisites["nomenclature_code"].to_list() == [424896]
-    assert registry.last_payment() == (1, date(2025, 4, 16))
+    assert registry.payment_rank(datetime(2025, 4, 2, 11)) == 2  # received after it: second
+    assert registry.payment_rank(datetime(2025, 4, 2, 9)) == 1  # received before it: first
 
 
 def test_history_comes_in_order_of_acceptance_and_skips_other_segments(registry: RefacRegistry) -> None:

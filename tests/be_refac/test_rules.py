@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 from importlib import resources
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from rules_mutation.harness import RULE_TEST_MODULES, baseline, cases, not_a_rule_case
 from tierspayant.core.findings import Effect, Level
 from tierspayant.core.identifiers.niss import compute_niss
 from tierspayant.schemes.be_nursing.mutuality.evaluation import refac_rules
+from tierspayant.schemes.be_nursing.mutuality.tables import sending_table
 
 from .helpers import (
     DAY,
@@ -39,7 +39,7 @@ from .helpers import (
 
 
 def covers(rule_id: str) -> str:
-    """Marks the test that shows ``rule_id`` firing (checked by test_every_rule_has_a_triggering_test)."""
+    """Names, for the reader, the rule a test shows firing (test_every_rule_has_a_triggering_test reads the results)."""
     return rule_id
 
 
@@ -150,12 +150,30 @@ def _visits(count: int, provider: str = NURSE) -> list[dict[str, object]]:
 def test_third_visit_supplement_with_only_two_visits_is_rejected() -> None:
     batch = lines(*_visits(2), {"nomenclature_code": 428035})
     found = run_rule(covers("visit_supplement_without_nth_basic_visit"), batch)
-    assert found == {12: "Supplément 428035: 2 prestation(s) de base le 03/03/2025 par 10000000001, 3 exigées"}
+    assert found == {12: "Supplément 428035: 2 prestation(s) de base le 03/03/2025, 3 exigées"}
 
 
-def test_supplements_need_the_visits_of_the_same_nurse() -> None:
-    batch = lines(*_visits(2), *_visits(2, NURSE_2), {"nomenclature_code": 428035, "care_provider": NURSE_2})
-    assert list(run_rule("visit_supplement_without_nth_basic_visit", batch)) == [14]
+def test_the_nurse_who_made_the_third_visit_bills_it_after_another_nurses_first_two() -> None:
+    """Seed: "Seul le dispensateur de soins qui a effectivement exécuté cette 3e visite … peut attester"."""
+    morning = [{**v, "service_time": t} for v, t in zip(_visits(2), (800, 1200), strict=True)]
+    evening = {"nomenclature_code": NEXT_VISIT, "care_provider": NURSE_2, "service_time": 1900}
+    supplement = {"nomenclature_code": 428035, "care_provider": NURSE_2, "service_time": 1900}
+    assert run_rule("visit_supplement_without_nth_basic_visit", lines(*morning, evening, supplement)) == {}
+    # near miss: the same day, but the first nurse bills the supplement of the visit she did not make
+    by_first = {**supplement, "care_provider": NURSE}
+    assert run_rule("visit_supplement_without_nth_basic_visit", lines(*morning, evening, by_first)) == {
+        13: "Supplément 428035: la visite 3 du 03/03/2025 a été faite par 10000000002"
+    }
+
+
+def test_visits_are_numbered_by_their_time_across_nurses() -> None:
+    # the second nurse's visit at 07:00 is the day's first: the 3rd visit is the first nurse's 12:00 one
+    early = {"nomenclature_code": FIRST_VISIT, "care_provider": NURSE_2, "service_time": 700}
+    later = [{"nomenclature_code": NEXT_VISIT, "care_provider": NURSE, "service_time": t} for t in (900, 1200)]
+    by_nurse = {"nomenclature_code": 428035, "care_provider": NURSE}
+    assert run_rule("visit_supplement_without_nth_basic_visit", lines(*later, early, by_nurse)) == {}
+    by_nurse_2 = {"nomenclature_code": 428035, "care_provider": NURSE_2}
+    assert list(run_rule("visit_supplement_without_nth_basic_visit", lines(*later, early, by_nurse_2))) == [13]
 
 
 def test_supplements_with_enough_visits_pass_and_the_fifth_needs_five() -> None:
@@ -552,22 +570,67 @@ def test_service_outside_the_commitment_period_is_rejected() -> None:
     assert run_rule("service_outside_commitment_period", lines({"first_service_date": date(2025, 4, 1)})) == {}
 
 
+# --- 201803 / 801803 the PUC of zone 18 (records 20 and 80) ------------------------------------------------------
+
+GROUP = "30012345001"  # served by PUC 319 in the SAMPLE register (reference/pucs.csv)
+MOVED = "30012345002"  # PUC 317 until 2024-03-31, PUC 318 from 2024-04-01 (a quarterly change)
+
+
+def _puc(rule_id: str, third_party: str, received: date, destination: int, trailer: int | None = None) -> dict:
+    rows = invoices({"destination_mutuality": destination, "trailer_key": 9,
+                     "trailer_destination_mutuality": destination if trailer is None else trailer})
+    return run_rule(rule_id, lines({}), invoice_rows=rows, sending=sending_table(third_party, received))
+
+
+def test_zone_18_not_the_groups_puc_is_rejected_with_the_official_code() -> None:
+    assert _puc(covers("destination_not_the_puc"), GROUP, date(2025, 3, 4), 318) == {
+        2: "Zone 18: 318 n'est pas le PUC du tiers payant 30012345001 au 04/03/2025 (319)"
+    }
+    assert _puc("destination_not_the_puc", GROUP, date(2025, 3, 4), 319) == {}
+
+
+def test_the_puc_register_is_versioned_by_reception_date() -> None:
+    assert _puc("destination_not_the_puc", MOVED, date(2024, 3, 31), 317) == {}  # last day of the old PUC
+    assert list(_puc("destination_not_the_puc", MOVED, date(2024, 3, 31), 318)) == [2]
+    assert _puc("destination_not_the_puc", MOVED, date(2024, 4, 1), 318) == {}  # first day of the new one
+    assert list(_puc("destination_not_the_puc", MOVED, date(2024, 4, 1), 317)) == [2]
+
+
+def test_a_provider_without_a_puc_is_rejected() -> None:
+    found = _puc("destination_not_the_puc", "30099999999", date(2025, 3, 4), 319)
+    assert found == {2: "Zone 18: 319 n'est pas le PUC du tiers payant 30099999999 au 04/03/2025 (aucun PUC attribue)"}
+
+
+def test_zone_18_of_record_80_is_checked_too() -> None:
+    assert _puc(covers("trailer_destination_not_the_puc"), GROUP, date(2025, 3, 4), 319, trailer=318) == {
+        9: "Zone 18: 318 n'est pas le PUC du tiers payant 30012345001 (319)"
+    }
+    assert _puc("trailer_destination_not_the_puc", GROUP, date(2025, 3, 4), 319, trailer=319) == {}
+
+
 # --- the rule set itself -------------------------------------------------------------------------------------------
 
 
 def test_every_rule_code_is_an_official_code_and_effects_match_levels() -> None:
     data = resources.files("tierspayant.schemes.be_nursing.formats").joinpath("data", "efact_error_codes.json")
-    official = {e["code"] for e in json.loads(data.read_text(encoding="utf-8"))}
+    entries = json.loads(data.read_text(encoding="utf-8"))
+    official = {e["code"] for e in entries}
+    blocking = {e["code"] for e in entries if e["type"] == "B"}
     for rule in refac_rules():
         assert rule.code in official, rule.id
-        if rule.level is Level.INVOICE:
+        if rule.level is Level.INVOICE and rule.effect is Effect.REJECT_FILE:
+            assert rule.code in blocking, rule.id  # only a blocking (type B) code rejects the whole file
+        elif rule.level is Level.INVOICE:
             assert rule.effect is Effect.REJECT_BLOCK, rule.id
         else:
             assert rule.effect in (Effect.REJECT_LINE, Effect.INFORM), rule.id
 
 
+@not_a_rule_case
 def test_every_rule_has_a_triggering_test() -> None:
-    """Each declared rule is named in a ``covers(...)`` call of a test that asserts it fires (read from this file)."""
-    source = Path(__file__).read_text(encoding="utf-8")
-    named = set(re.findall(r'covers\("([a-z0-9_]+)"\)', source)) | {rule_id for rule_id, _ in ZONE_RULES}
-    assert {r.id for r in refac_rules()} == named
+    """Each declared rule fired in some passing rule test: read from what the engine returned while the tests ran
+    (recorded in this session, or the tests run here), not from their text."""
+    base = baseline(cases(RULE_TEST_MODULES["tierspayant.schemes.be_nursing"]))
+    assert base.failures == {}
+    fired = set().union(*base.fired.values())
+    assert {r.id for r in refac_rules()} - fired == set()

@@ -60,3 +60,45 @@ def test_load_rules_from_yaml(tmp_path: Path) -> None:
     bad.write_text("- id: x\n  code: K9\n  level: nowhere\n  effect: inform\n  description: d\n  sql: SELECT 1\n")
     with pytest.raises(ValueError, match="rule #1"):
         load_rules(bad)
+
+
+def test_engine_choice_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tierspayant.core.rules import open_session, selected_engine
+    from tierspayant.core.rules.backend import ENGINE_ENV, using
+
+    monkeypatch.setenv(ENGINE_ENV, "trino")
+    with pytest.raises(ValueError, match=r"TIERSPAYANT_RULES_ENGINE.*duckdb, spark"):
+        selected_engine()
+    with pytest.raises(ValueError, match="'oracle' is not one of duckdb, spark"):
+        open_session("oracle")
+    monkeypatch.delenv(ENGINE_ENV)
+    assert selected_engine() == "duckdb"
+    with using("spark"):
+        assert selected_engine() == "spark"
+    assert selected_engine() == "duckdb"
+
+
+def test_a_rule_may_declare_its_spark_text(tmp_path: Path) -> None:
+    from tierspayant.core.rules.dialects import rule_sql
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "- id: late\n  code: K9\n  level: line\n  effect: inform\n  description: d\n  tables: [lines]\n"
+        "  sql: SELECT line_id AS key FROM lines WHERE d - e > 3\n"
+        "  dialects:\n    spark: SELECT line_id AS key FROM lines WHERE datediff(d, e) > 3\n"
+    )
+    rule = load_rules(path).get("late")
+    assert rule_sql(rule, "spark") == "SELECT line_id AS key FROM lines WHERE datediff(d, e) > 3"
+    assert rule_sql(rule, "duckdb").startswith("SELECT line_id AS key FROM lines WHERE d - e")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(path.read_text().replace("    spark:", "    oracle:"))
+    with pytest.raises(ValueError, match="unknown SQL dialect 'oracle'"):
+        load_rules(bad)
+
+
+def test_duckdb_session_reads_parquet_in_place(tmp_path: Path) -> None:
+    """A table given as a Parquet path (a month on shared storage) is a view over the file, not a copy."""
+    path = tmp_path / "lines.parquet"
+    LINES.write_parquet(path)
+    found = evaluate([TWO_PER_DAY], {"lines": path})
+    assert found.select("key", "detail").rows() == [("2", "other line 1")]

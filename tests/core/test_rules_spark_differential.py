@@ -22,17 +22,23 @@ from tierspayant.core.rules.backend import using
 from tierspayant.core.rules.dialects import portability_problems, rule_sql
 from tierspayant.core.rules.model import Rule
 from tierspayant.core.rules.spark import SparkRuleSession
-from tierspayant.schemes.lu_kin.fund.adjudication import adjudicate
-from tierspayant.schemes.lu_kin.fund.decisions import decide
-from tierspayant.schemes.lu_kin.fund.history import LEDGER_SCHEMA, TITRE_ACT_SCHEMA, TITRE_SCHEMA
-from tierspayant.schemes.lu_kin.fund.registries import AFFILIATION_SCHEMA, INSURED_SCHEMA, MEMBERSHIP_SCHEMA, PROVIDER_SCHEMA
 from tierspayant.schemes.be_nursing.examples import SAMPLE_FILE
 from tierspayant.schemes.be_nursing.mutuality.batch import build_batch
 from tierspayant.schemes.be_nursing.mutuality.evaluation import evaluate_rules, refac_rules
 from tierspayant.schemes.be_nursing.mutuality.intake import read_intake
 from tierspayant.schemes.be_nursing.mutuality.reference import load_reference
 from tierspayant.schemes.be_nursing.mutuality.tables import INVOICE_SCHEMA, LINE_SCHEMA, build_tables
+from tierspayant.schemes.be_nursing.store.mutuality.registry import HISTORY_SCHEMA
 from tierspayant.schemes.lu_kin.examples import example_demaut, example_fac
+from tierspayant.schemes.lu_kin.fund.adjudication import adjudicate
+from tierspayant.schemes.lu_kin.fund.decisions import decide
+from tierspayant.schemes.lu_kin.fund.history import LEDGER_SCHEMA, TITRE_ACT_SCHEMA, TITRE_SCHEMA
+from tierspayant.schemes.lu_kin.fund.registries import (
+    AFFILIATION_SCHEMA,
+    INSURED_SCHEMA,
+    MEMBERSHIP_SCHEMA,
+    PROVIDER_SCHEMA,
+)
 from tierspayant.schemes.lu_kin.reference import OPEN_END, load_sample_reference
 from tierspayant.schemes.lu_kin.rules_tables import (
     FILE_SCHEMA,
@@ -46,7 +52,6 @@ from tierspayant.schemes.lu_kin.rules_tables import (
 )
 from tierspayant.schemes.lu_kin.rules_tables import LINE_SCHEMA as KIN_LINE_SCHEMA
 from tierspayant.schemes.lu_kin.titre import make_titre_id
-from tierspayant.schemes.be_nursing.store.mutuality.registry import HISTORY_SCHEMA
 
 DIFFERENTIAL = settings(
     max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]

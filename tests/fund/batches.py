@@ -83,6 +83,7 @@ def titre(**changes: Any) -> dict[str, Any]:
         "valid_to": date(2025, 3, 8),
         "rate_e2": 7000,
         "first_service_on": None,
+        "channel": "electronic",
     }
     row.update(changes)
     return row

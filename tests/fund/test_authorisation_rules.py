@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
@@ -33,9 +34,22 @@ def test_baseline_is_granted() -> None:
     assert decision.covered_acts == [("ZK11", 8)] and decision.rate_e2 == 7000
 
 
+def affiliation(valid_to: date) -> dict[str, Any]:
+    return {"matricule": PATIENT, "fund": "CNS", "valid_from": date(2000, 1, 1), "valid_to": valid_to}
+
+
+# (rule, batch that triggers it, near miss that does not: one value changed)
 CASES: list[tuple[str, Callable[[], Batch], Callable[[], Batch]]] = [
-    ("auth_facturier_known", lambda: Batch(providers=[]), Batch),
-    ("auth_affiliation", lambda: Batch(affiliations=[]), Batch),
+    (
+        "auth_facturier_known",
+        lambda: Batch(providers=[{"code": "70012346", "name": "Cabinet", "kind": "group"}]),
+        lambda: Batch(providers=[{"code": FACTURIER, "name": "Cabinet", "kind": "group"}]),
+    ),
+    (
+        "auth_affiliation",  # prescribed on 2024-03-01
+        lambda: Batch(affiliations=[affiliation(valid_to=date(2024, 2, 29))]),
+        lambda: Batch(affiliations=[affiliation(valid_to=date(2024, 3, 1))]),
+    ),
     (
         "auth_prescriber_known",
         lambda: Batch(
@@ -59,19 +73,40 @@ CASES: list[tuple[str, Callable[[], Batch], Callable[[], Batch]]] = [
         lambda: Batch(requests=[request(received_on=date(2024, 4, 2))]),
         lambda: Batch(requests=[request(received_on=date(2024, 4, 1))]),
     ),
-    ("auth_act_valid", lambda: Batch(requests=[request(act_code="ZZ99")]), Batch),
-    ("auth_act_category", lambda: Batch(requests=[request(act_code="ZK31")]), Batch),
+    (
+        "auth_act_valid",  # ZK11 is in the nomenclature from 2017-01-01
+        lambda: Batch(requests=[request(prescription_date=date(2016, 12, 31), received_on=date(2017, 1, 2))]),
+        lambda: Batch(requests=[request(prescription_date=date(2017, 1, 1), received_on=date(2017, 1, 2))]),
+    ),
+    (
+        "auth_act_category",  # ZK31 serves SERIOUS only
+        lambda: Batch(requests=[request(act_code="ZK31", pathology="COMMON")]),
+        lambda: Batch(requests=[request(act_code="ZK31", pathology="SERIOUS")]),
+    ),
     (
         "auth_session_limit",
         lambda: Batch(requests=[request(sessions=5), request(row_id=1, act_order=2, act_code="ZK12", sessions=4)]),
         lambda: Batch(requests=[request(sessions=5), request(row_id=1, act_order=2, act_code="ZK12", sessions=3)]),
     ),
-    ("auth_prescription_document", lambda: Batch(requests=[request(document_problem="not PDF/A")]), Batch),
-    ("auth_place_known", lambda: Batch(requests=[request(place_category="99")]), Batch),
+    (
+        "auth_prescription_document",
+        lambda: Batch(requests=[request(document_problem="not PDF/A")]),
+        lambda: Batch(requests=[request(document_problem=None)]),
+    ),
+    (
+        "auth_place_known",  # annex 08 lists 01 to 06
+        lambda: Batch(requests=[request(place_category="07")]),
+        lambda: Batch(requests=[request(place_category="06")]),
+    ),
     (
         "auth_performer_allowed",
         lambda: Batch(requests=[request(performer_code="70099999")]),
         lambda: Batch(requests=[request(performer_code=FACTURIER)]),
+    ),
+    (  # (c) a serious pathology beyond the 64 sessions of the statutes: suspended for the Contrôle médical's advice
+        "auth_medical_advice",
+        lambda: Batch(requests=[request(pathology="SERIOUS", act_code="ZK31", sessions=65)]),
+        lambda: Batch(requests=[request(pathology="SERIOUS", act_code="ZK31", sessions=64)]),
     ),
     (
         "auth_act_converted",

@@ -1,15 +1,17 @@
-"""Every billing rule: the smallest batch that triggers it, and the baseline (or a near miss) that does not."""
+"""Every billing rule: the smallest batch that triggers it, and a near miss that does not (one value changed)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
 
 from tierspayant.schemes.lu_kin.fund.adjudication import Adjudication, adjudicate
 from tierspayant.schemes.lu_kin.rules_tables import billing_rules
+from tierspayant.schemes.lu_kin.titre import make_titre_id
 
 from .batches import FACTURIER, OTHER_PATIENT, PATIENT, REFERENCE, TITRE, Batch, line, titre
 
@@ -30,15 +32,55 @@ def test_baseline_is_paid_in_full_without_findings() -> None:
     assert paid["paid"] and paid["covered_cents"] == 2091 and paid["fund_tariff_cents"] == 2987
 
 
+def provider(code: str) -> dict[str, Any]:
+    return {"code": code, "name": "Cabinet", "kind": "group"}
+
+
+def insured(matricule: str) -> dict[str, Any]:
+    return {"matricule": matricule, "birth_date": date(1956, 3, 14)}
+
+
 TWO_LINES = [line(), line(row_id=1, line_number=2, service_date=date(2024, 3, 12))]
 
 # (rule, batch that triggers it, expected keys, near miss that does not)
 CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
-    ("bill_facturier_known", lambda: Batch(providers=[]), ["F70012345202403_KIN_TEST"], Batch),
-    ("bill_insured_known", lambda: Batch(insured=[], affiliations=[]), ["MH1"], Batch),
-    ("bill_titre_exists", lambda: Batch(titres=[], titre_acts=[]), ["0"], Batch),
-    ("bill_titre_patient", lambda: Batch(titres=[titre(matricule=OTHER_PATIENT)]), ["0"], Batch),
-    ("bill_titre_facturier", lambda: Batch(titres=[titre(facturier="70099999")]), ["0"], Batch),
+    (
+        "bill_facturier_known",
+        lambda: Batch(providers=[provider("70012346")]),
+        ["F70012345202403_KIN_TEST"],
+        lambda: Batch(providers=[provider(FACTURIER)]),
+    ),
+    (
+        "bill_insured_known",
+        lambda: Batch(insured=[insured(OTHER_PATIENT)]),
+        ["MH1"],
+        lambda: Batch(insured=[insured(PATIENT)]),
+    ),
+    (
+        "bill_titre_exists",
+        lambda: Batch(lines=[line(titre_id=make_titre_id(2024, 2))]),
+        ["0"],
+        lambda: Batch(lines=[line(titre_id=TITRE)]),
+    ),
+    (
+        "bill_titre_patient",
+        lambda: Batch(titres=[titre(matricule=OTHER_PATIENT)]),
+        ["0"],
+        lambda: Batch(titres=[titre(matricule=PATIENT)]),
+    ),
+    (
+        "bill_titre_facturier",
+        lambda: Batch(titres=[titre(facturier="70099999")]),
+        ["0"],
+        lambda: Batch(titres=[titre(facturier=FACTURIER)]),
+    ),
+    # (a) a titre the insured obtained by post: never third-party payment; the same titre granted on a DEMAUT is
+    (
+        "bill_titre_by_post",
+        lambda: Batch(titres=[titre(channel="post")]),
+        ["0"],
+        lambda: Batch(titres=[titre(channel="electronic")]),
+    ),
     (
         "bill_titre_validity",
         lambda: Batch(lines=[line(service_date=date(2024, 2, 29))]),
@@ -53,15 +95,15 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
     ),
     (
         "bill_act_on_titre",
-        lambda: Batch(lines=[line(act_code="ZK12", tariff_cents=3542, insured_cents=1063, asked_cents=2479)]),
+        lambda: Batch(titre_acts=[{"titre_id": TITRE, "act_code": "ZK12", "sessions": 8, "sessions_paid": 0}]),
         ["0"],
-        Batch,
+        lambda: Batch(titre_acts=[{"titre_id": TITRE, "act_code": "ZK11", "sessions": 8, "sessions_paid": 0}]),
     ),
     (
-        "bill_act_valid",
-        lambda: Batch(lines=[line(act_code="K01")]),
+        "bill_act_valid",  # ZK11 is in the nomenclature from 2017-01-01
+        lambda: Batch(lines=[line(service_date=date(2016, 12, 31))]),
         ["0"],
-        Batch,
+        lambda: Batch(lines=[line(service_date=date(2017, 1, 1))]),
     ),
     (
         "bill_affiliation",
@@ -89,7 +131,12 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
         ["0"],
         lambda: Batch(lines=[line(performer_code=FACTURIER)]),
     ),
-    ("bill_place_known", lambda: Batch(lines=[line(place_category="99")]), ["0"], Batch),
+    (
+        "bill_place_known",  # annex 08 lists 01 to 06
+        lambda: Batch(lines=[line(place_category="07")]),
+        ["0"],
+        lambda: Batch(lines=[line(place_category="06")]),
+    ),
     (
         "bill_not_already_paid",
         lambda: Batch(
@@ -120,13 +167,13 @@ CASES: list[tuple[str, Callable[[], Batch], list[str], Callable[[], Batch]]] = [
         "bill_amount_within_tariff",
         lambda: Batch(lines=[line(asked_cents=2092)]),
         ["0"],
-        lambda: Batch(lines=[line(asked_cents=2090)]),
+        lambda: Batch(lines=[line(asked_cents=2091)]),
     ),
     (
         "bill_amounts_match_tariff",
-        lambda: Batch(lines=[line(tariff_cents=2990)]),
+        lambda: Batch(lines=[line(tariff_cents=2988)]),
         ["0"],
-        Batch,
+        lambda: Batch(lines=[line(tariff_cents=2987)]),
     ),
     (
         "bill_sessions_authorised",

@@ -20,7 +20,7 @@ from tierspayant.schemes import REGISTERED
 PACKAGE = Path(tierspayant.__file__).parent
 NEUTRAL = ("core", "store", "documents")
 # The two sides of each scheme: (provider side, fund side).
-SIDES = {"lu_kin": ("practice", "fund"), "be_nursing": ("nurse", "mutuality")}
+SIDES = {"lu_kin": ("practice", "fund"), "be_nursing": ("nurse", "mutuality"), "lu_doctors": ("practice", "fund")}
 
 
 def imports_of(path: Path) -> set[str]:

@@ -52,9 +52,34 @@ def test_wrong_name_and_content_mismatch(tmp_path: Path) -> None:
     mislabelled.write_bytes(example("FAC"))
     code, report = validate(wrong, mislabelled)
     assert code == 1
-    assert [f["code"] for f in report[0]["findings"]] == ["KIN-NAME-FORMAT"]  # type: ignore[index]
+    # a file saved under another name is checked under the name its header gives it, and told so
+    derived = kin_name(example_model("FAC").header)
+    assert report[0]["valid"] is True
+    [info] = report[0]["findings"]  # type: ignore[misc]
+    assert info["code"] == "KIN-NAME-DERIVED" and info["effect"] == "inform" and derived[:16] in info["message"]
     findings = report[1]["findings"]
     assert [(f["code"], f["location"]) for f in findings] == [("KIN-NAME-CONTENT", "file type")]  # type: ignore[index]
+
+
+def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
+    """README: ``tierspayant kin example FAC > fac.xml`` then ``tierspayant kin validate fac.xml``."""
+    fac = tmp_path / "fac.xml"
+    fac.write_bytes(runner.invoke(app, ["kin", "example", "FAC"]).stdout_bytes)
+    result = runner.invoke(app, ["kin", "validate", str(fac)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_name_given_is_the_name_checked(tmp_path: Path) -> None:
+    fac = tmp_path / "fac.xml"
+    fac.write_bytes(example("FAC"))
+    right = kin_name(example_model("FAC").header)
+    assert runner.invoke(app, ["kin", "validate", "--name", right, str(fac)]).exit_code == 0
+    wrong = right.replace("_FAC_", "_DEMAUT_")
+    assert runner.invoke(app, ["kin", "validate", "--name", wrong, str(fac)]).exit_code == 1
+    garbage = tmp_path / "notes.xml"
+    garbage.write_bytes(b"<notes/>")
+    code, report = validate(garbage)  # no header to name it by: the name is refused as before
+    assert code == 1 and "KIN-NAME-FORMAT" in [f["code"] for f in report[0]["findings"]]  # type: ignore[index]
 
 
 def test_one_invalid_file_makes_exit_one(tmp_path: Path) -> None:
@@ -101,7 +126,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_table_output(tmp_path: Path) -> None:
     path = tmp_path / "fac.xml"
-    path.write_bytes(example("FAC"))
+    path.write_bytes(example("FAC").replace(b"<Reference>", b"<Reference>TOO-LONG-" + b"X" * 40, 1))
     result = runner.invoke(app, ["kin", "validate", str(path)])
     assert result.exit_code == 1
     assert "KIN-NAME-FORMAT" in result.stdout

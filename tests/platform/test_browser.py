@@ -1,16 +1,20 @@
-"""The web interface in headless Chromium (Selenium + chromedriver): a newcomer's month of physiotherapy billing,
-with the files really crossing the SFTP mailbox; then the assistant's, the fund agent's and the administrator's
-views. Screenshots go to ``test-artifacts/platform/``."""
+"""The web interface in headless Chromium (Selenium + chromedriver), in French as a Luxembourg practice reads it: a
+newcomer's month of physiotherapy billing with the files really crossing the SFTP mailbox, a line the fund refuses,
+corrected for the next bill, and a mémoire that says what the fund decided; then the assistant's, the fund agent's
+and the administrator's views. Screenshots go to ``test-artifacts/platform/``."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
@@ -57,8 +61,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--disable-dev-shm-usage",
         "--window-size=1280,1000",
         f"--user-data-dir={profile}",
+        "--lang=fr-LU",
     ):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "fr-LU,fr"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -99,6 +105,11 @@ class Pages:
             else:
                 field.clear()
                 field.send_keys(value)
+
+    def send(self) -> None:
+        """Tick "I confirm" (sending has legal effect), then send."""
+        self.driver.find_element(By.CSS_SELECTOR, "form.confirm input[name='confirmed']").click()
+        self.click(By.CSS_SELECTOR, "button.send")
 
     def submit(self, form: str) -> None:
         self.click(By.CSS_SELECTOR, f"#{form} button[type='submit']")
@@ -153,14 +164,28 @@ def pages(browser: WebDriver, platform: tuple[Launch, Addresses]) -> Pages:
     return Pages(browser, *platform)
 
 
+def pdf_amount(text: str, label: str) -> Decimal:
+    match = re.search(re.escape(label) + r"\s*([0-9]+\.[0-9]{2}) EUR", text)
+    assert match is not None, f"{label!r} not on the mémoire"
+    return Decimal(match.group(1))
+
+
+def page_amount(text: str) -> Decimal:
+    """An amount as the French page shows it (``1 234,50``)."""
+    return Decimal(text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
+
+
 def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
     launch = pages.launch
-    today = launch.scheme("lu_kin").practice.today()
-    # Log in with the printed demo credentials.
+    practice = launch.scheme("lu_kin").practice
+    today = practice.today()
+    # Log in with the printed demo credentials; the practice's pages are in French.
     pages.open("/")
     assert "/login" in pages.driver.current_url
     pages.login("cabinet")
     assert pages.driver.current_url.endswith("/practice")
+    assert pages.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    assert "Vue d'ensemble" in pages.text()
     pages.shot("01-overview")
 
     # A new patient.
@@ -169,11 +194,21 @@ def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
     pages.fill("add-patient", {"matricule": matricule, "last_name": last, "first_name": first, "birth_date": born,
                                "fund": fund})  # fmt: skip
     pages.submit("add-patient")
-    assert any("added" in f for f in pages.flashes()), pages.flashes()
-    assert matricule in pages.driver.find_element(By.ID, "patients").text
-    pages.shot("02-patients")
+    assert any("ajouté" in f for f in pages.flashes()), pages.flashes()
+    assert matricule in pages.text()  # the patient's own page
+    pages.shot("02-patient")
+    # The same matricule again is refused, with a link to that patient; what was typed stays in the form.
+    pages.open("/practice/patients")
+    pages.fill("add-patient", {"matricule": matricule, "last_name": "Autre", "first_name": "Anne", "birth_date": born,
+                               "fund": fund})  # fmt: skip
+    pages.submit("add-patient")
+    assert any("PRA-PATIENT-EXISTS" in f for f in pages.flashes()), pages.flashes()
+    assert pages.driver.find_element(By.LINK_TEXT, "Ouvrir ce patient")
+    assert (
+        pages.driver.find_element(By.CSS_SELECTOR, "#add-patient [name='last_name']").get_attribute("value") == "Autre"
+    )
 
-    # Her prescription, with the scan uploaded.
+    # Her prescription, with the scan uploaded; the prescriber chosen by name.
     pages.open("/practice/prescriptions")
     pages.fill(
         "add-prescription",
@@ -185,56 +220,93 @@ def test_a_month_of_physiotherapy_billing(pages: Pages) -> None:
         str(launch.scheme("lu_kin").demo.sample_scan)
     )
     pages.submit("add-prescription")
-    assert any("recorded" in f for f in pages.flashes()), pages.flashes()
+    assert any("enregistrée" in f for f in pages.flashes()), pages.flashes()
+    assert "pathologie courante" in pages.driver.find_element(By.ID, "prescriptions").text
     pages.shot("03-prescriptions")
 
-    # Build the authorisation request and send it through the SFTP mailbox.
+    # Build the authorisation request and send it through the SFTP mailbox, after confirming.
     pages.open("/practice/requests")
     pages.click(By.ID, "build-request")
-    assert any("Request built" in f for f in pages.flashes()), pages.flashes()
-    pages.click(By.CSS_SELECTOR, "button.send")
-    assert any("sent through the SFTP mailbox" in f for f in pages.flashes()), pages.flashes()
+    assert any("Demande préparée" in f for f in pages.flashes()), pages.flashes()
+    pages.send()
+    assert any("envoyé par la boîte SFTP" in f for f in pages.flashes()), pages.flashes()
 
     # The titre arrives: receive until the fund's RETAUT is in.
     def receive() -> None:
         pages.click(By.ID, "receive")
 
-    pages.until(lambda: matricule in pages.driver.find_element(By.ID, "titres").text, "the titre's arrival",
+    pages.until(lambda: "MULLER Anne" in pages.driver.find_element(By.ID, "titres").text, "the titre's arrival",
                 refresh=receive)  # fmt: skip
     pages.shot("04-titre-arrived")
 
-    # Sessions on the titre.
-    pages.open("/practice/sessions")
-    titre_option = next(
-        o
-        for o in pages.driver.find_elements(By.CSS_SELECTOR, "#add-session [name='titre'] option")
-        if "MULLER" in o.text.upper()
-    )
-    pages.fill("add-session", {"titre": titre_option.get_attribute("value") or "", "performed_on": today.isoformat()})
-    pages.submit("add-session")
-    assert any("recorded on titre" in f for f in pages.flashes()), pages.flashes()
-    assert "ZK11" in pages.driver.find_element(By.ID, "calendar").text
+    # Two sessions; the second one entered with the wrong act (the titre covers ZK11 only): the fund will refuse it.
+    for day, act in ((today - timedelta(days=1), ""), (today - timedelta(days=2), "ZK16")):
+        pages.open(f"/practice/sessions?month={day:%Y-%m}")
+        titre_option = next(
+            o
+            for o in pages.driver.find_elements(By.CSS_SELECTOR, "#add-session [name='titre'] option")
+            if "MULLER" in o.text.upper()
+        )
+        titre = titre_option.get_attribute("value") or ""
+        pages.fill("add-session", {"titre": titre, "performed_on": day.isoformat(), "act_code": act})
+        pages.submit("add-session")
+        assert any("enregistrée sur le titre" in f for f in pages.flashes()), pages.flashes()
+    calendar = pages.driver.find_element(By.ID, "calendar").text
+    assert "MULLER Anne · ZK11" in calendar or "MULLER Anne · ZK16" in calendar  # the patient's name, not a code
     pages.shot("05-sessions-calendar")
 
-    # The monthly bill, sent through the mailbox; the RETFAC comes back.
+    # The monthly bill, sent through the mailbox; the RETFAC comes back with the second session refused.
     pages.open("/practice/billing")
     pages.fill("bill", {"month": f"{today:%Y-%m}"})
     pages.submit("bill")
-    assert any("Monthly bill built" in f for f in pages.flashes()), pages.flashes()
-    pages.click(By.CSS_SELECTOR, "button.send")
-    assert any("sent through the SFTP mailbox" in f for f in pages.flashes()), pages.flashes()
+    assert any("Facture mensuelle" in f for f in pages.flashes()), pages.flashes()
+    pages.send()
+    assert any("envoyé par la boîte SFTP" in f for f in pages.flashes()), pages.flashes()
     pages.open("/practice/returns")
     pages.until(lambda: "RETFAC" in pages.driver.find_element(By.ID, "returns").text, "the RETFAC's arrival",
                 refresh=receive)  # fmt: skip
-    assert "imported" in pages.driver.find_element(By.ID, "returns").text
+    contested = pages.driver.find_element(By.ID, "contested").text
+    assert "K206" in contested and "MULLER Anne" in contested and "à corriger et refacturer" in contested
     pages.shot("06-returns")
 
-    # The reconciliation and its charts.
-    pages.open("/practice/reconciliation")
-    bars = pages.driver.find_elements(By.CSS_SELECTOR, "#month-chart svg rect[data-series='billed']")
+    # Correct and re-bill: the act was ZK11; the session goes on the next monthly bill.
+    pages.click(By.CSS_SELECTOR, "a.correct-rebill")
+    assert "K206" in pages.driver.find_element(By.ID, "fund-decision").text
+    pages.fill("correct-session", {"act_code": "ZK11"})
+    pages.submit("correct-session")
+    assert any("prochaine facture mensuelle" in f for f in pages.flashes()), pages.flashes()
+    pages.open("/practice/returns")
+    assert "corrigé, sur la prochaine FAC" in pages.driver.find_element(By.ID, "contested").text
+    pages.shot("07-corrected")
+
+    # The reconciliation, and a mémoire that says what the fund decided (read back from the PDF it opened).
+    pages.open(f"/practice/reconciliation?month={today:%Y-%m}")
+    bars = pages.driver.find_elements(By.CSS_SELECTOR, "#month-chart svg rect[data-series='facturé']")
     assert bars and all(float(b.get_attribute("data-value") or 0) > 0 for b in bars)
-    assert matricule in pages.driver.find_element(By.ID, "reconciliation").text
-    pages.shot("07-reconciliation")
+    row = next(r for r in pages.driver.find_elements(By.CSS_SELECTOR, "#reconciliation tbody tr") if "MULLER" in r.text)
+    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+    covered, owed = page_amount(cells[3]), page_amount(cells[6])
+    assert covered > 0 and owed > 0
+    pages.shot("08-reconciliation")
+    pages.open(f"/practice/patients/{matricule}")
+    pages.driver.find_element(By.PARTIAL_LINK_TEXT, "mémoire d'honoraires").click()
+    memoire = practice.pdf_dir / f"memoire-{today:%Y-%m}-{matricule}.pdf"
+    pages.until(memoire.exists, "the mémoire's printing", timeout=30)
+    pages.driver.switch_to.window(pages.driver.window_handles[-1])
+    pages.driver.close()
+    pages.driver.switch_to.window(pages.driver.window_handles[0])
+    text = "\n".join(page.extract_text() for page in PdfReader(memoire).pages)
+    assert pdf_amount(text, "Prise en charge statutaire par la caisse") == covered
+    assert pdf_amount(text, "Montant à payer par la personne protégée") == owed
+    assert "Refusée — sera présentée à nouveau" in " ".join(text.split())
+    pages.open(f"/practice/reconciliation?month={today:%Y-%m}")
+    row = next(r for r in pages.driver.find_elements(By.CSS_SELECTOR, "#reconciliation tbody tr") if "MULLER" in r.text)
+    assert page_amount(row.find_elements(By.TAG_NAME, "td")[7].text) == 0  # nothing more to invoice
+
+
+def test_an_unknown_address_shows_a_page(pages: Pages) -> None:
+    pages.open("/practice/no-such-page")
+    assert "Page introuvable" in pages.text() and "detail" not in pages.text()
 
 
 def test_the_assistant_prepares_but_cannot_send(pages: Pages) -> None:
@@ -243,29 +315,33 @@ def test_the_assistant_prepares_but_cannot_send(pages: Pages) -> None:
     assert pages.driver.find_elements(By.ID, "build-bill")  # may prepare
     assert not pages.driver.find_elements(By.CSS_SELECTOR, "button.send")  # may not send
     pages.open("/admin/audit")
-    assert "Not allowed" in pages.text()
+    assert "Accès refusé" in pages.text()
 
 
 def test_the_fund_agent_sees_intake_anomalies_and_payments(pages: Pages) -> None:
     pages.login("agent")
     assert pages.driver.current_url.endswith("/fund")
     intake = pages.driver.find_element(By.ID, "intake").text
-    assert "DEMAUT" in intake and "FAC" in intake and "accepted" in intake
-    pages.shot("08-fund-intake")
+    assert "DEMAUT" in intake and "FAC" in intake and "accepté" in intake
+    pages.shot("09-fund-intake")
     pages.click(By.PARTIAL_LINK_TEXT, "_KIN_FAC_")
-    assert "Decisions and amounts" in pages.text()
+    assert "Décisions et montants" in pages.text()
     pages.open("/fund/payments")
     assert pages.driver.find_elements(By.CSS_SELECTOR, "#payments-chart svg rect[data-series='amount due']")
-    pages.shot("09-fund-payments")
+    pages.shot("10-fund-payments")
     pages.open("/practice/patients")
-    assert "Not allowed" in pages.text()
+    assert "Accès refusé" in pages.text()
 
 
 def test_the_administrator_reads_the_audit_log(pages: Pages) -> None:
     pages.login("admin")
     assert pages.driver.current_url.endswith("/admin/audit")
+    assert pages.driver.find_elements(By.CSS_SELECTOR, "nav.pager a[rel='next']")  # one page at a time
+    pages.open("/admin/audit?subject=practice+patients")
+    assert "cabinet" in pages.driver.find_element(By.ID, "audit").text
+    pages.open("/admin/audit?subject=deposit")
+    assert "agent" in pages.driver.find_element(By.ID, "audit").text
+    pages.open("/admin/audit?action=refused")
     log = pages.driver.find_element(By.ID, "audit").text
-    for who in ("cabinet", "agent", "worker"):
-        assert who in log
-    assert "practice patients" in log and "deposit" in log
-    pages.shot("10-audit-log")
+    assert "PRA-PATIENT-EXISTS" in log  # the refused action is kept too
+    pages.shot("11-audit-log")

@@ -134,6 +134,16 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
     from tierspayant.platform.launch import assemble
 
     prefix = f"t{uuid.uuid4().hex[:10]}"
+    parties = (
+        "platform",
+        "fund",
+        "practice",
+        "mutuality",
+        "doctors_fund",
+        "doctors_practice",
+        "edocuments",
+        "doctors_reimbursement",
+    )
     settings = load_settings(
         environ={"TIERSPAYANT_DATABASE_URL": PG_URL, "TIERSPAYANT_SCHEMA_PREFIX": prefix}, var_dir=tmp_path, demo=True
     )
@@ -150,10 +160,9 @@ def test_one_postgres_url_gives_three_schemas(tmp_path: Path) -> None:
                 "GROUP BY table_schema",
                 (f"{prefix}_%",),
             ).fetchall()
-        parties = ("platform", "fund", "practice", "mutuality")
         assert {schema for schema, _ in tables} == {f"{prefix}_{party}" for party in parties}
         assert not (tmp_path / "platform.db").exists()
     finally:
         with psycopg.connect(plain, autocommit=True) as connection:
-            for party in ("platform", "fund", "practice", "mutuality"):
+            for party in parties:
                 connection.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{party}" CASCADE')

@@ -22,6 +22,7 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launch]:
 
 def client_for(launch: Launch, username: str | None) -> TestClient:
     client = TestClient(launch.app, follow_redirects=False)
+    client.cookies.set("tierspayant_lang", "en")  # these tests read the English pages; test_i18n reads the others
     if username is not None:
         assert launch.scheme("lu_kin").demo is not None
         password = next(a.password for a in launch.scheme("lu_kin").demo.accounts if a.username == username)
@@ -122,5 +123,39 @@ def test_bad_form_input_gives_a_clear_message(launch: Launch) -> None:
               "birth_date": "1979-12-20", "fund": "CNS"},
         follow_redirects=True,
     )  # fmt: skip
-    assert "patient refused" in response.text and "PRA-MATRICULE" in response.text
-    assert "1979122003209" not in client.get("/practice/patients").text.split('id="patients"')[1].split("</table>")[0]
+    assert "Not done (patient)" in response.text and "PRA-MATRICULE" in response.text
+    assert "1979122003209" not in response.text.split('id="patients"')[1].split("</table>")[0]
+    # the form keeps what was typed (once), and the refusal is in the audit log
+    assert 'name="last_name" required value="X"' in response.text
+    assert 'value="1979122003209"' in response.text.split('id="add-patient"')[1]
+    assert any(e.action == "refused" and "PRA-MATRICULE" in e.detail for e in launch.context.audit.entries())
+
+
+def test_the_administrator_manages_accounts_and_delegations(launch: Launch) -> None:
+    client = client_for(launch, "admin")
+    page = client.get("/admin/accounts")
+    assert page.status_code == 200 and 'id="new-account"' in page.text
+    token = csrf(page.text)
+    created = client.post(
+        "/admin/accounts",
+        data={"csrf": token, "username": "helper2", "display_name": "Second helper", "role": "assistant",
+              "password": "helper-secret-9"},
+    )  # fmt: skip
+    assert created.status_code == 303
+    accounts = launch.context.accounts
+    assert accounts.principal("helper2") is not None
+    client.post("/admin/delegations", data={"csrf": token, "assistant": "helper2", "provider_code": "70012345",
+                                            "rights": ["read", "prepare"]})  # fmt: skip
+    helper = accounts.principal("helper2")
+    assert helper is not None and {r.value for r in helper.delegations["70012345"]} == {"read", "prepare"}
+    client.post("/admin/accounts/helper2/deactivate", data={"csrf": token})
+    assert accounts.principal("helper2") is None
+    # a refused creation (a short password) is said and audited, and the form keeps what was typed
+    refused = client.post(
+        "/admin/accounts",
+        data={"csrf": token, "username": "helper3", "display_name": "Third", "role": "assistant", "password": "x"},
+        follow_redirects=True,
+    )
+    assert "Not done" in refused.text and 'value="helper3"' in refused.text
+    entries = launch.context.audit.entries(actor="admin")
+    assert {"create", "delegate", "deactivate", "refused"} <= {e.action for e in entries}

@@ -132,7 +132,9 @@ def test_a_month_of_third_party_billing(
     performers = {b.key: b for b in report.performers}
     assert performers[PHYSIO_C].contested == asked and performers[PHYSIO_A].contested == asked  # the 9th session
     patients = {b.key: b for b in report.patients}
-    assert patients[DUPONT].insured_share_due == 8 * insured and patients[MARTIN].insured_share_due == 3 * insured
+    # Dupont's 9th session was refused K207 (beyond the sessions authorised): its tariff is the patient's to pay
+    assert patients[DUPONT].insured_share_due == 8 * insured + tariff
+    assert patients[MARTIN].insured_share_due == 3 * insured
     assert "total" in report.to_csv().splitlines()[-1]
 
     # --- the contested line corrected and re-billed the next month, with April's sessions ---

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
 
-from tierspayant.core.money import round_cents
 from tierspayant.schemes.lu_kin.practice.domain import Fund, PathologyCategory
 from tierspayant.schemes.lu_kin.practice.patients import PatientRecord
 from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct, PrescriptionInput
@@ -41,12 +42,18 @@ TITRE_MARTIN = make_titre_id(2024, 2)
 SCAN = scan_pdf()
 
 
+def half_up_cents(amount: Decimal) -> Decimal:
+    """An oracle independent of core.money: the exact fraction in cents, half a cent and more rounding up."""
+    cents = math.floor(Fraction(amount) * 100 + Fraction(1, 2))
+    return Decimal(cents).scaleb(-2)
+
+
 def expected_price(act: str, on: date, rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
     """Tariff, insured share, fund share computed here from the reference rows (not through the practice code)."""
     row = REFERENCE["nomenclature"].filter(valid_on(on) & (pl.col("act_code") == act)).row(0, named=True)
     key = REFERENCE["letter_keys"].filter(valid_on(on) & (pl.col("letter_key") == row["letter_key"]))["value"][0]
-    tariff = round_cents(row["coefficient"] * key)
-    insured = round_cents(tariff * (100 - rate) / 100)
+    tariff = half_up_cents(row["coefficient"] * key)
+    insured = half_up_cents(tariff * (100 - rate) / 100)
     return tariff, insured, tariff - insured
 
 

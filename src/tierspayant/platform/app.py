@@ -11,7 +11,7 @@ from tierspayant.platform.api import api_router
 from tierspayant.platform.context import PlatformContext
 from tierspayant.platform.fundview import FundView
 from tierspayant.platform.schemes import Scheme, SchemeRuntime, registered_schemes
-from tierspayant.platform.web import mount_web
+from tierspayant.platform.web import i18n, mount_web
 from tierspayant.platform.web.common import add_template_folder
 
 
@@ -36,6 +36,7 @@ def create_app(
     app.include_router(api_router())
     mount_web(app, context.settings.session_secret())
     for scheme in registered_schemes() if schemes is None else schemes:
+        i18n.add_scheme(scheme.name, scheme.languages, scheme.templates)
         if scheme.templates is not None:
             add_template_folder(scheme.templates)
     for runtime in (runtimes or {}).values():

@@ -3,4 +3,4 @@
 Registering a scheme is one line here: the platform imports ``tierspayant.schemes.<name>.registration.SCHEME``.
 """
 
-REGISTERED: tuple[str, ...] = ("lu_kin", "be_nursing")
+REGISTERED: tuple[str, ...] = ("lu_kin", "be_nursing", "lu_doctors")

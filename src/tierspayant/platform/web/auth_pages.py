@@ -11,6 +11,7 @@ from tierspayant.platform.accounts import Role
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.throttle import Throttled
 from tierspayant.platform.web.common import CsrfChecked, User, context_of, redirect, render
+from tierspayant.platform.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,7 +56,7 @@ def login(
         return response
     if principal is None:
         return render(
-            request, "login.html", next=_safe_next(next), error="Wrong username or password.", status_code=401
+            request, "login.html", next=_safe_next(next), error=_("Wrong username or password."), status_code=401
         )
     request.session.clear()  # a new session at login: no fixation
     request.session["user"] = principal.username

@@ -14,10 +14,12 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from tierspayant.platform.accounts import Principal, Role
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.context import PlatformContext
+from tierspayant.platform.web import i18n
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["Role"] = Role
+i18n.install(templates.env)
 _TEMPLATE_FOLDERS: list[Path] = [HERE / "templates"]
 
 
@@ -52,6 +54,7 @@ def web_user(request: Request) -> Principal:
     if principal is None:
         request.session.clear()
         raise LoginRequired()
+    i18n.settle_for_scheme(request, principal.scheme)
     return principal
 
 
@@ -72,15 +75,19 @@ async def check_csrf(request: Request) -> None:
     sent = form.get("csrf")
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not isinstance(expected, str) or not secrets.compare_digest(sent, expected):
-        raise Forbidden("the form expired or did not come from this site; reload the page and try again")
+        raise Forbidden(i18n.gettext("the form expired or did not come from this site; reload the page and try again"))
 
 
 CsrfChecked = Depends(check_csrf)
 
 
-def flash(request: Request, message: str, kind: str = "info") -> None:
+def flash(request: Request, message: str, kind: str = "info", link: tuple[str, str] | None = None) -> None:
+    """A message shown on the next page; ``link`` (url, text) adds a link after it (e.g. to the patient meant)."""
     messages = list(request.session.get("flash", []))
-    messages.append({"kind": kind, "text": message})
+    entry = {"kind": kind, "text": message}
+    if link is not None:
+        entry["url"], entry["link"] = link
+    messages.append(entry)
     request.session["flash"] = messages[-10:]
 
 
@@ -91,7 +98,7 @@ def render(
     return templates.TemplateResponse(
         request,
         template,
-        {"user": user, "csrf": csrf_token(request), "messages": messages, **values},
+        {"user": user, "csrf": csrf_token(request), "messages": messages, "status_code": status_code, **values},
         status_code=status_code,
     )
 

@@ -15,6 +15,7 @@ from tierspayant.platform.deposits import DepositStatus
 from tierspayant.platform.fundview import FundView, handles, payments_for
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import Forbidden, User, audit, context_of, render
+from tierspayant.platform.web.i18n import gettext as _
 from tierspayant.platform.worker import archive_path
 
 router = APIRouter(prefix="/fund", include_in_schema=False)
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/fund", include_in_schema=False)
 
 def fund_agent(user: User) -> Principal:
     if user.role is not Role.FUND_AGENT:
-        raise Forbidden("these pages are for the fund's agents")
+        raise Forbidden(_("these pages are for the fund's agents"))
     return user
 
 
@@ -52,12 +53,14 @@ def deposit_page(request: Request, deposit_id: DepositId, user: Agent) -> HTMLRe
     context = context_of(request)
     deposit = context.deposits.get(deposit_id)
     if deposit is None:
-        return render(request, "error.html", user, heading="Not found", message="No such deposit.", status_code=404)
+        return render(
+            request, "error.html", user, heading=_("Not found"), message=_("No such deposit."), status_code=404
+        )
     audit(request, user, "findings", f"deposit {deposit_id} mailbox {deposit.mailbox}")
     fund: FundView | None = request.app.state.fund
     archived = archive_path(context, deposit)
     if not handles(fund, deposit.name, user):
-        raise Forbidden("this deposit is for another fund's agents")
+        raise Forbidden(_("this deposit is for another fund's agents"))
     explanations = (
         fund.explain(archived, deposit.findings) if fund is not None and deposit.findings and archived.exists() else []
     )

@@ -15,14 +15,24 @@ import re
 
 from tierspayant.schemes.be_nursing.formats.zones import RECORD_10
 
-MESSAGE_CODES = ("920000",)  # the eFact invoicing message; the replies are the mutuality's and never deposited
-PATTERN = "920000_{third party 11}_{YYYYMM}_{sending number}.txt"
+# what a nurse deposits: the eFact invoicing message, the insurability consultation, the palliative e-notification
+# and the agreement request (formats/mcn.py); the answers are the mutuality's and never deposited
+MESSAGE_CODES = ("920000", "801000", "420900", "430000")
+PATTERN = (
+    "920000_{third party 11}_{YYYYMM}_{sending number}.txt, or 801000 / 420900 / 430000"
+    "_{third party 11}_{NISS}_{YYYYMMDD}_{n}.txt"
+)
 _NAME = re.compile(r"^(?P<code>\d{6})(?:[._-].*)?$")
 
 
-def is_sending_name(file_name: str) -> bool:
+def message_code(file_name: str) -> str | None:
+    """The message code a deposited file's name starts with, when it is one the scheme takes."""
     match = _NAME.match(file_name)
-    return match is not None and match.group("code") in MESSAGE_CODES
+    return match.group("code") if match is not None and match.group("code") in MESSAGE_CODES else None
+
+
+def is_sending_name(file_name: str) -> bool:
+    return message_code(file_name) is not None
 
 
 def sending_name(third_party: str, period: int, sending_number: int) -> str:

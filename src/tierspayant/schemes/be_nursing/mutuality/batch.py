@@ -63,12 +63,20 @@ def build_batch(frames: Mapping[str, pl.DataFrame]) -> Batch:
     attached = _attach([frames[t] for t in ("51", "52") if t in frames and frames[t].height])
     eid_lines = _attach([frames["52"]] if "52" in frames and frames["52"].height else [])
 
-    invoices = records_20.select(
+    trailers = frames["80"].select(
+        "invoice_index",
+        pl.col("record_index").alias("trailer_key"),
+        pl.col("destination_mutuality").alias("trailer_destination_mutuality"),
+    )
+    invoices = records_20.join(trailers, on="invoice_index", how="left", maintain_order="left").select(
         pl.col("record_index").alias("key"),
         "invoice_index",
         _digits("invoice_number", INVOICE_NUMBER_DIGITS).alias("invoice_number"),
         _digits("niss", NISS_DIGITS).alias("niss"),
         "affiliation_mutuality",
+        "destination_mutuality",
+        "trailer_key",
+        "trailer_destination_mutuality",
         # zone 27: four zeros, CT1 (3 digits), CT2 (3 digits)
         ((pl.col("ct1_ct2") // 1000) % 1000).alias("ct1"),
         (pl.col("ct1_ct2") % 1000).alias("ct2"),
@@ -101,6 +109,7 @@ def build_batch(frames: Mapping[str, pl.DataFrame]) -> Batch:
             "units",
             "insurance_amount",
             "same_day_repetition",
+            "service_time",
         )
         .join(invoice_zones, on="invoice_index", how="left")
         .with_columns(

@@ -50,6 +50,7 @@ COLUMNS: dict[str, list[str]] = {
         "insurance_amount",
         "units",
         "same_day_repetition",
+        "service_time",
         "account_reference",
     ],
     "51": ["nomenclature_code"],

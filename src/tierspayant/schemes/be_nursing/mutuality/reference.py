@@ -59,6 +59,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "hospital_stays": {"niss": _TEXT, "hospital": _TEXT, "admission_date": _DATE, "discharge_date": _DATE},
     "palliative_notifications": {"niss": _TEXT, "notifier": _TEXT, "registered_on": _DATE, "effective_from": _DATE},
+    # the mutuality's PUCs (points uniques de contact) and the nurse or group each serves, versioned: assignments
+    # change four times a year; zone 18 of records 20 and 80 must carry the PUC serving the sending's third party
+    "pucs": {"puc": _INT, "name": _TEXT, "third_party": _TEXT, "valid_from": _DATE, "valid_to": _DATE},
 }
 
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy.exc import IntegrityError
 
 from tierspayant.core.crashpoints import declare, reach
 from tierspayant.core.findings import Effect, Finding, FindingsError
@@ -44,11 +45,17 @@ from tierspayant.schemes.be_nursing.mutuality.intake import (
     read_intake,
     reader_findings_frame,
 )
+from tierspayant.schemes.be_nursing.mutuality.mcn import McnService
 from tierspayant.schemes.be_nursing.mutuality.payment import PaymentSlot, schedule_payment
 from tierspayant.schemes.be_nursing.mutuality.preliminary import NumberStatus, check_number
 from tierspayant.schemes.be_nursing.mutuality.propagation import Propagated, propagate
 from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData, load_reference
-from tierspayant.schemes.be_nursing.mutuality.tables import SERVICE_COLUMNS, build_tables, with_nomenclature
+from tierspayant.schemes.be_nursing.mutuality.tables import (
+    SERVICE_COLUMNS,
+    build_tables,
+    sending_table,
+    with_nomenclature,
+)
 from tierspayant.schemes.be_nursing.store.mutuality.models import RefacSending
 from tierspayant.schemes.be_nursing.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
 from tierspayant.store.database import exclusive
@@ -169,6 +176,7 @@ class RefacService:
     def __init__(self, database_url: str, reference_dir: str | Path | None = None) -> None:
         self.registry = RefacRegistry(database_url)
         self.reference: ReferenceData = load_reference(reference_dir)
+        self.mcn = McnService(self.registry.sessions, self.reference)  # 801000, 420900, 430000
         self._defer_answered = False
 
     def close(self) -> None:
@@ -231,9 +239,17 @@ class RefacService:
             lines_table = with_nomenclature(batch.lines, self.reference["nomenclature"])
         else:
             history = self._history(batch)
-            tables = build_tables(batch.lines, batch.invoices, history, self.reference)
+            sending = sending_table(header.third_party, reception.received_at.date())
+            # the palliative notifications received as messages (420900, doctors') count with the reference's
+            reference = self.reference.replace(palliative_notifications=self.mcn.palliative_notifications())
+            tables = build_tables(batch.lines, batch.invoices, history, reference, sending)
             rule_findings = pl.concat([reader_rows, evaluate_rules(tables)], how="vertical")
             lines_table = tables["lines"]
+            # a rule that rejects the whole file (the PUC of zone 18) weighs as a blocking error: 920099 type 01
+            blocking = rule_findings.filter(pl.col("effect") == Effect.REJECT_FILE.value).height > 0
+        if self.registry.accepted_with_number(_key(header)) is not None:
+            # another process accepted this number while we read the history: answer as the second one would
+            return self._lost_race(reception, intake, header, outbox)
         propagated = propagate(lines_table, rule_findings, batch.attached)
         has_errors = propagated.errors.height > 0 or blocking
         decided = file_decision.decide(propagated, blocking=blocking, has_errors_to_report=has_errors)
@@ -249,8 +265,7 @@ class RefacService:
             acknowledged, written = self._commit(intake, rejection, outbox, reception.name, record, None)
             return _outcome("rejected", decided, (acknowledged, written), findings, header, self.reference, None)
 
-        last_order, last_date = self.registry.last_payment()
-        slot = schedule_payment(reception.received_at, last_order, last_date)
+        slot = schedule_payment(reception.received_at, self.registry.payment_rank(reception.received_at))
         record = reception.record("accepted", file_decision.SETTLEMENT, header, decided=decided, slot=slot)
         plan: list[tuple[str, pl.DataFrame, ReplyHeader]] = []
         if file_decision.INFORMATIVE in decided.replies:
@@ -265,8 +280,24 @@ class RefacService:
             )
         )
         services = _accepted_services(batch, propagated)
-        acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services)
+        try:
+            acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services)
+        except IntegrityError:  # another process accepted this number between our check and our commit
+            return self._lost_race(reception, intake, header, outbox)
         return _outcome("accepted", decided, (acknowledged, written), findings, header, self.reference, slot)
+
+    def _lost_race(self, reception: _Reception, intake: Intake, header: SendingHeader, outbox: Path) -> RefacOutcome:
+        """The same sending processed by several processes at once: the one whose commit took the number is the
+        acceptance; every other one answers as if it had come second — 920098 "already accepted" for the very same
+        sending (exit status 0), 920999 for another sending under that number (exit status 2). Nothing of the lost
+        attempt was written (its staged replies were removed, its transaction rolled back)."""
+        number = check_number(self.registry.accepted_with_number(_key(header)), reception.digest)
+        finding = number.finding(reception.name, header.sending_number)
+        if finding is None:  # the number was not taken after all: a real integrity problem, not a race
+            raise RuntimeError(f"{reception.name}: the registry refused the acceptance but no sending holds its number")
+        if number.status is NumberStatus.DUPLICATE:
+            return self._duplicate(reception, intake, header, finding, outbox)
+        return self._refuse(reception, intake, header, [finding], outbox)
 
     def _refuse(
         self,

@@ -7,6 +7,7 @@ and the history once (one Polars join each), so that no rule repeats that join.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -30,6 +31,7 @@ LINE_SCHEMA: dict[str, Any] = {
     "units": pl.Int64,
     "insurance_amount": pl.Int64,  # cents
     "same_day_repetition": pl.Int64,
+    "service_time": pl.Int64,  # HHMM (zones 36-37), 0 when not given
     "has_eid": pl.Boolean,  # a record 52 (eID reading) follows this record 50
     "payment_commitment_part_a": pl.Int64,  # of its invoice (record 20 zone 42)
     "insurability_start_date": pl.Date,  # of its invoice (record 20 zone 53)
@@ -42,6 +44,9 @@ INVOICE_SCHEMA: dict[str, Any] = {
     "invoice_number": pl.Utf8,
     "niss": pl.Utf8,
     "affiliation_mutuality": pl.Int64,
+    "destination_mutuality": pl.Int64,  # zone 18 of record 20: the PUC number
+    "trailer_key": pl.Int64,  # record index of its record 80
+    "trailer_destination_mutuality": pl.Int64,  # zone 18 of record 80
     "ct1": pl.Int64,
     "ct2": pl.Int64,
     "payment_commitment_part_a": pl.Int64,
@@ -106,13 +111,21 @@ def with_niss_check(invoices: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def sending_table(third_party: str, received_on: date) -> pl.DataFrame:
+    """The one-row table ``sending``: who sent the file (record 10 zone 14) and the day the mutuality received it."""
+    return pl.DataFrame({"third_party": [third_party], "received_on": [received_on]},
+                        schema={"third_party": pl.Utf8, "received_on": pl.Date})
+
+
 def build_tables(
     lines: pl.DataFrame,
     invoices: pl.DataFrame,
     history: pl.DataFrame,
     reference: ReferenceData,
+    sending: pl.DataFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every table a rule of ``rules.yaml`` may read, by name."""
+    """Every table a rule of ``rules.yaml`` may read, by name. ``sending``: :func:`sending_table` (default: the
+    lines' third party, received on the day after the last service)."""
     nomenclature = reference["nomenclature"]
     file_lines = with_nomenclature(conform(lines, LINE_SCHEMA, "lines"), nomenclature)
     past = with_nomenclature(conform(history, HISTORY_SCHEMA, "history"), nomenclature)
@@ -140,4 +153,11 @@ def build_tables(
     tables["lines"] = file_lines
     tables["invoices"] = with_niss_check(conform(invoices, INVOICE_SCHEMA, "invoices"))
     tables["all_services"] = pl.concat([history_part, file_part], how="vertical")
+    if sending is None:
+        last = file_lines["last_service_date"].max()
+        sending = sending_table(
+            str(file_lines["third_party"][0]) if file_lines.height else "",
+            (last if isinstance(last, date) else date.today()) + timedelta(days=1),
+        )
+    tables["sending"] = sending
     return tables

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,11 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierspayant.core.findings import Effect, Finding, FindingsError
-from tierspayant.schemes.be_nursing.formats import error_codes
+from tierspayant.schemes.be_nursing.formats import error_codes, mcn
 from tierspayant.schemes.be_nursing.formats.checks import DEFAULT_POLICY, CheckNumberPolicy
 from tierspayant.schemes.be_nursing.formats.messages import Reply, read_reply, render_920000, write_lines
-from tierspayant.schemes.be_nursing.formats.models import SendingModel
+from tierspayant.schemes.be_nursing.formats.models import InsurabilityAnswer, SendingModel
 from tierspayant.schemes.be_nursing.nurse.billing import build_sending
+from tierspayant.schemes.be_nursing.nurse.mcn import insurability_answer
 from tierspayant.schemes.be_nursing.nurse.visits import GroupSettings, PatientRecord, Visit, VisitBook
 from tierspayant.schemes.be_nursing.store.nurse.models import Base, NursePatient, NurseReply, NurseSending, NurseVisit
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
@@ -111,6 +113,25 @@ class NurseLedger:
             for row in added:
                 row.reference = f"V{row.id:08d}"
             return [row.reference for row in added]
+
+    def apply_insurability(self, path: Path) -> InsurabilityAnswer | None:
+        """Store an 801900 answer on its patient: the next sending carries it (record 20 zones 42-45 / 53-58, CT1/CT2
+        and the affiliation mutuality of zone 327; record 51). Returns the answer (None: unknown at the mutuality)."""
+        message = mcn.read(path)
+        answer = insurability_answer(message)
+        niss = str(message["niss"]).zfill(11)
+        with transaction(self.sessions) as session:
+            row = session.get(NursePatient, niss)
+            if row is None:
+                raise KeyError(f"{path.name}: no patient {niss} in the nurse's records")
+            patient = PatientRecord.model_validate(row.data)
+            if answer is None:
+                row.data = patient.model_copy(update={"insurability": None}).model_dump(mode="json")
+                return None
+            changes = {"insurability": answer, "ct1_ct2": answer.ct1_ct2 or patient.ct1_ct2,
+                       "affiliation_mutuality": answer.mutuality or patient.affiliation_mutuality}
+            row.data = PatientRecord.model_validate({**patient.model_dump(), **changes}).model_dump(mode="json")
+        return answer
 
     # --- sending numbers --------------------------------------------------------------------------------------------
 
@@ -309,6 +330,88 @@ class NurseLedger:
             visit.data = corrected.to_data()
             visit.service_date, visit.nomenclature_code = corrected.date, corrected.code
             visit.status, visit.corrections = "pending", visit.corrections + 1
+
+    def edit(self, reference: str, **changes: Any) -> None:
+        """Change a visit not yet invoiced (pending) or rejected; a rejected one goes into the next sending."""
+        with transaction(self.sessions) as session:
+            visit = session.scalar(select(NurseVisit).where(NurseVisit.reference == reference))
+            if visit is None:
+                raise KeyError(f"no visit {reference}")
+            if visit.status not in ("pending", "rejected"):
+                raise ValueError(f"visit {reference} is {visit.status}: only a pending or rejected visit is changed")
+            corrected = Visit.model_validate({**visit.data, **changes})
+            visit.data = corrected.to_data()
+            visit.service_date, visit.nomenclature_code = corrected.date, corrected.code
+            if visit.status == "rejected":
+                visit.corrections += 1
+            visit.status = "pending"
+
+    def cancel(self, reference: str) -> None:
+        """A visit that will not be invoiced (entered by mistake, or rejected and not billable): never sent again."""
+        with transaction(self.sessions) as session:
+            visit = session.scalar(select(NurseVisit).where(NurseVisit.reference == reference))
+            if visit is None:
+                raise KeyError(f"no visit {reference}")
+            if visit.status not in ("pending", "rejected"):
+                raise ValueError(f"visit {reference} is {visit.status}: only a pending or rejected visit is cancelled")
+            visit.status = "cancelled"
+
+    def patients(self) -> list[PatientRecord]:
+        with self.sessions() as session:
+            rows = session.scalars(select(NursePatient).order_by(NursePatient.niss))
+            return [PatientRecord.model_validate(row.data) for row in rows]
+
+    def visit_rows(self, first: date | None = None, last: date | None = None) -> list[dict[str, Any]]:
+        """Every visit (optionally between two dates) with its status, rejection codes (FR/NL labels), comment,
+        sending number and that sending's payment date — what the nurse's pages show per line."""
+        query = (select(NurseVisit, NurseSending)
+                 .join(NurseSending, NurseVisit.sending_id == NurseSending.id, isouter=True)
+                 .order_by(NurseVisit.service_date, NurseVisit.id))
+        if first is not None:
+            query = query.where(NurseVisit.service_date >= first)
+        if last is not None:
+            query = query.where(NurseVisit.service_date <= last)
+        with self.sessions() as session:
+            rows = session.execute(query).all()
+        out = []
+        for visit, sending in rows:
+            codes = [c for c in visit.rejection_codes.split(",") if c]
+            data = visit.data
+            out.append({
+                "reference": visit.reference, "patient": visit.patient_niss, "date": visit.service_date,
+                "time": int(str(data.get("time", 0))), "nurse": data.get("nurse"), "code": visit.nomenclature_code,
+                "amount": Decimal(str(data.get("amount", "0"))), "status": visit.status, "codes": codes,
+                "labels_fr": [error_codes.label(c, "fr") for c in codes],
+                "labels_nl": [error_codes.label(c, "nl") for c in codes],
+                "comment": visit.comment, "propagated": bool(codes) and set(codes) <= PROPAGATED,
+                "sending_number": None if sending is None else sending.sending_number,
+                "payment_date": None if sending is None else sending.payment_date,
+            })
+        return out
+
+    def sending_rows(self) -> list[NurseSending]:
+        with self.sessions() as session:
+            return list(session.scalars(select(NurseSending).order_by(NurseSending.sending_number)))
+
+    def reconciliation(self, today: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Billed, accepted, rejected and paid amounts per month of service and per patient (euros): billed = sent
+        at least once; paid = accepted in a sending whose payment date has come."""
+        months: dict[str, dict[str, Any]] = {}
+        patients: dict[str, dict[str, Any]] = {}
+        for row in self.visit_rows():
+            if row["sending_number"] is None or row["status"] == "cancelled":
+                continue
+            for key, table in ((row["date"].strftime("%Y-%m"), months), (row["patient"], patients)):
+                totals = table.setdefault(key, {"key": key, "billed": Decimal("0.00"), "accepted": Decimal("0.00"),
+                                                "rejected": Decimal("0.00"), "paid": Decimal("0.00")})
+                totals["billed"] += row["amount"]
+                if row["status"] == "accepted":
+                    totals["accepted"] += row["amount"]
+                    if row["payment_date"] is not None and row["payment_date"] <= today:
+                        totals["paid"] += row["amount"]
+                elif row["status"] == "rejected" or row["codes"]:
+                    totals["rejected"] += row["amount"]
+        return sorted(months.values(), key=lambda r: r["key"]), sorted(patients.values(), key=lambda r: r["key"])
 
     def visits(self, statuses: Iterable[str] | None = None) -> list[tuple[str, str]]:
         """(reference, status) of the visits, optionally of some statuses."""

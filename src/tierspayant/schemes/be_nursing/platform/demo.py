@@ -1,7 +1,9 @@
-"""The demo nurse of ``make run``: a nursing group's account with its mailbox, a mutuality agent, and a month of
-visits written as a ready 920000 (which the packaged SAMPLE REFAC accepts) with the command that sends it.
+"""The demo nurse of ``make run``: a nursing group's account with its mailbox, a mutuality agent, and the packaged
+example month of visits (``examples/visits_202403.yaml``) written as a ready 920000, which the packaged SAMPLE REFAC
+accepts (920900) with a few realistic rejections, and the command that sends it.
 
-The people and numbers are the SAMPLE reference's (not real people): patients known at mutuality 319.
+The people and numbers are the SAMPLE reference's (not real people): patients known at mutuality 319, whose PUC 319
+serves the demo group.
 """
 
 from __future__ import annotations
@@ -10,22 +12,21 @@ import json
 import os
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 from tierspayant.platform.accounts import Role
 from tierspayant.platform.context import PlatformContext
+from tierspayant.schemes.be_nursing.examples import EXAMPLES_DIR
 from tierspayant.schemes.be_nursing.formats.messages import write_920000
-from tierspayant.schemes.be_nursing.formats.models import EidReading, Invoice, SendingModel, ServiceLine
+from tierspayant.schemes.be_nursing.formats.models import SendingModel
 from tierspayant.schemes.be_nursing.formats.naming import sending_name
+from tierspayant.schemes.be_nursing.nurse.billing import build_sending
+from tierspayant.schemes.be_nursing.nurse.visits import load_book
 
-GROUP = "30012345001"  # the nursing group's third-party number (INAMI), zone 14 of record 10
-NURSE = "10000000001"
-MUTUALITY = 319
-PATIENTS = ("85010100115", "85010100214")  # known at mutuality 319 in the SAMPLE reference, no care path
-FIRST_VISIT, INJECTION = 425014, 424255
-PERIOD = 202503
+VISIT_BOOK = EXAMPLES_DIR / "visits_202403.yaml"  # the packaged example: the demo sends exactly that month
+GROUP = "30012345001"  # the nursing group's third-party number (INAMI), zone 14 of record 10 — the book's
+PERIOD = 202403
 CREDENTIALS_FILE = "demo-credentials-be.json"
 
 
@@ -48,47 +49,13 @@ class NurseDemo:
         return lines
 
 
-def demo_sending(sending_number: int = 1, first_day: date = date(2025, 3, 3)) -> SendingModel:
-    """Two patients visited on ten days each: a first visit and an injection a day, each read with the eID."""
-    invoices = []
-    for number, niss in enumerate(PATIENTS, start=1):
-        lines = []
-        for offset in range(10):
-            day = first_day + timedelta(days=offset)
-            reading = EidReading(reading_date=day, reading_time=830)
-            for code, amount in ((FIRST_VISIT, "20.00"), (INJECTION, "10.00")):
-                lines.append(
-                    ServiceLine(
-                        nomenclature_code=code,
-                        service_date=day,
-                        care_provider=NURSE,
-                        insurance_amount=Decimal(amount),
-                        eid=reading,
-                    )
-                )
-        invoices.append(
-            Invoice(
-                niss=niss,
-                sex=1,
-                affiliation_mutuality=MUTUALITY,
-                destination_mutuality=MUTUALITY,
-                invoice_number=number,
-                ct1_ct2=110110,
-                lines=lines,
-            )
-        )
-    return SendingModel(
-        message_type=92,
-        provider_reference="DEMO-2025-03",
-        invoiced_period=PERIOD,
-        sending_number=sending_number,
-        creation_date=date(2025, 4, 1),
-        invoice_reference="DEMO-202503",
-        third_party_number=GROUP,
-        iban="BE68539007547034",
-        bic="BBRUBEBB",
-        invoices=invoices,
-    )
+def demo_sending(sending_number: int = 1, creation_date: date = date(2024, 4, 1)) -> SendingModel:
+    """The example month of visits (``examples/visits_202403.yaml``) as the nurse's ledger first invoices it: visit
+    references V00000001… in the book's order. The SAMPLE REFAC accepts it with a few realistic rejections."""
+    book = load_book(VISIT_BOOK)
+    patients = {p.niss: p for p in book.patients}
+    visits = [(f"V{n:08d}", visit) for n, visit in enumerate(book.visits, start=1)]
+    return build_sending(book.group, patients, visits, PERIOD, sending_number, creation_date)
 
 
 def ensure_nurse_demo(context: PlatformContext) -> NurseDemo:

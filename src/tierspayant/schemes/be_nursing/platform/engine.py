@@ -21,7 +21,7 @@ from tierspayant.platform.deposits import DepositStatus
 from tierspayant.platform.fundview import PaymentDue
 from tierspayant.platform.worker import ProcessingResult
 from tierspayant.schemes.be_nursing.formats import error_codes
-from tierspayant.schemes.be_nursing.formats.naming import third_party_of
+from tierspayant.schemes.be_nursing.formats.naming import message_code, third_party_of
 from tierspayant.schemes.be_nursing.mutuality.evaluation import refac_rules
 from tierspayant.schemes.be_nursing.mutuality.service import RefacOutcome, RefacService
 
@@ -39,6 +39,11 @@ class RefacEngine:
         self.service = service
 
     def process(self, path: Path, outbox: Path, received_at: datetime, mailbox: str) -> ProcessingResult:
+        """Dispatch by message code (the name's first six digits): 920000 to REFAC, the other MyCareNet requests
+        (801000, 420900, 430000) to the mutuality's answers (``mutuality/mcn.py``)."""
+        code = message_code(path.name)
+        if code is not None and code != FILE_TYPE:
+            return self._message(path, outbox, received_at, mailbox, code)
         refusal = self._sender_mismatch(path, mailbox)
         if refusal is not None:
             written = write_json(
@@ -61,6 +66,34 @@ class RefacEngine:
             confirm=partial(self.service.mark_answered, path),
         )
 
+    def _message(self, path: Path, outbox: Path, received_at: datetime, mailbox: str, code: str) -> ProcessingResult:
+        local_time = received_at.astimezone().replace(tzinfo=None, microsecond=0)
+        head = path.read_bytes()[:30].decode("ascii", errors="replace")
+        sender = head[8:19]
+        if sender.isdigit() and sender != mailbox.zfill(11):
+            finding = Finding(
+                code="PLT-SENDER",
+                message=f"the message is sent by third party {sender} but was deposited in the mailbox of {mailbox}",
+                file=path.name,
+                location="positions 9-19 (third party)",
+                rule="platform",
+            )
+            written = write_json(
+                outbox / f"{safe_name(path.name)}.deposit.json",
+                {"deposit": path.name, "status": "refused", "findings": [finding.to_dict()]},
+            )
+            return ProcessingResult(DepositStatus.REFUSED, code, [written], [finding], {})
+        outcome = self.service.mcn.process(path, outbox, local_time)
+        answers: list[Path] = [] if outcome.answer is None else [outcome.answer]
+        if outcome.answer is None:  # unreadable: the platform's refusal note says why
+            answers.append(write_json(
+                outbox / f"{safe_name(path.name)}.deposit.json",
+                {"deposit": path.name, "status": "refused", "findings": [f.to_dict() for f in outcome.findings]},
+            ))
+        status = DepositStatus.REFUSED if outcome.answer is None else DepositStatus.ACCEPTED
+        summary = {"message": code, "decision": outcome.status}
+        return ProcessingResult(status, code, answers, list(outcome.findings), summary)
+
     @staticmethod
     def _sender_mismatch(path: Path, mailbox: str) -> Finding | None:
         with open(path, "rb") as handle:
@@ -82,7 +115,7 @@ class RefacEngine:
             PaymentDue(
                 due_date=p.payment_date,
                 provider_code=p.third_party,
-                amount=from_cents(p.accepted_cents),
+                amount=from_cents(p.paid_cents),  # accepted minus the M38 regularisations compensated on it
                 reference=p.file_name,
             )
             for p in self.service.registry.payments()

@@ -119,42 +119,83 @@ def name_build(
         typer.echo(built)
 
 
-def _validate_one(path: Path) -> list[Finding]:
-    """Every finding against one file: its name, then its content (ZIP package or XML)."""
+def _validate_one(path: Path, as_name: str | None = None) -> list[Finding]:
+    """Every finding against one file: its name, then its content (ZIP package or XML).
+
+    The name is part of what is checked (annex 02). A file saved under another name (``fac.xml``) is checked under
+    ``as_name`` when given, else under the name its header gives it — said in an information finding."""
     from tierspayant.schemes.lu_kin.formats.naming import check_name
 
     if not path.is_file():
         return [Finding("FILE-NOT-FOUND", "no such file", file=str(path))]
-    findings = check_name(path.name)
+    name = as_name or path.name
+    findings = check_name(name)
     with path.open("rb") as handle:
         is_zip = handle.read(4) == b"PK\x03\x04"
     if is_zip or path.suffix.lower() == ".zip":
         from tierspayant.schemes.lu_kin.formats.package import read_package
 
         try:
-            package = read_package(path, path.name)  # a file over the archive limit is refused unread
+            package = read_package(path, name)  # a file over the archive limit is refused unread
         except FindingsError as error:
             return findings + error.findings
         return findings + package.findings
     from tierspayant.schemes.lu_kin.formats.package import header_findings
     from tierspayant.schemes.lu_kin.formats.reader import iter_file, validate_file
 
-    content_findings = validate_file(path, path.name)
-    if not findings and not _refuses(content_findings):
-        header, _items = iter_file(path, path.name)  # the header only: the items are not read again
-        content_findings += header_findings(KinFileName.parse(path.name), header, path.name)
+    if findings and as_name is None and (derived := _name_from_header(path)) is not None:
+        findings = [
+            Finding(
+                "KIN-NAME-DERIVED",
+                f"{path.name} is not a KIN file name: checked as {derived}, the name its header gives it; rename it "
+                "so before sending",
+                file=path.name,
+                location="file name (annex 02)",
+                rule="KIN-NAME-DERIVED",
+                effect=Effect.INFORM,
+            )
+        ]
+        name = derived
+    content_findings = validate_file(path, name)
+    if not _refuses(findings) and not _refuses(content_findings):
+        header, _items = iter_file(path, name)  # the header only: the items are not read again
+        content_findings += header_findings(KinFileName.parse(name), header, name)
     return findings + content_findings
+
+
+def _name_from_header(path: Path) -> str | None:
+    """The KIN name of an XML file from its header (facturier, type, layout, send date, reference); the period is
+    the send date's month. None when the header cannot be read (the content findings then say why)."""
+    from tierspayant.schemes.lu_kin.formats.reader import iter_file
+
+    try:
+        header, _items = iter_file(path, path.name)
+        return KinFileName(
+            provider_code=header.billing_provider,
+            year=header.send_date.year,
+            month=header.send_date.month,
+            file_type=header.file_type,
+            layout=header.layout,
+            send_date=header.send_date,
+            reference=header.reference,
+            extension="xml",
+        ).build()
+    except (FindingsError, ValueError):
+        return None
 
 
 @app.command("validate")
 def validate(
     files: list[Path] = typer.Argument(..., help="KIN files: XML (DEMAUT, RETAUT, FAC, RETFAC) or ZIP packages."),
     as_json: bool = JSON_OPTION,
+    as_name: str | None = typer.Option(
+        None, "--name", help="Check the file under this KIN name (default: its own name, or the header's)."
+    ),
 ) -> None:
     """Check KIN files: the file name (annex 02), hostile content (DTDs, entities, ZIP traversal and bombs), the
     XSD of the file type and layout, and for ZIP packages the XML member and every prescription PDF (PDF/A, A4,
     200–300 DPI) and that the DEMAUT and the PDFs match. Exit status 0 only when every file is valid."""
-    results = {str(path): _validate_one(path) for path in files}
+    results = {str(path): _validate_one(path, as_name) for path in files}
     valid = {name: not _refuses(findings) for name, findings in results.items()}
     if as_json:
         print_json(

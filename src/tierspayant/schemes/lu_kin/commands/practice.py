@@ -195,15 +195,17 @@ def patient_add(
     street: str | None = typer.Option(None, help="Patient's street (printed on the mémoire)."),
     postal_code: str | None = typer.Option(None, help="Patient's postal code."),
     city: str | None = typer.Option(None, help="Patient's locality."),
+    update: bool = typer.Option(False, "--update", help="Correct the patient already recorded with this matricule."),
     database_url: str = DATABASE_OPTION,
     documents_dir: Path = DOCUMENTS_OPTION,
 ) -> None:
-    """Record a patient (the matricule is checked: Luhn + Verhoeff, birth date)."""
+    """Record a patient (the matricule is checked: Luhn + Verhoeff, birth date); an existing one only with --update."""
     with practice(database_url, documents_dir) as service:
         record = service.add_patient(
             PatientRecord(
                 matricule, last_name, first_name, _day(birth_date), fund, third_party, street, postal_code, city
-            )
+            ),
+            update=update,
         )
         console.print(f"Patient {record.full_name} ({record.matricule}) recorded")
 

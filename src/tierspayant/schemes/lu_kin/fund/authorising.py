@@ -11,6 +11,7 @@ from tierspayant.core.findings import Effect
 from tierspayant.core.outbox import Staging
 from tierspayant.schemes.lu_kin.formats.models import DecisionOutcome
 from tierspayant.schemes.lu_kin.fund import history, recording, returns
+from tierspayant.schemes.lu_kin.fund.advice import pending_accord
 from tierspayant.schemes.lu_kin.fund.decisions import RequestDecision, decide
 from tierspayant.schemes.lu_kin.fund.intake import Opened
 from tierspayant.schemes.lu_kin.fund.outcome import ProcessOutcome, Refused, Timer, as_findings, locate, stored_outcome
@@ -103,6 +104,7 @@ def authorise(
             decision.matricule,
             decision.outcome.value,
             titre.titre_id if titre else None,
+            pending_accord(decision, header.billing_provider) if decision.outcome is DecisionOutcome.SUSPENS else None,
         )
         granted.append((decision, titre))
     recording.add_findings(session, deposit.id, located)

@@ -105,9 +105,25 @@ def _decide_one(
     if any(f["effect"] in REFUSING for f in found):
         return RequestDecision(outcome=DecisionOutcome.REFUS, **common)  # type: ignore[arg-type]
     suspending = [f for f in found if f["effect"] == Effect.SUSPEND.value]
+    covered, rate = _coverage(acts, first, births, reference)
     if suspending:
+        # what an accord would cover is kept with the suspension: a later decision (after the Contrôle médical's
+        # advice, or the missing prescription) grants it without the request being sent again
         motivation = "; ".join(_remark(f["detail"]) or str(f["label"]) for f in suspending)[:1000]
-        return RequestDecision(outcome=DecisionOutcome.SUSPENS, motivation=motivation, **common)  # type: ignore[arg-type]
+        return RequestDecision(
+            outcome=DecisionOutcome.SUSPENS,
+            motivation=motivation,
+            covered_acts=covered,
+            rate_e2=rate,
+            **common,  # type: ignore[arg-type]
+        )
+    return RequestDecision(outcome=DecisionOutcome.ACCORD, covered_acts=covered, rate_e2=rate, **common)  # type: ignore[arg-type]
+
+
+def _coverage(
+    acts: pl.DataFrame, first: dict[str, Any], births: Mapping[str, date], reference: ReferenceSet
+) -> tuple[list[tuple[str, int]], int]:
+    """The acts an accord covers (up to the category's limit) and the coverage rate."""
     on = first["prescription_date"]
     limit = _valid_on(reference["session_limits"], "category", first["pathology"], on)["max_sessions"]
     covered: list[tuple[str, int]] = []
@@ -122,7 +138,7 @@ def _decide_one(
     minor_age = reference.int_parameter("minor_age_years", on)
     if birth is not None and _age(birth, on) < minor_age:
         rate = max(rate, int(_valid_on(reference["rates"], "category", "UNDER_18", on)["rate_percent_e2"]))
-    return RequestDecision(outcome=DecisionOutcome.ACCORD, covered_acts=_merge(covered), rate_e2=rate, **common)  # type: ignore[arg-type]
+    return _merge(covered), rate
 
 
 def _merge(acts: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -42,6 +42,7 @@ TITRE_SCHEMA = {
     "valid_to": pl.Date,
     "rate_e2": pl.Int64,
     "first_service_on": pl.Date,
+    "channel": pl.Utf8,
 }
 TITRE_ACT_SCHEMA = {"titre_id": pl.Utf8, "act_code": pl.Utf8, "sessions": pl.Int64, "sessions_paid": pl.Int64}
 LEDGER_SCHEMA = {
@@ -110,6 +111,7 @@ def titres(session: Session, titre_ids: Iterable[str]) -> tuple[pl.DataFrame, pl
         Titre.valid_to,
         Titre.rate_e2,
         Titre.first_service_on,
+        Titre.channel,
     )
     head = _fetch(session, lambda keys: select(*columns).where(Titre.titre_id.in_(keys)), ids, TITRE_SCHEMA)
     act_columns = (TitreAct.titre_id, TitreAct.act_code, TitreAct.sessions, TitreAct.sessions_paid)

@@ -52,10 +52,23 @@ def next_serials(session: Session, name: str, count: int) -> range:
 
 
 def add_decision(
-    session: Session, deposit_id: int, request_id: str, matricule: str, outcome: str, titre_id: str | None
+    session: Session,
+    deposit_id: int,
+    request_id: str,
+    matricule: str,
+    outcome: str,
+    titre_id: str | None,
+    pending: str | None = None,
 ) -> None:
     session.add(
-        Decision(deposit_id=deposit_id, request_id=request_id, matricule=matricule, outcome=outcome, titre_id=titre_id)
+        Decision(
+            deposit_id=deposit_id,
+            request_id=request_id,
+            matricule=matricule,
+            outcome=outcome,
+            titre_id=titre_id,
+            pending=pending,
+        )
     )
 
 

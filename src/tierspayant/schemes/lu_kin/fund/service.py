@@ -32,7 +32,7 @@ from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
 from tierspayant.core.outbox import Staging, publish_leftovers
 from tierspayant.schemes.lu_kin.formats.naming import KinFileName, check_name
-from tierspayant.schemes.lu_kin.fund import payments, recording, returns
+from tierspayant.schemes.lu_kin.fund import advice, payments, recording, returns
 from tierspayant.schemes.lu_kin.fund.authorising import authorise
 from tierspayant.schemes.lu_kin.fund.billing import bill
 from tierspayant.schemes.lu_kin.fund.explain import Explanation, explain_findings
@@ -147,6 +147,25 @@ class FundService:
     def mark_paid(self, deposit_id: int, paid_on: date) -> None:
         with transaction(self.sessions) as session:
             payments.mark_paid(session, deposit_id, paid_on)
+
+    # --- a suspended request decided later ---
+
+    def decide_after_advice(
+        self,
+        request_id: str,
+        favourable: bool,
+        outbox: Path,
+        decided_on: date | None = None,
+        sessions: int | None = None,
+        remark: str | None = None,
+    ) -> Path:
+        """Decide a request suspended for the Contrôle médical's advice (K112): an accord with its titre (``sessions``
+        as the advice allows) or a refusal (K113); returns the RETAUT written into ``outbox`` for the practice."""
+        day = decided_on or date.today()
+        with transaction(self.sessions) as session:
+            return advice.decide_after_advice(
+                session, request_id, favourable, day, Path(outbox), self.reference(), sessions, remark
+            )
 
     # --- processing ---
 

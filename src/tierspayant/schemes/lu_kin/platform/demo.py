@@ -154,5 +154,5 @@ def _create(context: PlatformContext, practice: PracticeService) -> list[DemoAcc
             if code in dict(PHYSIOTHERAPISTS):
                 practice.add_member(code, joined, left)
         for patient in PATIENTS:
-            practice.add_patient(patient)
+            practice.add_patient(patient, update=True)
     return accounts

@@ -14,22 +14,32 @@ from tierspayant.schemes.lu_kin.formats.models import BilledLine as LineModel
 from tierspayant.schemes.lu_kin.formats.models import Fac, FileHeader, Invoice
 from tierspayant.schemes.lu_kin.formats.writer import to_bytes
 from tierspayant.schemes.lu_kin.practice import exchange
-from tierspayant.schemes.lu_kin.practice.domain import LineStatus
+from tierspayant.schemes.lu_kin.practice.domain import LineStatus, TitreChannel
 from tierspayant.schemes.lu_kin.practice.exchange import PendingFile
 from tierspayant.schemes.lu_kin.practice.months import first_day, last_day, normalize_month, parse_month
 from tierspayant.schemes.lu_kin.practice.reference import PracticeReference
 from tierspayant.schemes.lu_kin.practice.refusals import refuse
 from tierspayant.schemes.lu_kin.practice.setup import practice_info
-from tierspayant.schemes.lu_kin.store.practice.models import BilledLine, BillingMonth, Patient, TreatmentSession
+from tierspayant.schemes.lu_kin.store.practice.models import (
+    BilledLine,
+    BillingMonth,
+    Patient,
+    Titre,
+    TreatmentSession,
+)
 
 
 def sessions_to_bill(db: Session, facturier: str | None, until: datetime | None = None) -> list[TreatmentSession]:
-    """Sessions never billed, or corrected after a contested line — for third-party patients (and AAA cases)."""
+    """Sessions never billed, or corrected after a contested line — for third-party patients (and AAA cases), on a
+    titre the practice obtained electronically (a paper titre the insured got by post is never third-party payment),
+    not cancelled."""
     never_billed = ~exists().where(BilledLine.session_id == TreatmentSession.id)
     query = (
         select(TreatmentSession)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(Titre, Titre.id == TreatmentSession.titre_id)
         .where(or_(never_billed, TreatmentSession.rebill.is_(True)))
+        .where(TreatmentSession.cancelled_at.is_(None), Titre.channel == TitreChannel.ELECTRONIC.value)
         .where(or_(Patient.third_party.is_(True), Patient.fund == "AAA"))
         .options(selectinload(TreatmentSession.patient), selectinload(TreatmentSession.titre))
         .order_by(TreatmentSession.performed_on, TreatmentSession.id)

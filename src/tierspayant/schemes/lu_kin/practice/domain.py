@@ -9,7 +9,15 @@ from enum import StrEnum
 from tierspayant.schemes.lu_kin.formats.models import Fund
 from tierspayant.schemes.lu_kin.formats.models import Pathology as PathologyCategory
 
-__all__ = ["Fund", "InvoicingForm", "LineStatus", "MembershipKind", "PathologyCategory", "PrescriptionStatus"]
+__all__ = [
+    "Fund",
+    "InvoicingForm",
+    "LineStatus",
+    "MembershipKind",
+    "PathologyCategory",
+    "PrescriptionStatus",
+    "TitreChannel",
+]
 
 
 class InvoicingForm(StrEnum):
@@ -31,6 +39,7 @@ class PrescriptionStatus(StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     SUSPENDED = "suspended"
+    CANCELLED = "cancelled"  # refused or suspended, then given up by the practice
 
 
 class LineStatus(StrEnum):
@@ -38,3 +47,10 @@ class LineStatus(StrEnum):
     PAID = "paid"  # covered as asked
     REDUCED = "reduced"  # covered, less than asked
     REFUSED = "refused"  # nothing covered
+
+
+class TitreChannel(StrEnum):
+    """How the titre was obtained (seed 002): third-party payment only when the practice asked electronically."""
+
+    ELECTRONIC = "electronic"  # the practice's DEMAUT, answered by a RETAUT
+    POST = "post"  # the insured sent the prescription by post and brought the paper titre

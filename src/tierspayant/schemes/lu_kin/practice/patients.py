@@ -32,8 +32,9 @@ class PatientRecord:
         return f"{self.last_name.upper()} {self.first_name}"
 
 
-def add_patient(db: Session, record: PatientRecord) -> PatientRecord:
-    """Record a patient (or update the one with that matricule); the matricule must be valid, match the birth date."""
+def add_patient(db: Session, record: PatientRecord, update: bool = False) -> PatientRecord:
+    """Record a patient; the matricule must be valid and match the birth date. A matricule already recorded is
+    refused (``PRA-PATIENT-EXISTS``, naming the patient) unless ``update`` says to correct that patient."""
     number = checked_matricule(record.matricule, record.birth_date)
     if not record.last_name.strip():
         refuse("PRA-PATIENT", "the patient's last name is empty", location="last_name")
@@ -43,6 +44,13 @@ def add_patient(db: Session, record: PatientRecord) -> PatientRecord:
     postal_code = optional_text(record.postal_code, Patient.postal_code, "postal code")
     city = optional_text(record.city, Patient.city, "city")
     patient = db.scalar(select(Patient).where(Patient.matricule == number))
+    if patient is not None and not update:
+        refuse(
+            "PRA-PATIENT-EXISTS",
+            f"matricule {number} is already the patient {patient.last_name.upper()} {patient.first_name}: open that "
+            "patient to correct it",
+            location="matricule",
+        )
     if patient is None:
         patient = Patient(matricule=number)
         db.add(patient)

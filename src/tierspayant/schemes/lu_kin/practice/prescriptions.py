@@ -30,7 +30,7 @@ ACT_CODE: TypeAdapter[str] = TypeAdapter(ActCode)
 PLACE_CATEGORY: TypeAdapter[str] = TypeAdapter(PlaceCategory)
 
 
-def _fits(kind: TypeAdapter[str], value: str) -> bool:
+def fits(kind: TypeAdapter[str], value: str) -> bool:
     try:
         kind.validate_python(value)
     except ValidationError:
@@ -96,7 +96,7 @@ def add_prescription(
     seen: set[str] = set()
     for act in data.acts:
         code = act.act_code.strip().upper()
-        if not _fits(ACT_CODE, code):
+        if not fits(ACT_CODE, code):
             refuse("PRA-PRESCRIPTION-ACTS", f"act code {act.act_code!r}: 2–10 letters A–Z or digits", location="acts")
         if code in seen:
             refuse("PRA-PRESCRIPTION-ACTS", f"act {code} is listed twice: give its total number of sessions once")
@@ -104,7 +104,7 @@ def add_prescription(
         if not 1 <= act.sessions <= 999:
             refuse("PRA-PRESCRIPTION-ACTS", f"act {code}: {act.sessions} sessions is not 1–999", location="acts")
     place = data.place_category.strip().upper()
-    if not _fits(PLACE_CATEGORY, place):
+    if not fits(PLACE_CATEGORY, place):
         refuse("PRA-PLACE", f"place-of-service category {data.place_category!r}: 1–4 letters A–Z or digits (annex 08)")
     scan_name = checked_text(data.scan_name, Prescription.scan_name, "scan file name")
     findings = check_scan(data.scan, data.scan_name)
@@ -139,14 +139,16 @@ def add_prescription(
 
 
 def resubmit_prescription(db: Session, prescription_id: int, scan: bytes | None, scan_name: str | None) -> None:
-    """Put a refused prescription back in the queue (with a new scan when the old one was the problem)."""
+    """Put a refused or suspended prescription back in the queue (with a new scan when the old one was the problem,
+    or the information the fund asked for)."""
     prescription = db.get(Prescription, prescription_id)
     if prescription is None:
         refuse("PRA-UNKNOWN-PRESCRIPTION", f"no prescription {prescription_id}")
-    if prescription.status != PrescriptionStatus.REFUSED.value:
+    if prescription.status not in (PrescriptionStatus.REFUSED.value, PrescriptionStatus.SUSPENDED.value):
         refuse(
             "PRA-RESUBMIT",
-            f"prescription {prescription_id} is {prescription.status}: only a refused request is sent again",
+            f"prescription {prescription_id} is {prescription.status}: only a refused or suspended request is sent "
+            "again",
         )
     if scan is not None:
         findings = check_scan(scan, scan_name or prescription.scan_name)

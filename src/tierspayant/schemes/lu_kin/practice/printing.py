@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tierspayant.schemes.lu_kin.practice.association import association_statement
+from tierspayant.schemes.lu_kin.practice.decisions import Outcome, line_shares
 from tierspayant.schemes.lu_kin.practice.documents.content import (
     ActRow,
     ItFormContent,
@@ -23,6 +24,7 @@ from tierspayant.schemes.lu_kin.practice.documents.it_form import render_it_form
 from tierspayant.schemes.lu_kin.practice.documents.memoire import render_memoire
 from tierspayant.schemes.lu_kin.practice.documents.statement import render_statement
 from tierspayant.schemes.lu_kin.practice.documents.titre import render_titre
+from tierspayant.schemes.lu_kin.practice.domain import TitreChannel
 from tierspayant.schemes.lu_kin.practice.it_flat_rate import it_flat_rate
 from tierspayant.schemes.lu_kin.practice.months import first_day, last_day, normalize_month
 from tierspayant.schemes.lu_kin.practice.patients import patient_by_matricule
@@ -34,6 +36,7 @@ from tierspayant.schemes.lu_kin.store.practice.models import (
     BilledLine,
     Patient,
     PatientInvoice,
+    Titre,
     TreatmentSession,
 )
 
@@ -55,7 +58,12 @@ def _provider_block(db: Session, facturier: str | None = None) -> ProviderBlock:
 
 
 def _memoire_line(
-    session: TreatmentSession, tariff: Decimal, insured_share: Decimal, fund_share: Decimal
+    session: TreatmentSession,
+    tariff: Decimal,
+    insured_share: Decimal,
+    fund_share: Decimal,
+    outcome: str,
+    patient_due: Decimal,
 ) -> tuple[MemoireLine, str]:
     line = MemoireLine(
         session.performed_on,
@@ -65,6 +73,8 @@ def _memoire_line(
         tariff,
         insured_share,
         fund_share,
+        outcome,
+        patient_due,
     )
     return line, session.facturier_code
 
@@ -105,28 +115,37 @@ def print_memoire(
             select(BilledLine, TreatmentSession)
             .join(TreatmentSession, TreatmentSession.id == BilledLine.session_id)
             .where(TreatmentSession.patient_id == patient.id, BilledLine.billing_month == month)
-            .options(selectinload(TreatmentSession.titre))
+            .options(selectinload(TreatmentSession.titre), selectinload(BilledLine.anomalies))
             .order_by(BilledLine.invoice_number, BilledLine.line_number)
         )
         for line, session in billed:
             numbers.append(line.invoice_number)
-            lines.append(_memoire_line(session, line.tariff, line.insured_share, line.amount_asked))
+            decided = line_shares(
+                line.status,
+                line.tariff,
+                line.insured_share,
+                line.amount_covered,
+                line.returned_insured_share,
+                [a.code for a in line.anomalies],
+            )
+            fund_share = line.amount_asked if decided.outcome is Outcome.AWAITING else decided.fund_covered
+            share = line.returned_insured_share if line.returned_insured_share is not None else line.insured_share
+            lines.append(
+                _memoire_line(session, line.tariff, share, fund_share, decided.outcome.value, decided.patient_due)
+            )
+        for session in _month_sessions(db, patient.id, month, paper_titres_only=True):
+            price = reference.price(session.act_code, session.performed_on, session.titre.coverage_rate)
+            lines.append(
+                _memoire_line(session, price.tariff, price.insured_share, price.fund_share, "patient", price.tariff)
+            )
         if not lines:
             refuse("PRA-NOTHING-TO-PRINT", f"nothing billed for {patient.matricule} on the FAC of {month}: bill first")
     else:
-        sessions = db.scalars(
-            select(TreatmentSession)
-            .where(
-                TreatmentSession.patient_id == patient.id,
-                TreatmentSession.performed_on >= first_day(month),
-                TreatmentSession.performed_on <= last_day(month),
-            )
-            .options(selectinload(TreatmentSession.titre))
-            .order_by(TreatmentSession.performed_on)
-        )
-        for session in sessions:
+        for session in _month_sessions(db, patient.id, month, paper_titres_only=False):
             price = reference.price(session.act_code, session.performed_on, session.titre.coverage_rate)
-            lines.append(_memoire_line(session, price.tariff, price.insured_share, price.fund_share))
+            lines.append(
+                _memoire_line(session, price.tariff, price.insured_share, price.fund_share, "patient", price.tariff)
+            )
         if not lines:
             refuse("PRA-NOTHING-TO-PRINT", f"no session for {patient.matricule} in {month}")
     facturiers = {facturier for _, facturier in lines}
@@ -144,7 +163,7 @@ def print_memoire(
         lines=[line for line, _ in lines],
     )
     path = render_memoire(content, folder / f"memoire-{month}-{patient.matricule}.pdf")
-    due = content.total_insured_share if third_party else content.total_tariff
+    due = content.total_due
     invoice = db.scalar(
         select(PatientInvoice).where(PatientInvoice.patient_id == patient.id, PatientInvoice.month == month)
     )
@@ -153,6 +172,25 @@ def print_memoire(
     else:  # a reprint replaces the earlier one
         invoice.amount, invoice.path, invoice.printed_at = due, str(path), now
     return path
+
+
+def _month_sessions(db: Session, patient_id: int, month: str, *, paper_titres_only: bool) -> list[TreatmentSession]:
+    """The patient's sessions of ``month`` (not cancelled); only those on a paper titre (never third-party)."""
+    query = (
+        select(TreatmentSession)
+        .join(Titre, Titre.id == TreatmentSession.titre_id)
+        .where(
+            TreatmentSession.patient_id == patient_id,
+            TreatmentSession.performed_on >= first_day(month),
+            TreatmentSession.performed_on <= last_day(month),
+            TreatmentSession.cancelled_at.is_(None),
+        )
+        .options(selectinload(TreatmentSession.titre))
+        .order_by(TreatmentSession.performed_on, TreatmentSession.id)
+    )
+    if paper_titres_only:
+        query = query.where(Titre.channel == TitreChannel.POST.value)
+    return list(db.scalars(query))
 
 
 def print_statement(db: Session, member: str, year: int, folder: Path, today: date) -> Path:

@@ -3,7 +3,9 @@ share still to invoice to each patient. One query for the month's lines, aggrega
 
 - *billed*: the amounts asked on the month's FAC (including corrected lines re-billed that month);
 - *covered*: what the RETFAC granted; *contested*: asked − covered on returned lines; *awaiting*: no return yet;
-- *insured share due*: the patient's share on every line not refused (as returned by the fund when known);
+- *insured share due*: what the patient owes, as the fund decided each line (:mod:`.decisions`: their share on lines
+  paid, reduced or awaiting; the tariff on a refusal that leaves the cost to them; nothing on a refusal the practice
+  corrects and presents again) — the same reading as the mémoire d'honoraires;
   *invoiced*: what printed mémoires d'honoraires already asked the patient; *to invoice* = due − invoiced.
 """
 
@@ -19,10 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tierspayant.core.money import ZERO, format_euros, from_cents, to_cents
+from tierspayant.schemes.lu_kin.practice.decisions import line_shares
 from tierspayant.schemes.lu_kin.practice.domain import LineStatus
 from tierspayant.schemes.lu_kin.practice.months import normalize_month
 from tierspayant.schemes.lu_kin.practice.setup import physiotherapist_names
-from tierspayant.schemes.lu_kin.store.practice.models import BilledLine, Patient, PatientInvoice, TreatmentSession
+from tierspayant.schemes.lu_kin.store.practice.models import (
+    BilledLine,
+    LineAnomaly,
+    Patient,
+    PatientInvoice,
+    TreatmentSession,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ def reconcile(db: Session, month: str) -> Reconciliation:
     month = normalize_month(month)
     query = (
         select(
+            BilledLine.id,
+            BilledLine.tariff,
             BilledLine.status,
             BilledLine.amount_asked,
             BilledLine.amount_covered,
@@ -115,20 +126,23 @@ def reconcile(db: Session, month: str) -> Reconciliation:
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .where(BilledLine.billing_month == month)
     )
+    rows = db.execute(query).all()
+    codes = month_anomaly_codes(db, month)
     records = [
         {
             "status": status,
             "asked": to_cents(asked),
             "covered": None if covered is None else to_cents(covered),
-            "share": to_cents(returned_share if returned_share is not None else share),
+            "share": to_cents(
+                line_shares(status, tariff, share, covered, returned_share, codes.get(line_id, ())).patient_due
+            ),
             "performer": performer,
             "patient_id": patient_id,
             "matricule": matricule,
             "patient_name": f"{last.upper()} {first}",
         }
-        for status, asked, covered, share, returned_share, performer, patient_id, matricule, last, first in db.execute(
-            query
-        )
+        for line_id, tariff, status, asked, covered, share, returned_share, *who in rows
+        for performer, patient_id, matricule, last, first in [who]
     ]
     if not records:
         return Reconciliation(month)
@@ -148,7 +162,7 @@ def reconcile(db: Session, month: str) -> Reconciliation:
         pl.when(returned).then(pl.col("covered")).otherwise(0).alias("covered"),
         pl.when(returned).then(pl.col("asked") - pl.col("covered")).otherwise(0).alias("contested"),
         pl.when(returned).then(0).otherwise(pl.col("asked")).alias("awaiting"),
-        pl.when(pl.col("status") == LineStatus.REFUSED.value).then(0).otherwise(pl.col("share")).alias("share_due"),
+        pl.col("share").alias("share_due"),
     )
     sums = [pl.len().alias("lines"), *(pl.col(c).sum() for c in _AMOUNTS)]
     invoiced = {
@@ -186,3 +200,16 @@ def _balance(row: dict[str, int], key: str, name: str, invoiced_cents: int | Non
         insured_share_due=from_cents(row["share_due"]) if invoiced_cents is not None else ZERO,
         invoiced=from_cents(invoiced_cents or 0),
     )
+
+
+def month_anomaly_codes(db: Session, month: str) -> dict[int, list[str]]:
+    """The fund's anomaly codes of each line billed in ``month`` (one query)."""
+    codes: dict[int, list[str]] = {}
+    query = (
+        select(LineAnomaly.billed_line_id, LineAnomaly.code)
+        .join(BilledLine, BilledLine.id == LineAnomaly.billed_line_id)
+        .where(BilledLine.billing_month == month)
+    )
+    for line_id, code in db.execute(query):
+        codes.setdefault(line_id, []).append(code)
+    return codes

@@ -18,6 +18,8 @@ from tierspayant.core.findings import Finding
 from tierspayant.schemes.lu_kin.practice import (
     association,
     billing,
+    contested,
+    corrections,
     exchange,
     it_flat_rate,
     patients,
@@ -150,9 +152,41 @@ class PracticeService:
 
     # --- patients, prescriptions ---
 
-    def add_patient(self, record: PatientRecord) -> PatientRecord:
+    def add_patient(self, record: PatientRecord, update: bool = False) -> PatientRecord:
+        """Record a patient; an existing matricule is refused unless ``update`` (then the patient is corrected)."""
         with transaction(self._sessions) as db:
-            return patients.add_patient(db, record)
+            return patients.add_patient(db, record, update)
+
+    def update_patient(self, matricule: str, record: PatientRecord) -> str:
+        """Correct a patient; returns what changed (for the audit log)."""
+        with transaction(self._sessions) as db:
+            return corrections.update_patient(db, matricule, record)
+
+    def cancel_patient(self, matricule: str) -> str:
+        with transaction(self._sessions) as db:
+            return corrections.cancel_patient(db, matricule)
+
+    def update_prescription(self, prescription_id: int, changes: corrections.PrescriptionChanges) -> str:
+        """Correct a prescription not yet sent, refused or suspended (then it is sent again)."""
+        with transaction(self._sessions) as db:
+            return corrections.update_prescription(db, prescription_id, changes, self.today())
+
+    def cancel_prescription(self, prescription_id: int) -> str:
+        with transaction(self._sessions) as db:
+            return corrections.cancel_prescription(db, prescription_id)
+
+    def contested_lines(self, matricule: str | None = None) -> list[contested.ContestedLine]:
+        """Lines the fund refused or reduced, with what they mean and whether the practice can correct them."""
+        with transaction(self._sessions) as db:
+            return contested.contested_lines(db, matricule)
+
+    def physiotherapist_names(self) -> dict[str, str]:
+        with transaction(self._sessions) as db:
+            return setup.physiotherapist_names(db)
+
+    def cancel_session(self, session_id: int) -> str:
+        with transaction(self._sessions) as db:
+            return corrections.cancel_session(db, session_id, self.now())
 
     def patients(self) -> list[PatientRecord]:
         with transaction(self._sessions) as db:

@@ -60,7 +60,7 @@ def _history(db: Session, titre: Titre, day: date) -> _History:
             func.min(TreatmentSession.performed_on),
             on_day,
         )
-        .where(TreatmentSession.patient_id == titre.patient_id)
+        .where(TreatmentSession.patient_id == titre.patient_id, TreatmentSession.cancelled_at.is_(None))
         .group_by(TreatmentSession.titre_id, TreatmentSession.act_code)
     ).all()
     mine = [row for row in rows if row[0] == titre.id]
@@ -187,7 +187,7 @@ def correct_session(
 ) -> list[Finding]:
     """Correct a session whose line was contested; it goes out again on the next FAC. Returns fresh warnings."""
     session = db.get(TreatmentSession, session_id)
-    if session is None:
+    if session is None or session.cancelled_at is not None:
         refuse("PRA-UNKNOWN-SESSION", f"no session {session_id}")
     last = last_line(db, session_id)
     if last is not None and last.status != LineStatus.REFUSED.value:
@@ -237,6 +237,8 @@ def list_sessions(db: Session, matricule: str | None = None) -> list[SessionReco
     for s in db.scalars(sessions):
         line_status = latest.get(s.id)
         status = "unbilled" if line_status is None else ("to rebill" if s.rebill else line_status)
+        if s.cancelled_at is not None:
+            status = "cancelled"
         records.append(
             SessionRecord(
                 id=s.id,

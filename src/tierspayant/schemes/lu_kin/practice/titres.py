@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from tierspayant.schemes.lu_kin.practice.domain import LineStatus
 from tierspayant.schemes.lu_kin.practice.refusals import refuse
-from tierspayant.schemes.lu_kin.store.practice.models import Patient, Titre, TreatmentSession
+from tierspayant.schemes.lu_kin.store.practice.models import BilledLine, Patient, Titre, TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,37 @@ def titre_by_identifier(db: Session, identifier: str) -> Titre:
 
 
 def sessions_done(db: Session, titre_id: int) -> dict[str, int]:
-    """Sessions recorded per act on a titre (one grouped query)."""
-    rows = db.execute(
-        select(TreatmentSession.act_code, func.count())
-        .where(TreatmentSession.titre_id == titre_id)
-        .group_by(TreatmentSession.act_code)
-    )
-    return {act: int(count) for act, count in rows}
+    """Sessions that use the titre, per act (see :func:`titre_usage`)."""
+    return titre_usage(db, [titre_id]).get(titre_id, {})
+
+
+def titre_usage(db: Session, titre_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Sessions that use each titre, per act, as the fund sees them: every session recorded, except a cancelled one
+    and one whose latest line the fund refused and that was not corrected for re-billing (the fund counted it not;
+    once corrected it counts again). Two queries whatever the number of titres."""
+    if not titre_ids:
+        return {}
+    sessions = db.execute(
+        select(
+            TreatmentSession.id, TreatmentSession.titre_id, TreatmentSession.act_code, TreatmentSession.rebill
+        ).where(TreatmentSession.titre_id.in_(titre_ids), TreatmentSession.cancelled_at.is_(None))
+    ).all()
+    latest: dict[int, str] = {
+        session_id: status
+        for session_id, status in db.execute(
+            select(BilledLine.session_id, BilledLine.status)
+            .join(TreatmentSession, TreatmentSession.id == BilledLine.session_id)
+            .where(TreatmentSession.titre_id.in_(titre_ids))
+            .order_by(BilledLine.id)
+        )
+    }
+    usage: dict[int, dict[str, int]] = {}
+    for session_id, titre_id, act, rebill in sessions:
+        if latest.get(session_id) == LineStatus.REFUSED.value and not rebill:
+            continue
+        acts = usage.setdefault(titre_id, {})
+        acts[act] = acts.get(act, 0) + 1
+    return usage
 
 
 def to_record(db: Session, titre: Titre, done: dict[str, int] | None = None) -> TitreRecord:
@@ -86,12 +111,5 @@ def list_titres(db: Session, matricule: str | None = None) -> list[TitreRecord]:
     if matricule is not None:
         query = query.where(Patient.matricule == matricule)
     titres = list(db.scalars(query))
-    done: dict[int, dict[str, int]] = {}
-    counts = (
-        select(TreatmentSession.titre_id, TreatmentSession.act_code, func.count())
-        .where(TreatmentSession.titre_id.in_([t.id for t in titres]))
-        .group_by(TreatmentSession.titre_id, TreatmentSession.act_code)
-    )
-    for titre_id, act, count in db.execute(counts):
-        done.setdefault(titre_id, {})[act] = int(count)
+    done = titre_usage(db, [t.id for t in titres])
     return [to_record(db, t, done.get(t.id, {})) for t in titres]

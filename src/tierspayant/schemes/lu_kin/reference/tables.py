@@ -52,6 +52,7 @@ PARAMETER_KINDS: dict[str, ColumnKind] = {
     "titre_validity_days": "int",  # a titre covers sessions for N days from its issue date
     "max_acts_per_day": "int",  # nomenclature acts per patient and day (one act per session)
     "minor_age_years": "int",  # under this age at the prescription date the UNDER_18 rate applies
+    "medical_advice_above_sessions": "int",  # a serious-pathology request above this waits for the CMSS advice (K112)
     "electronic_prescriptions_from": "date",  # electronic channel only for prescriptions from this date
 }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -107,3 +108,36 @@ class RefacLedgerSegment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_refac_ledger_segment_dates", "first_service_date", "last_service_date"),)
+
+
+class RefacRegularisation(Base):
+    """An a-posteriori correction (M38 sheet) of an earlier sending, compensated on a later payment to the same third
+    party: ``amount_cents`` > 0 is taken back, < 0 is owed to the nurse. ``sending_id``: the accepted sending whose
+    payment compensates it (NULL while open)."""
+
+    __tablename__ = "refac_regularisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    third_party: Mapped[str] = mapped_column(String(12), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    sending_id: Mapped[int | None] = mapped_column(ForeignKey("refac_sending.id"))
+
+
+class McnMessage(Base):
+    """A MyCareNet message other than eFact received by the mutuality (801000 insurability consultation, 420900
+    palliative notification, agreement request) and what it answered; ``data``: the request and answer zones."""
+
+    __tablename__ = "mcn_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(6))
+    file_name: Mapped[str] = mapped_column(String(255))
+    third_party: Mapped[str] = mapped_column(String(12))
+    niss: Mapped[str] = mapped_column(String(11), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # accepted | refused | pending (palliative: doctor missing)
+    reply_kind: Mapped[str] = mapped_column(String(6))
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)

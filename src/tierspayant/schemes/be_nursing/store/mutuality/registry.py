@@ -9,12 +9,18 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from tierspayant.schemes.be_nursing.store.mutuality.models import RefacLedgerSegment, RefacSending, RefacSendingNumber
+from tierspayant.schemes.be_nursing.store.mutuality.models import (
+    RefacLedgerSegment,
+    RefacRegularisation,
+    RefacSending,
+    RefacSendingNumber,
+)
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
 
 MIGRATIONS = "tierspayant.schemes.be_nursing.store.mutuality.migrations"
@@ -31,6 +37,7 @@ HISTORY_SCHEMA = pl.Schema(
         ("third_party", pl.Utf8),
         ("invoice_number", pl.Utf8),
         ("same_day_repetition", pl.Int64),  # 03 second identical service that day, 04 third or later
+        ("service_time", pl.Int64),  # HHMM; absent from segments written before it was kept (read as null)
     ]
 )
 
@@ -56,8 +63,21 @@ class PriorSending:
 
 
 @dataclass(frozen=True)
+class Regularisation:
+    """An M38 a-posteriori correction: > 0 taken back, < 0 owed to the nurse; compensated on ``sending_id``."""
+
+    id: int
+    third_party: str
+    amount_cents: int
+    reason: str
+    registered_at: datetime
+    sending_id: int | None
+
+
+@dataclass(frozen=True)
 class Payment:
-    """One accepted sending's payment: when, to whom, how much (cents), for which file, in which reception rank."""
+    """One accepted sending's payment: when, to whom, for which file, in which reception rank; the amount paid is the
+    accepted amount minus the regularisations compensated on it (cents)."""
 
     payment_date: date
     third_party: str
@@ -65,6 +85,17 @@ class Payment:
     file_name: str
     payment_order: int | None
     received_at: datetime
+    sending_id: int = 0
+    sending_number: int | None = None
+    regularisations: tuple[Regularisation, ...] = ()
+
+    @property
+    def regularised_cents(self) -> int:
+        return sum(r.amount_cents for r in self.regularisations)
+
+    @property
+    def paid_cents(self) -> int:
+        return self.accepted_cents - self.regularised_cents
 
 
 @dataclass(frozen=True)
@@ -96,6 +127,11 @@ class RefacRegistry:
         self.engine = make_engine(database_url)
         migrate(self.engine, MIGRATIONS)
         self._sessions = session_factory(self.engine)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, for the mutuality's other services on the same database (MyCareNet messages)."""
+        return self._sessions
 
     def close(self) -> None:
         self.engine.dispose()
@@ -141,12 +177,30 @@ class RefacRegistry:
 
     # -- payment order -----------------------------------------------------------------------------------------
 
-    def last_payment(self) -> tuple[int, date | None]:
-        """Highest payment order given so far and the latest payment date scheduled (0, None when none)."""
-        query = select(func.max(RefacSending.payment_order), func.max(RefacSending.payment_date))
+    def payment_rank(self, received_at: datetime) -> int:
+        """1 + the accepted sendings received before ``received_at``: the rank in the order of reception."""
+        query = select(func.count()).where(RefacSending.status == "accepted", RefacSending.received_at <= received_at)
         with self._sessions() as session:
-            order, last = session.execute(query).one()
-        return int(order or 0), last
+            return int(session.execute(query).scalar_one()) + 1
+
+    # -- M38 regularisations ----------------------------------------------------------------------------------------
+
+    def add_regularisation(self, third_party: str, amount_cents: int, reason: str, at: datetime) -> int:
+        """Register an a-posteriori correction (M38) to compensate on the third party's next accepted sending."""
+        with transaction(self._sessions) as session:
+            row = RefacRegularisation(
+                third_party=third_party.zfill(11), amount_cents=amount_cents, reason=reason[:200], registered_at=at
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def regularisations(self, third_party: str | None = None) -> list[Regularisation]:
+        query = select(RefacRegularisation).order_by(RefacRegularisation.registered_at, RefacRegularisation.id)
+        if third_party is not None:
+            query = query.where(RefacRegularisation.third_party == third_party)
+        with self._sessions() as session:
+            return [_regularisation(r) for r in session.scalars(query)]
 
     # -- history -----------------------------------------------------------------------------------------------
 
@@ -176,7 +230,7 @@ class RefacRegistry:
             blobs = connection.execute(query).scalars().all()
         if not blobs:
             return pl.DataFrame(schema=HISTORY_SCHEMA)
-        rows = pl.concat([pl.read_parquet(io.BytesIO(blob)) for blob in blobs], how="vertical").cast(HISTORY_SCHEMA)
+        rows = pl.concat([_segment_rows(blob) for blob in blobs], how="vertical").cast(HISTORY_SCHEMA)
         keep = (pl.col("first_service_date") <= last_day) & (
             (pl.col("last_service_date") >= first_day) | pl.col("nomenclature_code").is_in(codes)
         )
@@ -234,6 +288,7 @@ class RefacRegistry:
                 )
                 if services is not None and services.height:
                     session.add(ledger_segment(row.id, services))
+                _compensate(session, row)
             return row.id
 
     def mark_answered(self, sending_id: int) -> None:
@@ -259,21 +314,43 @@ class RefacRegistry:
             return [_prior(r) for r in session.scalars(select(RefacSending).order_by(RefacSending.id))]
 
     def payments(self) -> list[Payment]:
-        """What the mutuality pays: every accepted, not cancelled sending, by payment date then reception order."""
+        """What the mutuality pays: every accepted, not cancelled sending in the order of reception (which is also
+        the order of the payment dates: reception + 14 days), ranked 1, 2, … whatever order they were processed in,
+        with the regularisations compensated on each."""
         query = (
             select(RefacSending)
             .where(RefacSending.status == "accepted", RefacSending.cancelled_at.is_(None))
             .where(RefacSending.payment_date.is_not(None))
-            .order_by(RefacSending.payment_date, RefacSending.payment_order, RefacSending.id)
+            .order_by(RefacSending.received_at, RefacSending.id)
         )
         with self._sessions() as session:
+            rows = list(session.scalars(query))
+            compensated: dict[int, list[Regularisation]] = {}
+            ids = [r.id for r in rows]
+            for start in range(0, len(ids), 5000):
+                chosen = ids[start : start + 5000]
+                regs = select(RefacRegularisation).where(RefacRegularisation.sending_id.in_(chosen))
+                for reg in session.scalars(regs.order_by(RefacRegularisation.registered_at, RefacRegularisation.id)):
+                    compensated.setdefault(reg.sending_id or 0, []).append(_regularisation(reg))
             return [
                 Payment(
-                    r.payment_date, r.third_party or "", r.accepted_cents, r.file_name, r.payment_order, r.received_at
+                    r.payment_date,
+                    r.third_party or "",
+                    r.accepted_cents,
+                    r.file_name,
+                    rank,
+                    r.received_at,
+                    sending_id=r.id,
+                    sending_number=r.sending_number,
+                    regularisations=tuple(compensated.get(r.id, ())),
                 )
-                for r in session.scalars(query)
+                for rank, r in enumerate(rows, start=1)
                 if r.payment_date is not None
             ]
+
+    def payment_letter(self, sending_id: int) -> Payment | None:
+        """One payment with its regularisations (the payment letter)."""
+        return next((p for p in self.payments() if p.sending_id == sending_id), None)
 
     def service_count(self) -> int:
         with self._sessions() as session:
@@ -294,6 +371,34 @@ def ledger_segment(sending_id: int, services: pl.DataFrame) -> RefacLedgerSegmen
         codes=" " + " ".join(str(code) for code in codes) + " ",
         data=buffer.getvalue(),
     )
+
+
+def _compensate(session: Session, sending: RefacSending) -> None:
+    """Attach the third party's open regularisations to this accepted sending, oldest first, each one that still fits:
+    what is taken back never exceeds the accepted amount (one that does not fit waits for a later payment)."""
+    query = (
+        select(RefacRegularisation)
+        .where(RefacRegularisation.third_party == sending.third_party, RefacRegularisation.sending_id.is_(None))
+        .where(RefacRegularisation.registered_at <= sending.received_at + timedelta(days=14))
+        .order_by(RefacRegularisation.registered_at, RefacRegularisation.id)
+    )
+    taken = 0
+    for reg in session.scalars(query):
+        if taken + reg.amount_cents > sending.accepted_cents:
+            continue
+        taken += reg.amount_cents
+        reg.sending_id = sending.id
+
+
+def _regularisation(row: RefacRegularisation) -> Regularisation:
+    return Regularisation(row.id, row.third_party, row.amount_cents, row.reason, row.registered_at, row.sending_id)
+
+
+def _segment_rows(blob: bytes) -> pl.DataFrame:
+    """One ledger segment's rows in ``HISTORY_SCHEMA``; a column added since the segment was written is null."""
+    frame = pl.read_parquet(io.BytesIO(blob))
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in HISTORY_SCHEMA.items() if c not in frame.columns]
+    return frame.with_columns(missing).select(list(HISTORY_SCHEMA)) if missing else frame.select(list(HISTORY_SCHEMA))
 
 
 def _prior(row: RefacSending) -> PriorSending:

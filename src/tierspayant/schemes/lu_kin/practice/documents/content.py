@@ -55,6 +55,10 @@ class TitreContent:
 
 @dataclass(frozen=True)
 class MemoireLine:
+    """One session on the mémoire, as the fund decided it (``outcome``: a :class:`..decisions.Outcome` value, or
+    ``patient`` outside third-party payment). ``fund_share`` is what the fund covered (asked, while awaiting);
+    ``patient_due`` what the patient owes for it."""
+
     performed_on: date
     act_code: str
     performer_code: str
@@ -62,6 +66,12 @@ class MemoireLine:
     tariff: Decimal
     insured_share: Decimal
     fund_share: Decimal
+    outcome: str = "paid"
+    patient_due: Decimal | None = None  # default: the insured share
+
+    @property
+    def due(self) -> Decimal:
+        return self.insured_share if self.patient_due is None else self.patient_due
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,24 @@ class MemoireContent:
 
     @property
     def total_fund_share(self) -> Decimal:
-        return sum((x.fund_share for x in self.lines), ZERO)
+        """What the fund covered (the lines it decided paid or reduced)."""
+        return sum((x.fund_share for x in self.lines if x.outcome in ("paid", "reduced")), ZERO)
+
+    @property
+    def total_awaiting(self) -> Decimal:
+        """Asked of the fund, no decision yet."""
+        return sum((x.fund_share for x in self.lines if x.outcome == "awaiting"), ZERO)
+
+    def total_tariff_of(self, outcome: str) -> Decimal:
+        return sum((x.tariff for x in self.lines if x.outcome == outcome), ZERO)
+
+    @property
+    def total_due(self) -> Decimal:
+        """What the patient pays: their share of the lines covered or awaiting, the tariff of a refusal that leaves
+        the cost to them, the whole tariff outside third-party payment."""
+        if not self.third_party:
+            return self.total_tariff
+        return sum((x.due for x in self.lines), ZERO)
 
 
 @dataclass(frozen=True)

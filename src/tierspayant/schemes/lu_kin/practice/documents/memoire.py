@@ -24,6 +24,35 @@ from tierspayant.documents.layout import (
 )
 from tierspayant.schemes.lu_kin.practice.documents.content import MemoireContent
 
+OUTCOME_LABELS = {
+    "paid": "Prise en charge",
+    "reduced": "Prise en charge réduite",
+    "awaiting": "En attente de décision",
+    "to_correct": "Refusée — sera présentée à nouveau",
+    "patient_pays": "Refusée — à charge de l'assuré",
+    "already_paid": "Refusée — déjà payée",
+    "patient": "Paiement par l'assuré",
+}
+
+
+def _totals(content: MemoireContent) -> list[tuple[str, object]]:
+    """The amounts as the fund decided them; a line appears only when something is in it."""
+    rows: list[tuple[str, object]] = [
+        ("Montant total des honoraires (tarif)", money(content.total_tariff) + " EUR"),
+    ]
+    if content.third_party:
+        rows.append(("Prise en charge statutaire par la caisse", money(content.total_fund_share) + " EUR"))
+        optional = [
+            ("Demandé à la caisse, en attente de décision", content.total_awaiting),
+            ("Refusé par la caisse, présenté à nouveau après correction", content.total_tariff_of("to_correct")),
+            ("Refusé par la caisse, à charge de la personne protégée", content.total_tariff_of("patient_pays")),
+            ("Refusé par la caisse, déjà payé", content.total_tariff_of("already_paid")),
+            ("Titre obtenu par voie postale: pas de tiers payant", content.total_tariff_of("patient")),
+        ]
+        rows += [(label, money(amount) + " EUR") for label, amount in optional if amount]
+    rows.append(("Montant à payer par la personne protégée", money(content.total_due) + " EUR"))
+    return rows
+
 
 def render_memoire(content: MemoireContent, path: Path) -> Path:
     meta = DocumentMeta(
@@ -54,7 +83,7 @@ def render_memoire(content: MemoireContent, path: Path) -> Path:
         ),
         paragraph("Prestations", HEADING),
         grid(
-            ["Date", "Acte", "Exécutant", "Titre", "Tarif", "Part assuré", "Part caisse"],
+            ["Date", "Acte", "Exécutant", "Titre", "Tarif", "Décision de la caisse", "Part caisse", "À payer"],
             [
                 [
                     day(x.performed_on),
@@ -62,41 +91,34 @@ def render_memoire(content: MemoireContent, path: Path) -> Path:
                     x.performer_code,
                     x.titre,
                     money(x.tariff),
-                    money(x.insured_share),
-                    money(x.fund_share),
+                    OUTCOME_LABELS.get(x.outcome, x.outcome),
+                    money(x.fund_share) if x.outcome in ("paid", "reduced", "awaiting") else "—",
+                    money(x.due),
                 ]
                 for x in lines
             ],
-            widths=[0.14, 0.09, 0.12, 0.21, 0.14, 0.15, 0.15],
-            right_aligned=[4, 5, 6],
+            widths=[0.12, 0.07, 0.11, 0.17, 0.09, 0.22, 0.11, 0.11],
+            right_aligned=[4, 6, 7],
             total_row=[
                 "Total",
                 "",
                 "",
                 f"{len(lines)} séance(s)",
                 money(content.total_tariff),
-                money(content.total_insured_share),
+                "",
                 money(content.total_fund_share),
+                money(content.total_due),
             ],
         ),
         Spacer(1, 6),
-        block(
-            "Totaux",
-            [
-                ("Montant total des honoraires (tarif)", money(content.total_tariff) + " EUR"),
-                ("Participation statutaire (personne protégée)", money(content.total_insured_share) + " EUR"),
-                ("Prise en charge statutaire par la caisse", money(content.total_fund_share) + " EUR"),
-                (
-                    "Montant à payer par la personne protégée",
-                    money(content.total_insured_share if content.third_party else content.total_tariff) + " EUR",
-                ),
-            ],
-        ),
+        block("Totaux", _totals(content)),
         Spacer(1, 6),
         paragraph(
             (
                 "Tiers payant: la part de la caisse est facturée directement à la CNS par le prestataire; "
-                "seule la participation statutaire est à régler par la personne protégée."
+                "seule la participation statutaire est à régler par la personne protégée. Une prestation refusée "
+                "par la caisse pour une erreur du prestataire est corrigée et présentée à nouveau: elle n'est pas "
+                "à charge de la personne protégée."
             )
             if content.third_party
             else (

@@ -185,6 +185,9 @@ class Decision(Base):
     matricule: Mapped[str] = mapped_column(String(13))
     outcome: Mapped[str] = mapped_column(String(8))  # ACCORD | REFUS | SUSPENS
     titre_id: Mapped[str | None] = mapped_column(String(14))
+    # a suspended request: what an accord would grant (JSON), decided later (fund.advice) without a new DEMAUT
+    pending: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)  # a suspended request decided later: when
 
 
 class Titre(Base):
@@ -205,6 +208,9 @@ class Titre(Base):
     valid_to: Mapped[date] = mapped_column(Date)
     rate_e2: Mapped[int] = mapped_column(Integer)  # coverage rate in 1/100 %
     first_service_on: Mapped[date | None] = mapped_column(Date)  # first paid session (the 30-day start delay)
+    # electronic: granted on a DEMAUT (third-party payment) | post: the insured asked by post and got a paper titre,
+    # which is never billed in third-party payment (seed 002, rule K218)
+    channel: Mapped[str] = mapped_column(String(10), default="electronic", server_default="electronic")
 
 
 class TitreAct(Base):

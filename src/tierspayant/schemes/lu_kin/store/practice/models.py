@@ -201,6 +201,9 @@ class Titre(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     coverage_rate: Mapped[Decimal] = mapped_column(Percent)
+    # electronic: granted on the practice's DEMAUT (third-party payment possible) | post: the insured sent the
+    # prescription by post and brought the paper titre — no third-party payment (seed 002)
+    channel: Mapped[str] = mapped_column(String(10), default="electronic", server_default="electronic")
 
     patient: Mapped[Patient] = relationship()
     prescription: Mapped[Prescription] = relationship()
@@ -231,6 +234,8 @@ class TreatmentSession(Base):
     facturier_code: Mapped[str] = mapped_column(String(8), index=True)
     rebill: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # cancelled after a refused line (an unbilled session is deleted): kept so the history stays whole
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     titre: Mapped[Titre] = relationship()
     patient: Mapped[Patient] = relationship()

@@ -2,8 +2,8 @@
 the last receipt leaves it false, and the next run of the same file completes the first delivery instead of answering
 "duplicate". Deposits recorded before this revision had their answers delivered.
 
-Revision ID: 0004_answers_published
-Revises: 0003_ledger_clustered
+Revision ID: 0006_answers_published
+Revises: 0005_decision_pending
 Create Date: 2026-12-05
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_answers_published"
-down_revision: str | None = "0003_ledger_clustered"
+revision: str = "0006_answers_published"
+down_revision: str | None = "0005_decision_pending"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,8 @@ the last reply leaves it false, and the next run of the same file delivers the s
 "duplicate"; ``answer_names`` lists the names of its replies, acknowledgement first. Receptions recorded before
 this revision had their replies delivered.
 
-Revision ID: 0002_answers_published
-Revises: 0001_refac_registry
+Revision ID: 0003_answers_published
+Revises: 0002_payments_and_messages
 Create Date: 2026-12-05
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_answers_published"
-down_revision: str | None = "0001_refac_registry"
+revision: str = "0003_answers_published"
+down_revision: str | None = "0002_payments_and_messages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Digital fee notes: the signed QR code (LUFN1), its PDF, verification from a rendered page."""

@@ -1,0 +1,100 @@
+"""The fee note as a PDF (reportlab), with its signed QR code drawn as vector modules (segno) when the patient
+opted for digital healthcare administration, and without one otherwise."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote
+from tierspayant.schemes.lu_doctors.reference.digital import Shares
+
+QR_MODULE = 0.8 * mm  # ≥ 0.5 mm per module: phones and the fund's scanners read it from paper
+QR_QUIET_ZONE = 4
+QR_MASK = 2
+_DARK_TO_GREY = bytes([255, 0]) + bytes(254)  # module value 1 (dark) → 0 (black), 0 → 255 (white)
+
+
+def qr_image(text: str) -> Image.Image:
+    """The QR code as a one-pixel-per-module grey image with its quiet zone (the PDF scales it, unsmoothed).
+
+    The mask pattern is fixed: ISO/IEC 18004 lets an encoder use any of the eight, and scoring all eight is four
+    fifths of segno's encoding time; decoders read every mask (the tests decode rendered pages).
+    """
+    code = segno.make(text, error="m", micro=False, boost_error=False, mask=QR_MASK)
+    size = len(code.matrix)
+    quiet = bytes(QR_QUIET_ZONE)
+    white_rows = bytes(size + 2 * QR_QUIET_ZONE) * QR_QUIET_ZONE
+    rows = b"".join(quiet + bytes(row) + quiet for row in code.matrix)
+    dark = white_rows + rows + white_rows
+    side = size + 2 * QR_QUIET_ZONE
+    return Image.frombytes("L", (side, side), dark.translate(_DARK_TO_GREY))
+
+
+def _draw_qr(canvas: Canvas, text: str, right: float, bottom: float) -> float:
+    """Draw the QR code with its bottom-right corner at (right, bottom); returns its side."""
+    image = qr_image(text)
+    side: float = image.width * QR_MODULE
+    canvas.drawImage(ImageReader(image), right - side, bottom, side, side)
+    return side
+
+
+def render_fee_note(note: FeeNote, shares: Shares, qr_text: str | None = None, doctor_name: str = "") -> bytes:
+    """One A4 page: doctor, patient (with the matricule in clear, as the fund requires on paper), acts, total,
+    shares, payment, and the QR code when given."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas.setTitle(f"Mémoire d'honoraires {note.fee_note_id}")
+    width, height = A4
+    y = height - 25 * mm
+    canvas.setFont("Helvetica-Bold", 14)
+    canvas.drawString(20 * mm, y, "Mémoire d'honoraires")
+    canvas.setFont("Helvetica", 10)
+    canvas.drawRightString(width - 20 * mm, y, f"N° {note.fee_note_id} du {note.issued_on:%d/%m/%Y}")
+    y -= 10 * mm
+    for label, value in (
+        ("Médecin", f"{doctor_name} — code {note.doctor_code}".strip(" —")),
+        ("Facturé sous le code", note.billing_code),
+        ("Patient", note.patient_name),
+        ("Matricule", note.patient_matricule),
+        ("Caisse", note.fund),
+    ):
+        canvas.drawString(20 * mm, y, f"{label} : {value}")
+        y -= 5.5 * mm
+    y -= 4 * mm
+    canvas.setFont("Helvetica-Bold", 9)
+    for x, title in ((20, "Date"), (45, "Acte"), (70, "Qté"), (85, "Tarif"), (110, "Montant")):
+        canvas.drawString(x * mm, y, title)
+    canvas.setFont("Helvetica", 9)
+    for act in note.acts:
+        y -= 5 * mm
+        if y < 90 * mm:
+            canvas.showPage()
+            canvas.setFont("Helvetica", 9)
+            y = height - 25 * mm
+        canvas.drawString(20 * mm, y, f"{act.service_date:%d/%m/%Y}")
+        canvas.drawString(45 * mm, y, act.act_code)
+        canvas.drawString(70 * mm, y, str(act.quantity))
+        canvas.drawRightString(100 * mm, y, f"{act.unit_amount:.2f}")
+        canvas.drawRightString(128 * mm, y, f"{act.amount:.2f}")
+    y -= 9 * mm
+    canvas.setFont("Helvetica-Bold", 10)
+    canvas.drawString(20 * mm, y, f"Total : {note.total:.2f} EUR")
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(20 * mm, y - 6 * mm, f"Part de la caisse ({shares.fund_percent} %) : {shares.fund:.2f} EUR")
+    canvas.drawString(20 * mm, y - 12 * mm, f"Part personnelle : {shares.patient:.2f} EUR")
+    paid = f"Payé le {note.paid_on:%d/%m/%Y}" if note.paid_on else "Non payé"
+    canvas.drawString(20 * mm, y - 18 * mm, paid)
+    if qr_text is not None:
+        side = _draw_qr(canvas, qr_text, width - 15 * mm, 15 * mm)
+        canvas.setFont("Helvetica", 7)
+        canvas.drawRightString(width - 15 * mm, 15 * mm + side + 2 * mm, "Remboursement digitalisé — code signé LUFN1")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

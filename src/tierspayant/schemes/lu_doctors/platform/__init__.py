@@ -1,0 +1,1 @@
+"""How the doctors' device flat rates run on the platform: engine adapter, runtime, demo, pages."""

@@ -1,0 +1,49 @@
+"""The bounded rule-mutation run of `make test`: a sample of mutants per rule (the full sweep is `make mutate`).
+
+Every rule of every scheme, at most PER_RULE mutants (of different kinds, the same ones every run), each run against
+the rule tests of its scheme; each must make one of them fail. The tests' results of this session are reused (which
+rules each test evaluated and saw fire); a mutant stops at the first test that fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tierspayant.core.rules.engine import package_rules
+
+from .equivalent import EQUIVALENT
+from .harness import RULE_TEST_MODULES, baseline, cases, sweep
+from .mutants import mutants, round_trip
+
+PER_RULE = 2
+
+
+@pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
+def test_sampled_mutants_of_every_rule_are_killed(scheme: str) -> None:
+    report = sweep(scheme, per_rule=PER_RULE)
+    assert {o.mutant.rule_id for o in report.outcomes} == {r.id for r in package_rules(scheme)}
+    assert [o.mutant.name for o in report.outcomes if o.status != "killed"] == []
+    assert report.stale_equivalents == []
+
+
+@pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
+def test_every_rule_fires_in_a_passing_rule_test(scheme: str) -> None:
+    """Read from the findings the engine returned while the rule tests ran (this session's records, or run here)."""
+    base = baseline(cases(RULE_TEST_MODULES[scheme]))
+    assert base.failures == {}
+    fired = set().union(*base.fired.values())
+    assert {rule.id for rule in package_rules(scheme)} - fired == set()
+
+
+@pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
+def test_every_rule_parses_and_has_mutants(scheme: str) -> None:
+    for rule in package_rules(scheme):
+        assert round_trip(rule).sql.strip(), rule.id
+        assert mutants(rule), rule.id
+
+
+def test_equivalent_mutants_name_real_rules_and_say_why() -> None:
+    ids = {rule.id for scheme in RULE_TEST_MODULES for rule in package_rules(scheme)}
+    for name, reason in EQUIVALENT.items():
+        assert name.split(":", 1)[0] in ids, name
+        assert len(reason) > 20, name
