@@ -1,6 +1,6 @@
 """REFAC through the platform's worker: a 920000 whose processing was killed at a step of the worker or of REFAC
 ends, after a restart, with the nursing group's ``out/`` holding exactly the replies of a run without a crash
-(931000 first, then 920900), each once, and one payment. On SQLite and PostgreSQL."""
+(931000 first, then the 920098 and 920900 replies), each once, and one payment. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_killed_at_a_step_then_restarted_gives_the_replies_once(point: str, plat
     run_refac_worker_once(tmp_path, platform_url)
 
     assert _out(tmp_path) == _expected()
-    assert sorted(name.rsplit(".", 1)[1] for name in _expected()) == ["920900", "931000"]
+    assert {"931000", "920900"} <= {name.rsplit(".", 1)[1] for name in _expected()}  # acknowledgement, settlement
     context, refac = open_refac_platform(tmp_path, platform_url)
     try:
         assert [d.status for d in context.deposits.list()] == [DepositStatus.ACCEPTED]
