@@ -39,7 +39,7 @@ def main(engine: str, arguments: dict[str, str]) -> None:
     elif engine == "worker":
         from platform_run import run_worker_once  # a sibling module: this script's folder is on sys.path
 
-        run_worker_once(Path(arguments["root"]), arguments["url"])
+        run_worker_once(Path(arguments["root"]), arguments["url"], arguments.get("engine", "kin"))
     else:
         raise SystemExit(f"unknown engine {engine}")
 

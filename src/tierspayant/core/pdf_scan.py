@@ -347,7 +347,12 @@ def inspect_scan(data: bytes, name: str) -> ScanReport:
                 "(595 × 842 pt, 210 × 297 mm, either orientation)"
             )
             report.findings.append(Finding("PDF-PAGE-SIZE", message, file=name, location=location, rule=RULE_A4))
-        uses = _page_images(page, reader, number, width, height, user_unit)
+        try:
+            uses = _page_images(page, reader, number, width, height, user_unit)
+        except Exception as error:  # even the fallback failed (a self-referencing object…): found by fuzzing
+            message = f"the page's images cannot be read ({type(error).__name__}: {error})"
+            report.findings.append(Finding("PDF-UNREADABLE", message, file=name, location=location, rule=RULE_PDF))
+            continue
         if not uses:
             message = "the page has no image: a scan is an image, its resolution cannot be checked here"
             report.findings.append(
