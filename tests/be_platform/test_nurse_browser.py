@@ -8,7 +8,6 @@ through its ledger, as an import would); the visits of the evening that goes wro
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -16,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.chromium import headless_chromium
 
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
@@ -34,9 +34,7 @@ NURSE, EVENING_NURSE = "10234567001", "10234568002"
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
@@ -51,21 +49,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Launch,
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--no-first-run", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    chrome = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    chrome.set_page_load_timeout(90)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
-        yield chrome
-    finally:
-        chrome.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), 90) as chrome:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        yield chrome  # type: ignore[misc]
 
 
 class Browser:

@@ -4,12 +4,13 @@ scanner has left; then the CNS agent's register."""
 
 from __future__ import annotations
 
-import shutil
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.chromium import headless_chromium
 
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
@@ -29,9 +30,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
@@ -48,20 +47,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Launch,
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-quic", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                     "--window-size=1280,1000", f"--user-data-dir={profile}"):  # fmt: skip
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), 60) as driver:
+        yield driver  # type: ignore[misc]
 
 
 def login(driver: WebDriver, base: str, launch: Launch, username: str) -> None:
@@ -169,4 +156,4 @@ def test_declaration_to_what_the_device_has_left(platform: tuple[Launch, Address
     register = browser.find_element(By.ID, "register").text
     assert "ECHO0000001" in register and "2 + 0" in register
     browser.get(base + "/fund/payments")
-    assert "72.00" in browser.find_element(By.TAG_NAME, "main").text
+    assert re.search(r"\b72[.,]00\b", browser.find_element(By.TAG_NAME, "main").text)  # French by default: 72,00

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from tests.chromium import CHROMEDRIVER, CHROMIUM, chromium_options
 from tests.conftest import not_applicable
 
 from tierspayant.schemes.lu_doctors.edocuments.api import create_app
@@ -80,11 +81,8 @@ def test_unknown_token_and_no_login(world: World) -> None:
     assert world.parties.http.get("/my/documents", follow_redirects=False).headers["location"] == "/my/login"
 
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-
-
 @pytest.mark.browser
-def test_browser_patient_and_doctor(world: World) -> None:
+def test_browser_patient_and_doctor(world: World, tmp_path: Path) -> None:
     if world.parties.vault.engine.dialect.name != "sqlite":
         not_applicable("the pages are the same on PostgreSQL (checked through HTTP above); one browser run is enough")
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
@@ -102,10 +100,7 @@ def test_browser_patient_and_doctor(world: World) -> None:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
+    options = chromium_options(tmp_path / "chromium-profile")
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     wait = WebDriverWait(driver, 20)
     try:

@@ -4,13 +4,13 @@ each and its official label, and the register of sending numbers."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.chromium import headless_chromium
 
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import FINAL_STATUSES, DepositInfo
@@ -30,8 +30,6 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 
@@ -67,20 +65,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Launch,
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-quic", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                     "--window-size=1280,1000", f"--user-data-dir={profile}"):  # fmt: skip
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), 60) as driver:
+        yield driver  # type: ignore[misc]
 
 
 def login(driver: WebDriver, base: str, launch: Launch, username: str) -> None:
