@@ -4,6 +4,7 @@ status 2) — instead of dying on the registry's unique key. On SQLite and Postg
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tierspayant.schemes.be_nursing.mutuality import service as refac_service
 from tierspayant.schemes.be_nursing.mutuality.service import RefacService
 from tierspayant.schemes.be_nursing.store.mutuality.registry import PriorSending, SendingKey
 
@@ -40,8 +42,13 @@ class _CheckedBeforeTheOther(RefacService):
             self._calls += 1
             if self._calls == lose_at:
                 rival = RefacService(database_url)
+                # REFAC processes take turns on the registry's lock (store.database.exclusive), which this process
+                # holds; the rival plays a writer that does not take it, so the registry's unique key is what stops
+                # the second acceptance — the defence that remains if the lock is ever missing.
                 try:
-                    assert rival.process(self._other, self._outbox / "rival", RECEIVED).status == "accepted"
+                    with pytest.MonkeyPatch.context() as patch:
+                        patch.setattr(refac_service, "exclusive", lambda *_: contextlib.nullcontext())
+                        assert rival.process(self._other, self._outbox / "rival", RECEIVED).status == "accepted"
                 finally:
                     rival.close()
             return found
