@@ -41,7 +41,7 @@ CODES: dict[int, tuple[int, int]] = {
     428035: (1210, 5),  # 3rd-visit supplement
     424255: (905, 2),  # injection
 }
-ROW_TABLES = ("lines", "invoices", "all_services")
+ROW_TABLES = ("lines", "invoices", "all_services", "sending")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def generate_month(folder: Path, lines: int, seed: int = 0, on_part: Callable[[i
             .alias("order_rank")
         )
         history_rows += past.height
-        for name, frame in (("lines", tables["lines"]), ("invoices", tables["invoices"]), ("all_services", services)):
+        row_tables = (("lines", tables["lines"]), ("invoices", tables["invoices"]), ("all_services", services))
+        for name, frame in (*row_tables, ("sending", tables["sending"])):  # each part's sender and reception
             frame.write_parquet(folder / name / f"part-{part:04d}.parquet")
         if on_part is not None:
             on_part(count)
@@ -160,6 +161,7 @@ def _part(seed: int, part: int, first_line: int, count: int) -> tuple[pl.DataFra
         pl.lit(0).alias("service_norm"),
         pl.lit(1).alias("units"),
         pl.lit(0).alias("same_day_repetition"),
+        pl.lit(0).alias("service_time"),  # not given: one visit a day per patient in a generated month
         pl.lit(0).alias("payment_commitment_part_a"),
         pl.lit(None).alias("insurability_start_date"),
         pl.lit(None).alias("insurability_end_date"),
@@ -174,6 +176,9 @@ def _part(seed: int, part: int, first_line: int, count: int) -> tuple[pl.DataFra
             "invoice_number",
             "niss",
             pl.lit(MUTUALITY).alias("affiliation_mutuality"),
+            pl.lit(MUTUALITY).alias("destination_mutuality"),  # zone 18 of records 20 and 80
+            pl.col("invoice_index").alias("trailer_key"),
+            pl.lit(MUTUALITY).alias("trailer_destination_mutuality"),
             pl.lit(110).alias("ct1"),
             pl.lit(110).alias("ct2"),
             pl.lit(0).alias("payment_commitment_part_a"),
@@ -203,5 +208,6 @@ def _part(seed: int, part: int, first_line: int, count: int) -> tuple[pl.DataFra
         pl.lit("30999999999").alias("third_party"),
         pl.lit("000000000001").alias("invoice_number"),
         "same_day_repetition",
+        "service_time",
     )
     return lines, invoices, past
