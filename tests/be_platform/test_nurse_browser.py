@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.chromium import headless_chromium
+from tests.chromium import headless_chromium, require_chromium
 
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
@@ -25,14 +25,11 @@ from tierspayant.schemes.be_nursing.platform.runtime import NursingRuntime
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "be_platform"
 PATIENT = "85010100214"
 NURSE, EVENING_NURSE = "10234567001", "10234568002"
 
-if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
+require_chromium()
 
 from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402

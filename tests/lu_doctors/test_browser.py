@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.chromium import headless_chromium
+from tests.chromium import headless_chromium, require_chromium
 
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
@@ -25,10 +25,7 @@ def make_settings(var_dir: Path, **overrides: object) -> Settings:
     return load_settings(environ={}, var_dir=var_dir, database_url=None, **values)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
+require_chromium()
 
 from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402

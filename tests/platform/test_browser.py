@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from tests.chromium import headless_chromium
+from tests.chromium import headless_chromium, require_chromium
 
 from tierspayant.platform.launch import Launch, launched
 from tierspayant.platform.runner import Addresses
@@ -23,13 +23,10 @@ from .conftest import make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "platform"
 NEW_PATIENT = ("1979122003208", "Muller", "Anne", "1979-12-20", "CMFEP")
 
-if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
+require_chromium()
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402

@@ -7,10 +7,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from tests.chromium import headless_chromium
+from tests.chromium import headless_chromium, require_chromium
 
 from tierspayant.platform.audit import Channel
 from tierspayant.platform.deposits import FINAL_STATUSES, DepositInfo
@@ -25,10 +24,7 @@ from .conftest import make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("headless Chromium tests need /usr/bin/chromium and /usr/bin/chromedriver", allow_module_level=True)
+require_chromium()
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402

@@ -46,7 +46,11 @@ class DuckDBRuleSession:
         parts: list[pl.DataFrame] = []
         for rule in rules:
             check_tables(rule, self._registered)
-            hits = run_rule(self.connection, rule)
+            try:
+                frame = self.connection.sql(f"SELECT * FROM ({rule.sql}) AS hits").pl()
+            except duckdb.Error as exc:
+                raise RuntimeError(f"rule {rule.id} failed: {exc}") from exc
+            hits = findings_of(rule, frame)
             if on_rule is not None:
                 on_rule(rule, hits)
             if hits.height:
@@ -64,16 +68,6 @@ class DuckDBRuleSession:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.close()
-
-
-def run_rule(connection: duckdb.DuckDBPyConnection, rule: Rule) -> pl.DataFrame:
-    """One rule over the registered tables, as findings: the one place every DuckDB evaluation passes (looked up at
-    each call, so the tests' rule-mutation spy can stand in for it)."""
-    try:
-        frame = connection.sql(f"SELECT * FROM ({rule.sql}) AS hits").pl()
-    except duckdb.Error as exc:
-        raise RuntimeError(f"rule {rule.id} failed: {exc}") from exc
-    return findings_of(rule, frame)
 
 
 def parquet_glob(path: Path) -> str:
