@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tierspayant.commands.output import JSON_OPTION, console, err_console, print_json, print_table
 from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.lu_kin.fund import registrations
+from tierspayant.schemes.lu_kin.fund.it_flat_rate import ItDecision, ItFlatRateError, ItRequest
 from tierspayant.schemes.lu_kin.fund.registrations import Document, RegistrationError, Result
 from tierspayant.schemes.lu_kin.fund.service import (
     DATABASE_URL_ENV,
@@ -32,6 +33,8 @@ app = typer.Typer(no_args_is_help=True)
 reference_app = typer.Typer(no_args_is_help=True)
 app.add_typer(reference_app, name="reference", help="Reference data: nomenclature, keys, rates, limits, anomalies…")
 registration_app = typer.Typer(no_args_is_help=True)
+it_app = typer.Typer(no_args_is_help=True)
+app.add_typer(it_app, name="it-flat-rate", help="The annual IT flat rate: requests, decisions, the June payment.")
 app.add_typer(
     registration_app, name="registration", help="Registrations: provider codes, group and association members."
 )
@@ -419,3 +422,115 @@ def registration_export(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False)
+
+
+# --- the annual IT flat rate (fund.it_flat_rate): requests 1 Jan – 31 Mar of the next year, paid in June ---
+
+
+def _decision_rows(decisions: list[ItDecision]) -> list[tuple[object, ...]]:
+    return [
+        (
+            d.request_id,
+            d.year,
+            " ".join(d.facturiers),
+            d.practice_name,
+            d.address,
+            d.status,
+            f"{d.services_counted} / {d.threshold}",
+            d.amount,
+            d.paid_on or "",
+            d.reason,
+        )
+        for d in decisions
+    ]
+
+
+_DECISION_COLUMNS = ["request", "year", "facturiers", "practice", "address", "status", "services / threshold",
+                     "amount", "paid on", "reasons"]  # fmt: skip
+
+
+def _decision_json(d: ItDecision) -> dict[str, object]:
+    data = {k: v for k, v in vars(d).items() if k != "findings"}
+    data["reasons"] = [{"code": f.code, "message": f.message} for f in d.findings]
+    return data
+
+
+@it_app.command("request")
+def it_request(
+    year: int = typer.Option(..., "--year", help="The year the flat rate is for (asked in the next year)."),
+    facturiers: list[str] = typer.Option(..., "--facturier", help="A code the practice bills under (repeat)."),
+    practice: str = typer.Option(..., "--practice", help="The practice's name."),
+    street: str = typer.Option(..., "--street"),
+    postal_code: str = typer.Option(..., "--postal-code"),
+    city: str = typer.Option(..., "--city"),
+    opened_on: str | None = typer.Option(None, "--opened-on", help="Opening date during the year (YYYY-MM-DD)."),
+    closed_on: str | None = typer.Option(None, "--closed-on", help="Closing date during the year (YYYY-MM-DD)."),
+    services: int | None = typer.Option(None, "--services", help="Services the practice counted (information)."),
+    unit: str | None = typer.Option(None, "--unit", help="Floor or unit of a separate practice at a shared address."),
+    evidence: Path | None = typer.Option(None, "--evidence", help="Supporting PDF of a separate practice."),
+    received_on: str | None = typer.Option(None, "--received-on", help="Day received (YYYY-MM-DD), default today."),
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Decide a practice's IT flat-rate request from the fund's ledger; exit 1 when it is refused."""
+    request = ItRequest(
+        year=year,
+        practice_name=practice,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        facturiers=tuple(facturiers),
+        opened_on=date.fromisoformat(opened_on) if opened_on else None,
+        closed_on=date.fromisoformat(closed_on) if closed_on else None,
+        services_claimed=services,
+        unit=unit,
+        evidence=_document("separate_practice", evidence) if evidence else None,
+    )
+    try:
+        decision = _service(database_url).request_it_flat_rate(
+            request, date.fromisoformat(received_on) if received_on else None
+        )
+    except ItFlatRateError as error:
+        err_console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    if json_output:
+        print_json(_decision_json(decision))
+    else:
+        print_table("IT flat rate", _DECISION_COLUMNS, _decision_rows([decision]))
+        for finding in decision.findings:
+            err_console.print(f"  [red]{finding.code}[/] {finding.message}", highlight=False)
+    if decision.status == "refused":
+        raise typer.Exit(1)
+
+
+@it_app.command("list")
+def it_list(
+    year: int | None = typer.Option(None, "--year"),
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """The IT flat-rate decisions (accepted, refused with reasons, paid)."""
+    decisions = _service(database_url).it_flat_rate_decisions(year)
+    if json_output:
+        print_json([_decision_json(d) for d in decisions])
+        return
+    print_table("IT flat rate", _DECISION_COLUMNS, _decision_rows(decisions))
+
+
+@it_app.command("pay")
+def it_pay(
+    year: int = typer.Option(..., "--year"),
+    on: str | None = typer.Option(None, "--on", help="Payment day in June of year + 1 (YYYY-MM-DD), default today."),
+    outbox: Path = typer.Option(Path("var/fund/outbox"), "--outbox", help="Where the payment file is written."),
+    database_url: str = DATABASE_OPTION,
+) -> None:
+    """The June payment run: every accepted, unpaid request of the year in one payment file (KIN-ITFLAT layout 01)."""
+    try:
+        run = _service(database_url).pay_it_flat_rates(year, outbox, date.fromisoformat(on) if on else None)
+    except ItFlatRateError as error:
+        err_console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    if run.path is None:
+        console.print(f"nothing to pay for {year}: every accepted request is paid already")
+        return
+    console.print(f"paid {run.count} practice(s), {run.total} EUR: wrote {run.path}", highlight=False)

@@ -32,11 +32,12 @@ from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
 from tierspayant.core.outbox import Staging, publish_leftovers
 from tierspayant.schemes.lu_kin.formats.naming import KinFileName, check_name
-from tierspayant.schemes.lu_kin.fund import advice, payments, recording, returns
+from tierspayant.schemes.lu_kin.fund import advice, it_flat_rate, payments, recording, returns
 from tierspayant.schemes.lu_kin.fund.authorising import authorise
 from tierspayant.schemes.lu_kin.fund.billing import bill
 from tierspayant.schemes.lu_kin.fund.explain import Explanation, explain_findings
 from tierspayant.schemes.lu_kin.fund.intake import Opened, anomaly_code, open_deposit, sha256_of
+from tierspayant.schemes.lu_kin.fund.it_flat_rate import ItDecision, ItPaymentRun, ItRequest
 from tierspayant.schemes.lu_kin.fund.outcome import ProcessOutcome, Refused, Status, as_findings
 from tierspayant.schemes.lu_kin.fund.payments import PaymentDue
 from tierspayant.schemes.lu_kin.fund.reference_store import current_version, load_version, store_reference
@@ -147,6 +148,29 @@ class FundService:
     def mark_paid(self, deposit_id: int, paid_on: date) -> None:
         with transaction(self.sessions) as session:
             payments.mark_paid(session, deposit_id, paid_on)
+
+    # --- the annual IT flat rate (fund.it_flat_rate) ---
+
+    def request_it_flat_rate(self, request: ItRequest, received_on: date | None = None) -> ItDecision:
+        """Decide a practice's request for the IT flat rate from the fund's own ledger and record the decision
+        (accepted, or refused with its reasons); ``ItFlatRateError`` when it cannot be handled at all."""
+        reference = self.reference()
+        with transaction(self.sessions) as session:
+            return it_flat_rate.decide(session, request, received_on or date.today(), reference)
+
+    def it_flat_rate_decisions(self, year: int | None = None) -> list[ItDecision]:
+        with self.sessions() as session:
+            return it_flat_rate.decisions(session, year)
+
+    def pay_it_flat_rates(self, year: int, outbox: Path, paid_on: date | None = None) -> ItPaymentRun:
+        """The June payment run of the IT flat rate for ``year``: every accepted, unpaid request paid in one payment
+        file written into ``outbox`` (published after the commit)."""
+        day = paid_on or date.today()
+        with Staging(Path(outbox), f"itflat-{year}-{day:%Y%m%d}") as staging:
+            with transaction(self.sessions) as session:
+                run = it_flat_rate.pay(session, year, day, staging)
+            staging.publish()
+        return run
 
     # --- a suspended request decided later ---
 
@@ -482,6 +506,9 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "Explanation",
     "FundService",
+    "ItDecision",
+    "ItPaymentRun",
+    "ItRequest",
     "PaymentDue",
     "ProcessOutcome",
     "Status",

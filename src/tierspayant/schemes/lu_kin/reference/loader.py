@@ -24,6 +24,7 @@ import polars as pl
 import yaml
 
 from tierspayant.core.findings import Finding, FindingsError
+from tierspayant.schemes.lu_kin.formats.layouts import calendar_problems, periods
 from tierspayant.schemes.lu_kin.reference.tables import PARAMETER_KINDS, SPECS, Column, TableSpec
 
 OPEN_END = date(9999, 12, 31)
@@ -241,7 +242,7 @@ def _parse_decimal(column: Column, text: str) -> tuple[Decimal | None, str | Non
 
 
 def _check_overlaps(spec: TableSpec, file_name: str, rows: list[tuple[int, dict[str, Any]]]) -> list[Finding]:
-    if not spec.key:
+    if not spec.key and not spec.periods:
         return []
     findings: list[Finding] = []
     groups: dict[tuple[Any, ...], list[tuple[int, dict[str, Any]]]] = {}
@@ -250,7 +251,7 @@ def _check_overlaps(spec: TableSpec, file_name: str, rows: list[tuple[int, dict[
     for key, members in groups.items():
         if None in key:
             continue
-        label = ", ".join(f"{k}={v}" for k, v in zip(spec.key, key, strict=True))
+        label = ", ".join(f"{k}={v}" for k, v in zip(spec.key, key, strict=True)) or spec.name
         if not spec.periods:
             if len(members) > 1:
                 lines = ", ".join(str(line) for line, _ in members)
@@ -283,6 +284,7 @@ def _check_links(rows_of: Mapping[str, list[tuple[int, dict[str, Any]]]], names:
     must_exist("conversion", "new_act_code", "nomenclature", "act_code")
     must_exist("cumulation", "act_code", "nomenclature", "act_code")
     must_exist("cumulation", "other_act_code", "nomenclature", "act_code")
+    findings.extend(_check_layouts(rows_of.get("layouts", []), names.get("layouts", "layouts.csv")))
     for line, row in rows_of.get("parameters", []):
         name, value = row["name"], row["value"]
         if name in PARAMETER_KINDS and value is not None:
@@ -290,6 +292,17 @@ def _check_links(rows_of: Mapping[str, list[tuple[int, dict[str, Any]]]], names:
             if problem:
                 findings.append(_finding(names["parameters"], line, "value", "REF-VALUE", f"{name}: {problem}"))
     return findings
+
+
+def _check_layouts(rows: list[tuple[int, dict[str, Any]]], file_name: str) -> list[Finding]:
+    """The layout calendar keeps the three months of art. 10 and 16 and leaves no day without a layout."""
+    dated = [(line, row) for line, row in rows if row.get("layout") and row.get("valid_from")]
+    lines = {(row["layout"], row["valid_from"]): line for line, row in dated}
+    calendar_ = periods((row["layout"], row["valid_from"], row["valid_to"]) for _, row in dated)
+    return [
+        _finding(file_name, lines.get((period.layout, period.valid_from)), "valid_to", "REF-LAYOUT", message)
+        for period, message in calendar_problems(calendar_)
+    ]
 
 
 def _frame(spec: TableSpec, rows: list[dict[str, Any]]) -> pl.DataFrame:

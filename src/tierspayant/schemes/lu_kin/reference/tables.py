@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tierspayant.schemes.lu_kin.formats.layouts import LAYOUTS
+
 ColumnKind = Literal["text", "date", "decimal", "int", "list"]
 
 PATHOLOGY_CATEGORIES = ("COMMON", "SERIOUS", "POST_SURGICAL", "LYMPHATIC_DRAINAGE")
@@ -126,6 +128,20 @@ TABLES: tuple[TableSpec, ...] = (
         "Place-of-service categories (annex 08).",
         (Column("place_code", pattern=r"[A-Z0-9]{1,4}"), Column("label"), *VALIDITY),
         key=("place_code",),
+    ),
+    TableSpec(
+        "layouts",
+        "KIN file layouts (annex 02) and the days the fund accepts each: an old layout ends at least three months "
+        "after the new one starts (cahier des charges art. 10 and 16); both are accepted in between.",
+        (Column("layout", choices=LAYOUTS), *VALIDITY),
+        key=("layout",),
+        required_rows=(("layout", "01"),),
+    ),
+    TableSpec(
+        "it_flat_rate",
+        "Annual flat rate for IT costs (convention art. 38, seed 002): amount per practice and year, and the covered "
+        "services the year needs; both prorated by days of activity (and by days of each period when they change).",
+        (Column("amount", "decimal", scale=2), Column("threshold", "int", minimum=1), *VALIDITY),
     ),
     TableSpec(
         "conversion",

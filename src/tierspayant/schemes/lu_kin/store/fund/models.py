@@ -327,4 +327,49 @@ class Payment(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)
 
 
+# --- the annual IT flat rate (seed 002, convention art. 38) ---
+
+
+class ItFlatRateRequest(Base):
+    """A practice's request for the IT flat rate of one year and the fund's decision on it (fund.it_flat_rate).
+
+    Refused requests are kept too (the answer and its reason); only accepted ones are paid, in June, by a payment run.
+    """
+
+    __tablename__ = "it_flat_rate_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    practice_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400))  # as written on the form
+    address_key: Mapped[str] = mapped_column(String(400), index=True)  # normalised: one payment per postal address
+    unit: Mapped[str | None] = mapped_column(String(100))  # floor or unit of a separate practice at a shared address
+    evidence_name: Mapped[str | None] = mapped_column(String(255))  # the supporting document of a separate practice
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
+    facturiers: Mapped[str] = mapped_column(String(200))  # the codes the practice bills under, sorted, space-separated
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    services_claimed: Mapped[int | None] = mapped_column(Integer)  # what the form says (information only)
+    services_counted: Mapped[int] = mapped_column(Integer)  # what the fund's ledger says (decides)
+    threshold: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    days_active: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # accepted | refused
+    reasons: Mapped[str] = mapped_column(Text, default="")  # JSON list of findings (code, message) when refused
+    reference_version: Mapped[str] = mapped_column(String(16))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    payment_file: Mapped[str | None] = mapped_column(String(255))
+
+
+class ItFlatRateCode(Base):
+    """A facturier code paid for a year: the primary key makes a second accepted request for it impossible."""
+
+    __tablename__ = "it_flat_rate_code"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("it_flat_rate_request.id"))
+
+
 Index("ix_deposit_provider_type", Deposit.provider_code, Deposit.file_type)
