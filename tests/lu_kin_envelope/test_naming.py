@@ -53,7 +53,7 @@ def _codes(name: str) -> list[str]:
         ("F12345678202403_KIN_FACT_01_20240405_R1", "KIN-NAME-TYPE", "found 'FACT'"),
         ("F12345678202403_KIN_fac_01_20240405_R1", "KIN-NAME-TYPE", "(in capitals)"),
         ("F12345678202403_KIN_FAC_1_20240405_R1", "KIN-NAME-LAYOUT", "2 digits, found '1'"),
-        ("F12345678202403_KIN_FAC_02_20240405_R1", "KIN-NAME-LAYOUT", "layout 02 is not known"),
+        ("F12345678202403_KIN_FAC_03_20240405_R1", "KIN-NAME-LAYOUT", "layout 03 is not known"),
         ("F12345678202403_KIN_FAC_01_2024045_R1", "KIN-NAME-SEND-DATE", "8 digits"),
         ("F12345678202403_KIN_FAC_01_20240230_R1", "KIN-NAME-SEND-DATE", "day 30 does not exist in February 2024"),
         ("F12345678202403_KIN_FAC_01_20241301_R1", "KIN-NAME-SEND-DATE", "month 13 does not exist"),

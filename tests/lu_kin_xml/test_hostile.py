@@ -124,7 +124,7 @@ def test_not_well_formed_gives_the_line() -> None:
         (b'<?xml version="1.0"?><Foo xmlns="urn:x"/>', "XML-ROOT"),
         (BODY.replace(b' xmlns="urn:lu:cns:kin:fac:01"', b""), "XML-ROOT"),
         (BODY.replace(b"urn:lu:cns:kin:fac:01", b"urn:lu:cns:kin:demaut:01"), "XML-ROOT"),
-        (BODY.replace(b"urn:lu:cns:kin:fac:01", b"urn:lu:cns:kin:fac:02"), "XML-LAYOUT"),
+        (BODY.replace(b"urn:lu:cns:kin:fac:01", b"urn:lu:cns:kin:fac:03"), "XML-LAYOUT"),
         (BODY.replace(b'Layout="01"', b'Layout="02"'), "XML-LAYOUT"),
         (BODY.replace(b' Layout="01"', b""), "XSD-ATTRIBUTE"),
     ],

@@ -100,6 +100,7 @@ DocumentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # XML 1.0 text: no control characters except tab / newline (CR would not survive a round trip: XML normalises it).
 _TEXT = r"^[^\x00-\x08\x0b-\x1f\ufffe\uffff]+$"
+Software = Annotated[str, StringConstraints(pattern=r"^\S(?:[^\x00-\x1f\x7f-\x9f]{0,98}\S)?$")]
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_TEXT)]
 Text1000 = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=_TEXT)]
 Amount = Annotated[
@@ -157,7 +158,7 @@ class FileHeader(_Model):
     """Entete: who sends, for which facturier, the provider's reference, when; file type and layout from the root."""
 
     file_type: FileType
-    layout: Literal["01"] = LAYOUT_01
+    layout: Literal["01", "02"] = LAYOUT_01
     sender: Sender  # Emetteur: the provider (DEMAUT, FAC) or the fund (RETAUT, RETFAC)
     billing_provider: ProviderCode  # Facturier (code facturier, the CNS creditor)
     reference: Reference  # Reference (référence KINE, ≤ 30, also in the file name)
@@ -165,9 +166,14 @@ class FileHeader(_Model):
     original_reference: Reference | None = None  # ReferenceOrigine: the DEMAUT / FAC a return file answers
     deposit_date: date | None = None  # DateDepot (RETFAC): acknowledgement, starts the payment delay
     payment_due_date: date | None = None  # DateEcheance (RETFAC)
+    software: Software | None = None  # Logiciel: the software that wrote the file (layout 02 on, required there)
 
     @model_validator(mode="after")
     def _fields_of_file_type(self) -> Self:
+        if self.layout == "01" and self.software is not None:
+            raise ValueError("a layout 01 header has no software (Logiciel came with layout 02)")
+        if self.layout != "01" and self.software is None:
+            raise ValueError(f"a layout {self.layout} header needs software (Logiciel)")
         is_return = self.file_type in ("RETAUT", "RETFAC")
         if is_return and self.original_reference is None:
             raise ValueError(f"a {self.file_type} header needs original_reference (ReferenceOrigine)")

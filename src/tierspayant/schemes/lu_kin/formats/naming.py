@@ -5,7 +5,7 @@
 - ``F``: fichiers maladie; provider: the billing provider's code (8 digits); ``YYYY``: year on 4 digits — the
   annex table says CHAR(2) but its text says "4 positions numériques", and 4 is what is used here;
   ``MM``: month ("Envoi", 01–12);
-- legal frame ``KIN``; type ``DEMAUT``, ``RETAUT``, ``FAC`` or ``RETFAC``; layout ``01`` (later 02, 03…);
+- legal frame ``KIN``; type ``DEMAUT``, ``RETAUT``, ``FAC`` or ``RETFAC``; layout ``01`` or ``02`` (``layouts.py``);
 - send date ``YYYYMMDD``; reference: the provider's unique reference, 1–30 characters among letters, digits, ``.``
   and ``-`` (the pattern of ``ReferenceType`` in the layout-01 XSD; ``_`` would be ambiguous with the separators).
 """
@@ -21,9 +21,10 @@ from typing import ClassVar
 from tierspayant.core.findings import Finding, FindingsError
 from tierspayant.core.identifiers.matricule import birth_date_problem
 from tierspayant.core.identifiers.provider import provider_code_problem
+from tierspayant.schemes.lu_kin.formats.layouts import LAYOUTS
 
 FILE_TYPES = ("DEMAUT", "RETAUT", "FAC", "RETFAC")
-KNOWN_LAYOUTS = ("01",)  # a new layout is added here when its XSDs are added
+KNOWN_LAYOUTS = LAYOUTS  # formats/layouts.py: a new layout is added there with its XSDs
 LEGAL_FRAME = "KIN"
 EXTENSIONS = ("xml", "zip")
 REFERENCE_MAX = 30

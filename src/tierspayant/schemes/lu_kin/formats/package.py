@@ -80,7 +80,7 @@ def _split_members(
 
 
 def header_findings(file_name: KinFileName, header: FileHeader, where: str) -> list[Finding]:
-    """The name and the header must agree: file type, facturier, and for DEMAUT / FAC the provider's reference
+    """The name and the header must agree: file type, facturier, layout, and for DEMAUT / FAC the provider's reference
     (the XSD's ``Reference`` is "also the last part of the file name")."""
     findings: list[Finding] = []
     if header.file_type != file_name.file_type:
@@ -91,6 +91,9 @@ def header_findings(file_name: KinFileName, header: FileHeader, where: str) -> l
             f"the name's provider code {file_name.provider_code} is not the file's facturier {header.billing_provider}"
         )
         findings.append(_finding("KIN-NAME-CONTENT", where, message, "provider code"))
+    if header.layout != file_name.layout:
+        message = f"the name says layout {file_name.layout} but the file is written in layout {header.layout}"
+        findings.append(_finding("KIN-NAME-CONTENT", where, message, "layout"))
     if header.file_type in ("DEMAUT", "FAC") and header.reference != file_name.reference:
         message = f"the name's reference {file_name.reference} is not the file's Reference {header.reference}"
         findings.append(_finding("KIN-NAME-CONTENT", where, message, "reference"))

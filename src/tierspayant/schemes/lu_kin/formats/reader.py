@@ -77,6 +77,7 @@ class _Elements:
             "original_reference": t(element, "ReferenceOrigine"),
             "deposit_date": t(element, "DateDepot"),
             "payment_due_date": t(element, "DateEcheance"),
+            "software": t(element, "Logiciel"),  # layout 02
         }
 
     def anomaly(self, element: Any) -> dict[str, Any]:

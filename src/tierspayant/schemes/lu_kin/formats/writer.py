@@ -186,6 +186,8 @@ class KinStreamWriter:
             _leaf("Reference", h.reference, 2),
             _leaf("DateEnvoi", h.send_date.isoformat(), 2),
         ]
+        if h.software is not None:  # layout 02
+            parts.append(_leaf("Logiciel", h.software, 2))
         if h.original_reference is not None:
             parts.append(_leaf("ReferenceOrigine", h.original_reference, 2))
         if h.deposit_date is not None and h.payment_due_date is not None:

@@ -111,6 +111,7 @@ def _header_xml(header: FileHeader, file_anomalies: Sequence[Anomaly]) -> str:
         f"{_indent(2)}<Facturier>{header.billing_provider}</Facturier>",
         f"{_indent(2)}<Reference>{header.reference}</Reference>",
         f"{_indent(2)}<DateEnvoi>{header.send_date.isoformat()}</DateEnvoi>",
+        *([f"{_indent(2)}<Logiciel>{_escape_text(header.software)}</Logiciel>"] if header.software else []),
         f"{_indent(2)}<ReferenceOrigine>{header.original_reference}</ReferenceOrigine>",
         f"{_indent(2)}<DateDepot>{header.deposit_date}</DateDepot>",
         f"{_indent(2)}<DateEcheance>{header.payment_due_date}</DateEcheance>",

@@ -1,6 +1,7 @@
 """The KIN XSDs kept as package files, looked up by (file type, layout).
 
-Layout 01 lives in ``xsd/01/``; a layout 02 goes in ``xsd/02/`` and one line in ``LAYOUTS`` — nothing else changes.
+Layout 01 lives in ``xsd/01/``, layout 02 in ``xsd/02/``; a new layout adds its folder and its number to
+``formats/layouts.LAYOUTS``.
 Each file type and layout has its own target namespace (``urn:lu:cns:kin:<type>:<layout>``), so a reader can tell
 the layout from the root element alone.
 """
@@ -14,9 +15,10 @@ from typing import Final, Literal
 
 from lxml import etree
 
+from tierspayant.schemes.lu_kin.formats.layouts import LAYOUTS  # the one list of layouts
+
 FileType = Literal["DEMAUT", "RETAUT", "FAC", "RETFAC"]
 FILE_TYPES: Final[tuple[FileType, ...]] = ("DEMAUT", "RETAUT", "FAC", "RETFAC")
-LAYOUTS: Final[tuple[str, ...]] = ("01",)
 
 
 def namespace(file_type: str, layout: str) -> str:
