@@ -115,6 +115,8 @@ def decide_after_advice(
         billing_provider=pending["facturier"],
         reference=deposit.reference,
         send_date=demaut.send_date,
+        layout=demaut.layout,
+        software=returns.software_for(demaut.layout),
     )
     model = returns.retaut(header, decided_on, [(decision, titre)])
     outbox.mkdir(parents=True, exist_ok=True)

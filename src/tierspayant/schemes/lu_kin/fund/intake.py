@@ -42,6 +42,8 @@ def anomaly_code(finding: Finding) -> str:
         return "K001"
     if code == "KIN-NAME-CONTENT":
         return "K006"
+    if code == "KIN-LAYOUT-DATE":
+        return "K008"
     if code.startswith(("ZIP", "PKG", "PDF")):
         return "K007"
     if code.startswith("K") and code[1:].isdigit():

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from tierspayant import __version__
 from tierspayant.core.findings import Finding
 from tierspayant.core.outbox import safe_name, write_json
 from tierspayant.schemes.lu_kin.formats.models import (
@@ -27,6 +28,7 @@ from tierspayant.schemes.lu_kin.fund.decisions import RequestDecision
 from tierspayant.schemes.lu_kin.fund.retfac_writer import RetfacTotals, anomaly_xml, write_retfac
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
 
+FUND_SOFTWARE = f"tierspayant {__version__} (fund)"
 FUND_SENDER = "CNS"  # the CNS decides and pays physiotherapy for every Luxembourg fund (lu-kin.md)
 
 
@@ -37,10 +39,16 @@ def return_name(original: KinFileName, file_type: str, sent_on: date) -> str:
         year=original.year,
         month=original.month,
         file_type=file_type,
+        layout=original.layout,  # an answer is written in the layout of the file it answers
         send_date=sent_on,
         reference=original.reference,
         extension="xml",
     ).build()
+
+
+def software_for(layout: str) -> str | None:
+    """What the fund writes in ``Logiciel`` (layout 02 on; layout 01 has no such element)."""
+    return None if layout == "01" else FUND_SOFTWARE
 
 
 def return_header(original: FileHeader, file_type: str, sent_on: date, **dates: date) -> FileHeader:
@@ -52,6 +60,8 @@ def return_header(original: FileHeader, file_type: str, sent_on: date, **dates: 
             "reference": original.reference,
             "send_date": sent_on,
             "original_reference": original.reference,
+            "layout": original.layout,
+            "software": software_for(original.layout),
             **dates,
         }
     )

@@ -38,6 +38,7 @@ from tierspayant.schemes.lu_kin.fund.billing import bill
 from tierspayant.schemes.lu_kin.fund.explain import Explanation, explain_findings
 from tierspayant.schemes.lu_kin.fund.intake import Opened, anomaly_code, open_deposit, sha256_of
 from tierspayant.schemes.lu_kin.fund.it_flat_rate import ItDecision, ItPaymentRun, ItRequest
+from tierspayant.schemes.lu_kin.fund.layout_transition import layout_findings
 from tierspayant.schemes.lu_kin.fund.outcome import ProcessOutcome, Refused, Status, as_findings
 from tierspayant.schemes.lu_kin.fund.payments import PaymentDue
 from tierspayant.schemes.lu_kin.fund.reference_store import current_version, load_version, store_reference
@@ -230,6 +231,9 @@ class FundService:
             if previous is not None:
                 return self._duplicate(session, previous, path, outbox, received_at, dry_run)
         reference = self.reference()
+        refused_layout = layout_findings(path.name, received_at.date(), reference)
+        if refused_layout:
+            return self._refuse(path, outbox, received_at, sha, refused_layout, None, reference, dry_run)
         try:
             with self._timed("read + validate"):
                 opened = open_deposit(path)
@@ -492,6 +496,8 @@ def _header_of(opened: Opened | None, file_name: KinFileName) -> Any:
 
     return FileHeader.model_validate(
         {
+            "layout": file_name.layout,
+            "software": returns.software_for(file_name.layout),
             "file_type": file_name.file_type,
             "sender": file_name.provider_code,
             "billing_provider": file_name.provider_code,

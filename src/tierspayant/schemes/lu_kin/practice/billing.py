@@ -89,7 +89,8 @@ def build_fac(
         refuse("PRA-NOTHING-TO-BILL", f"no unbilled session up to {end} for {facturier or 'this practice'}")
     today = now.date()
     ref = exchange.next_reference(db, "FAC", facturier, today)
-    name = exchange.file_name("FAC", facturier, year, number, today, ref).with_extension("xml")
+    layout, software = reference.layout_on(today)  # the newest layout in force (art. 10 and 16)
+    name = exchange.file_name("FAC", facturier, year, number, today, ref, layout).with_extension("xml")
     by_patient: dict[int, list[TreatmentSession]] = defaultdict(list)
     for session in sessions:
         by_patient[session.patient_id].append(session)
@@ -131,7 +132,17 @@ def build_fac(
         invoices.append(
             Invoice(invoice_number=invoice_number, matricule=patient.matricule, fund=patient.fund, lines=lines)
         )
-    header = FileHeader(file_type="FAC", sender=facturier, billing_provider=facturier, reference=ref, send_date=today)
+    header = FileHeader.model_validate(
+        {
+            "file_type": "FAC",
+            "layout": layout,
+            "software": software,
+            "sender": facturier,
+            "billing_provider": facturier,
+            "reference": ref,
+            "send_date": today,
+        }
+    )
     xml = to_bytes(Fac(header=header, invoices=invoices))
     path = outbox / name.build()
     row = exchange.record(

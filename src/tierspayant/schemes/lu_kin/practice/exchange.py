@@ -82,8 +82,11 @@ def next_reference(db: Session, file_type: str, facturier: str, send_date: date)
     return f"{prefix}{int(count or 0) + 1}"
 
 
-def file_name(file_type: str, facturier: str, year: int, month: int, send_date: date, reference: str) -> KinFileName:
+def file_name(
+    file_type: str, facturier: str, year: int, month: int, send_date: date, reference: str, layout: str = "01"
+) -> KinFileName:
     return KinFileName(
+        layout=layout,
         provider_code=facturier,
         year=year,
         month=month,

@@ -15,10 +15,14 @@ from pathlib import Path
 
 import polars as pl
 
+from tierspayant import __version__
 from tierspayant.core.findings import Finding
+from tierspayant.schemes.lu_kin.formats.layouts import layout_to_write, periods
 from tierspayant.schemes.lu_kin.practice.refusals import refuse, warning
 from tierspayant.schemes.lu_kin.pricing import LinePrice, price
 from tierspayant.schemes.lu_kin.reference.loader import ReferenceSet, load_reference_dir, load_sample_reference
+
+SOFTWARE = f"tierspayant {__version__}"  # Logiciel (layout 02): the software that wrote the file
 
 
 def _valid_on(on: date) -> pl.Expr:
@@ -38,6 +42,13 @@ class PracticeReference:
     def _act(self, act_code: str, on: date) -> dict[str, object] | None:
         rows = self.reference["nomenclature"].filter((pl.col("act_code") == act_code) & _valid_on(on))
         return rows.row(0, named=True) if rows.height else None
+
+    def layout_on(self, on: date) -> tuple[str, str | None]:
+        """The KIN layout to write on ``on`` (the newest in force: 02 as soon as it starts, ``formats/layouts``) and
+        the ``Logiciel`` it carries (None in layout 01, which has no such element)."""
+        calendar_ = periods(self.reference["layouts"].select("layout", "valid_from", "valid_to").iter_rows())
+        layout = layout_to_write(calendar_, on)
+        return layout, None if layout == "01" else SOFTWARE
 
     def act_label(self, act_code: str, on: date) -> str | None:
         act = self._act(act_code, on)

@@ -28,6 +28,7 @@ from tierspayant.schemes.lu_kin.practice import exchange
 from tierspayant.schemes.lu_kin.practice.domain import PrescriptionStatus
 from tierspayant.schemes.lu_kin.practice.exchange import PendingFile
 from tierspayant.schemes.lu_kin.practice.prescriptions import pending_prescriptions
+from tierspayant.schemes.lu_kin.practice.reference import PracticeReference
 from tierspayant.schemes.lu_kin.practice.refusals import refuse, warning
 from tierspayant.schemes.lu_kin.practice.returns_summary import ImportSummary, anomaly_labels
 from tierspayant.schemes.lu_kin.practice.setup import facturier_of, practice_info
@@ -61,7 +62,9 @@ def _attempts_and_scans(db: Session, prescriptions: list[Prescription]) -> tuple
     return {pid: int(count) for pid, count in attempts}, {pid: bytes(scan) for pid, scan in scans}
 
 
-def build_demaut(db: Session, facturier: str | None, now: datetime, outbox: Path) -> PendingFile:
+def build_demaut(
+    db: Session, facturier: str | None, now: datetime, outbox: Path, reference: PracticeReference | None = None
+) -> PendingFile:
     """The DEMAUT package of every pending prescription billed by ``facturier`` (the only one when None)."""
     grouped = facturiers_with_pending(db)
     if not grouped:
@@ -76,8 +79,10 @@ def build_demaut(db: Session, facturier: str | None, now: datetime, outbox: Path
     if facturier not in grouped:
         refuse("PRA-NOTHING-TO-REQUEST", f"no prescription is waiting for facturier {facturier}")
     today = now.date()
-    reference = exchange.next_reference(db, "DEMAUT", facturier, today)
-    name = exchange.file_name("DEMAUT", facturier, today.year, today.month, today, reference)
+    # the newest layout in force (art. 10 and 16); without the reference lists, layout 01
+    layout, software = reference.layout_on(today) if reference is not None else ("01", None)
+    own_reference = exchange.next_reference(db, "DEMAUT", facturier, today)
+    name = exchange.file_name("DEMAUT", facturier, today.year, today.month, today, own_reference, layout)
     requests: list[RequestModel] = []
     documents: dict[str, bytes] = {}
     rows: list[AuthorisationRequest] = []
@@ -104,8 +109,16 @@ def build_demaut(db: Session, facturier: str | None, now: datetime, outbox: Path
         )
         rows.append(AuthorisationRequest(request_id=request_id, prescription_id=prescription.id))
         prescription.status = PrescriptionStatus.REQUESTED.value
-    header = FileHeader(
-        file_type="DEMAUT", sender=facturier, billing_provider=facturier, reference=reference, send_date=today
+    header = FileHeader.model_validate(
+        {
+            "file_type": "DEMAUT",
+            "layout": layout,
+            "software": software,
+            "sender": facturier,
+            "billing_provider": facturier,
+            "reference": own_reference,
+            "send_date": today,
+        }
     )
     xml = to_bytes(Demaut(header=header, requests=requests))
     package = build_package(name.with_extension("xml").build(), xml, documents)
@@ -117,7 +130,7 @@ def build_demaut(db: Session, facturier: str | None, now: datetime, outbox: Path
         file_type="DEMAUT",
         direction="out",
         facturier=facturier,
-        reference=reference,
+        reference=own_reference,
         data=package,
         path=path,
         now=now,

@@ -255,7 +255,8 @@ class PracticeService:
 
     def build_request(self, facturier_code: str | None = None) -> Path:
         """The DEMAUT ZIP package (XML + prescription scans) of every pending prescription, in the outbox."""
-        return self._publish(lambda db: requests.build_demaut(db, facturier_code, self.now(), self.outbox_dir))
+        ref, outbox = self.reference, self.outbox_dir
+        return self._publish(lambda db: requests.build_demaut(db, facturier_code, self.now(), outbox, ref))
 
     def suspended_requests(self) -> list[tuple[str, str, str, date]]:
         """Requests the CNS put on hold: (request id, patient, motivation, prescription date)."""
