@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
@@ -23,11 +25,11 @@ from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.lu_kin.formats.models import Retaut
 from tierspayant.schemes.lu_kin.formats.reader import read_file
 from tierspayant.schemes.lu_kin.fund import it_payment_file
-from tierspayant.schemes.lu_kin.fund.it_flat_rate import ItFlatRateError, ItRequest
+from tierspayant.schemes.lu_kin.fund.it_flat_rate import ItFlatRateError, ItRequest, prorated
 from tierspayant.schemes.lu_kin.fund.ledger import add_ledger
 from tierspayant.schemes.lu_kin.fund.registrations import Document
 from tierspayant.schemes.lu_kin.fund.service import FundService
-from tierspayant.schemes.lu_kin.reference import sample_files
+from tierspayant.schemes.lu_kin.reference import load_sample_reference, sample_files
 from tierspayant.schemes.lu_kin.store.fund.models import Deposit
 from tierspayant.store.database import transaction
 
@@ -358,3 +360,21 @@ def test_the_commands_request_list_and_pay(fund: FundService, tmp_path: Path) ->
     )
     assert paid.exit_code == 0, paid.output
     assert (tmp_path / "CNS_KIN_ITFLAT_2025_01_20260615.csv").is_file()
+
+
+# --- the prorata against an independent computation ---
+
+
+@settings(max_examples=200, deadline=None)
+@given(year=st.integers(2017, 2040), first=st.integers(0, 365), length=st.integers(1, 366))
+def test_the_prorata_is_the_share_of_days_rounded_half_up(year: int, first: int, length: int) -> None:
+    days_in_year = 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
+    start = date(year, 1, 1) + timedelta(days=min(first, days_in_year - 1))
+    end = min(start + timedelta(days=length - 1), date(year, 12, 31))
+    days = (end - start).days + 1
+    cents, threshold = prorated(load_sample_reference(), start, end)
+    share = Decimal(days) / Decimal(days_in_year)
+    assert cents == int((Decimal(160000) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert threshold == int((Decimal(2000) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if days == days_in_year:
+        assert (cents, threshold) == (160000, 2000)
