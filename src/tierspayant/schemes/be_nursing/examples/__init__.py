@@ -198,7 +198,7 @@ def generate_sending(
     )
     per_invoice = patients.join(sums, on="invoice").sort("invoice")
     # the zones the invoice trailer 80 repeats from its header 20
-    invoice_zones = [
+    invoice_zones: list[pl.Expr | str] = [
         pl.col("mutuality").alias("affiliation_mutuality"),
         "niss",
         "sex",
