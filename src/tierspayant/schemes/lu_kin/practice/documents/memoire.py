@@ -100,8 +100,16 @@ def render_memoire(content: MemoireContent, path: Path, language: str = "fr") ->
         ),
         paragraph(t("Services"), HEADING),
         grid(
-            [t("Date"), t("Act"), t("Performer"), t("Titre"), t("Tariff"), t("Fund's decision"), t("Fund share"),
-             t("To pay")],  # fmt: skip
+            [
+                t("Date"),
+                t("Act"),
+                t("Performer"),
+                t("Titre"),
+                t("Tariff"),
+                t("Fund's decision"),
+                t("Fund share"),
+                t("To pay"),
+            ],
             [
                 [
                     t.day(x.performed_on),

@@ -54,8 +54,10 @@ def render_titre(content: TitreContent, path: Path, language: str = "fr") -> Pat
             [
                 (t("Titre identifier"), content.identifier),
                 (t("Date the titre was issued"), t.day(content.issued_on)),
-                (t("Validity"), t("from %(start)s to %(end)s", start=t.day(content.valid_from),
-                                   end=t.day(content.valid_to))),  # fmt: skip
+                (
+                    t("Validity"),
+                    t("from %(start)s to %(end)s", start=t.day(content.valid_from), end=t.day(content.valid_to)),
+                ),
                 (t("Coverage rate"), f"{content.coverage_rate} %"),
                 (t("Competent fund"), content.fund),
             ],
