@@ -42,7 +42,7 @@ from tierspayant.schemes.lu_kin.practice.reference import PracticeReference
 from tierspayant.schemes.lu_kin.practice.returns_summary import ImportSummary
 from tierspayant.schemes.lu_kin.practice.sessions import SessionInput, SessionRecord
 from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
-from tierspayant.schemes.lu_kin.practice.titres import TitreRecord
+from tierspayant.schemes.lu_kin.practice.titres import PaperTitre, TitreRecord
 from tierspayant.schemes.lu_kin.store.practice import MIGRATIONS_PACKAGE
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
 
@@ -213,7 +213,7 @@ class PracticeService:
         with transaction(self._sessions) as db:
             return titres.list_titres(db, matricule)
 
-    def record_paper_titre(self, paper: titres.PaperTitre) -> TitreRecord:
+    def record_paper_titre(self, paper: PaperTitre) -> TitreRecord:
         """Record a titre from the paper the insured brought (by post: never third-party payment)."""
         with transaction(self._sessions) as db:
             return titres.record_paper_titre(db, paper)
