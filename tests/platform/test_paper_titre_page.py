@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 
 from tierspayant.platform.launch import Launch, assemble
 from tierspayant.schemes.lu_kin.practice.domain import PathologyCategory
 from tierspayant.schemes.lu_kin.practice.prescriptions import PrescribedAct, PrescriptionInput
+from tierspayant.schemes.lu_kin.practice.titres import PaperTitre
 from tierspayant.schemes.lu_kin.titre import make_titre_id
 
 from .conftest import make_settings
@@ -97,3 +101,32 @@ def test_the_form_is_only_for_those_who_prepare(launch: Launch) -> None:
     client = client_for(launch, "secretariat")  # prepares: sees the form (when a prescription is open)
     page = client.get("/practice/requests")
     assert page.status_code == 200
+
+
+def test_the_patient_s_documents_language_is_chosen_on_the_patient_page(launch: Launch) -> None:
+    practice = launch.scheme("lu_kin").practice
+    today = practice.today()
+    paper = make_titre_id(2026, 4343)
+    practice.record_paper_titre(
+        PaperTitre(paper, a_prescription(launch), today - timedelta(days=2), today, today + timedelta(days=30),
+                   Decimal("70.00"), {"ZK11": 4})
+    )  # fmt: skip
+    client = client_for(launch, "cabinet")
+    client.cookies.delete("tierspayant_lang")
+    page = client.get(f"/practice/patients/{PATIENT}")
+    assert "Langue des documents imprimés" in page.text
+    try:
+        chosen = client.post(f"/practice/patients/{PATIENT}/language", data={"csrf": csrf(page.text), "language": "de"})
+        assert chosen.status_code == 303
+        after = client.get(f"/practice/patients/{PATIENT}").text
+        assert '<option value="de" selected>' in after
+        pdf = client.get(f"/practice/documents/titre/{paper}.pdf")  # a French user prints: the patient's German
+        text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+        assert "Kennung des Titre" in text and "Identifiant du titre" not in text
+        assert any(e.action == "patient language" for e in launch.context.audit.entries(actor="cabinet"))
+        refused = client.post(f"/practice/patients/{PATIENT}/language", data={"csrf": csrf(after), "language": "nl"})
+        assert refused.status_code == 303 and "PRA-LANGUAGE" in client.get(f"/practice/patients/{PATIENT}").text
+    finally:
+        launch.scheme("lu_kin").practice.set_patient_language(PATIENT, None)
+    pdf = client.get(f"/practice/documents/titre/{paper}.pdf")
+    assert "Identifiant du titre" in "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)

@@ -26,6 +26,7 @@ class PatientRecord:
     street: str | None = None
     postal_code: str | None = None
     city: str | None = None
+    language: str | None = None  # the printed documents' language (fr, de, en); None: the practice user's
 
     @property
     def full_name(self) -> str:
@@ -89,6 +90,7 @@ def to_record(patient: Patient) -> PatientRecord:
         street=patient.street,
         postal_code=patient.postal_code,
         city=patient.city,
+        language=patient.language,
     )
 
 
