@@ -14,6 +14,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
+from tierspayant.core.findings import FindingsError
 from tierspayant.platform.launch import Launch, assemble
 from tierspayant.platform.web import i18n
 
@@ -112,28 +113,68 @@ def test_anonymous_pages_follow_the_browser_then_french(launch: Launch) -> None:
     assert "Se connecter" in client.get("/login", headers={"Accept-Language": "pt-PT"}).text  # not offered
 
 
-def test_a_luxembourg_practice_reads_french_whatever_the_browser_says(launch: Launch) -> None:
+def test_a_luxembourg_practice_reads_its_browser_language_among_the_scheme_s_else_french(launch: Launch) -> None:
     client = client_for(launch, "cabinet")
     client.cookies.delete("tierspayant_lang")
-    page = client.get("/practice", headers={"Accept-Language": "en-US"})
+    assert '<html lang="fr">' in client.get("/practice").text  # no preference: the scheme's default
+    assert '<html lang="de">' in client.get("/practice", headers={"Accept-Language": "de-LU,de;q=0.9"}).text
+    assert '<html lang="en">' in client.get("/practice", headers={"Accept-Language": "en-US"}).text
+    page = client.get("/practice", headers={"Accept-Language": "nl-BE,pt;q=0.5"})  # not a Luxembourg language
     assert '<html lang="fr">' in page.text and "Se déconnecter" in page.text
 
 
-def test_the_chosen_language_is_kept_after_logging_out(launch: Launch) -> None:
+def test_the_chosen_language_is_kept_on_the_account_and_after_logging_out(launch: Launch) -> None:
     client = client_for(launch, "cabinet")
     client.cookies.delete("tierspayant_lang")
     page = client.get("/practice")
-    chosen = client.post("/language", data={"csrf": csrf(page.text), "language": "de", "back": "/practice"})
-    assert chosen.status_code == 303 and chosen.headers["location"] == "/practice"
-    assert "Abmelden" in client.get("/practice").text
-    client.post("/logout", data={"csrf": csrf(client.get("/practice").text)})
-    assert "Anmelden" in client.get("/login").text
+    try:
+        chosen = client.post("/language", data={"csrf": csrf(page.text), "language": "de", "back": "/practice"})
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/practice"
+        assert "Abmelden" in client.get("/practice").text
+        client.post("/logout", data={"csrf": csrf(client.get("/practice").text)})
+        assert "Anmelden" in client.get("/login").text
+        principal = launch.context.accounts.principal("cabinet")
+        assert principal is not None and principal.language == "de"
+        # Another browser (no cookie, a French browser) logging in as the same user reads German: the account's.
+        other = client_for(launch, "cabinet")
+        other.cookies.delete("tierspayant_lang")
+        page = other.get("/practice", headers={"Accept-Language": "fr-LU"})
+        assert '<html lang="de">' in page.text and "Abmelden" in page.text
+        events = [e for e in launch.context.audit.entries(actor="cabinet") if e.action == "language"]
+        assert events and events[0].detail.endswith("→ de")
+    finally:
+        launch.context.accounts.set_language("cabinet", None)
+
+
+def test_a_language_the_scheme_does_not_offer_is_refused_and_audited(launch: Launch) -> None:
+    client = client_for(launch, "cabinet")
+    client.cookies.delete("tierspayant_lang")
+    page = client.get("/practice")
+    refused = client.post("/language", data={"csrf": csrf(page.text), "language": "nl", "back": "/practice"})
+    assert refused.status_code == 303
+    principal = launch.context.accounts.principal("cabinet")
+    assert principal is not None and principal.language is None
+    after = client.get("/practice").text
+    assert '<html lang="fr">' in after and "pas proposée pour votre compte" in after
+    assert any(e.action == "language refused" for e in launch.context.audit.entries(actor="cabinet"))
 
 
 def test_a_language_the_scheme_does_not_offer_falls_back_to_its_first(launch: Launch) -> None:
     client = client_for(launch, "cabinet")
     client.cookies.set("tierspayant_lang", "nl")
     assert '<html lang="fr">' in client.get("/practice").text
+
+
+def test_the_switch_offers_only_the_scheme_s_languages(launch: Launch) -> None:
+    client = client_for(launch, "cabinet")
+    page = client.get("/practice").text
+    switch = page.split('id="language"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)"', switch) == ["fr", "de", "en"]
+
+
+def test_the_store_refuses_a_language_outside_the_scheme(launch: Launch) -> None:
+    with pytest.raises(FindingsError, match="not offered"):
+        launch.context.accounts.set_language("cabinet", "nl")
 
 
 def test_an_unknown_address_gets_a_page_not_json(launch: Launch) -> None:

@@ -28,6 +28,7 @@ USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 PROVIDER_CODE = re.compile(r"^[0-9A-Z]{5,11}$")  # LU codes have 8, BE third-party numbers 11
 TOKEN_PREFIX = "tp_"
 MIN_PASSWORD_LENGTH = 8
+PLATFORM_LANGUAGES = ("fr", "de", "en", "nl")  # an account of no scheme (an administrator) may read any of them
 
 
 class Role(StrEnum):
@@ -54,6 +55,7 @@ class Principal:
     provider_code: str | None = None
     delegations: dict[str, frozenset[Right]] = field(default_factory=dict)
     kind: str | None = None  # "<scheme>.<kind>" (lu_kin.physiotherapist, be_nursing.mutuality_agent…)
+    language: str | None = None  # the pages' language the user chose (None: not chosen)
 
     @property
     def scheme(self) -> str | None:
@@ -91,6 +93,7 @@ def _principal(account: Account) -> Principal:
         provider_code=account.provider_code,
         delegations=delegations,
         kind=account.kind,
+        language=account.language,
     )
 
 
@@ -173,6 +176,20 @@ class AccountStore:
         self._token_cache.clear()
         with transaction(self._sessions) as session:
             self._account(session, username).kind = kind
+
+    def set_language(self, username: str, language: str | None) -> None:
+        """The pages' language of this user; one of the languages of the user's scheme (None: forget the choice)."""
+        from tierspayant.platform.schemes import registered_schemes  # the schemes load only when a language is set
+
+        self._token_cache.clear()
+        with transaction(self._sessions) as session:
+            account = self._account(session, username)
+            scheme = None if account.kind is None else account.kind.partition(".")[0]
+            offered = next((s.languages for s in registered_schemes() if s.name == scheme), PLATFORM_LANGUAGES)
+            if language is not None and language not in offered:
+                problem = f"the language {language!r} is not offered here; offered: {', '.join(offered)}"
+                raise FindingsError([Finding(code="PLT-ACCOUNT", message=problem, location=username, rule="language")])
+            account.language = language
 
     def deactivate(self, username: str) -> None:
         self._token_cache.clear()

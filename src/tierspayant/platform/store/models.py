@@ -72,6 +72,8 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     # Which kind of account in which scheme ("lu_kin.physiotherapist", "be_nursing.nurse"…); None: not said.
     kind: Mapped[str | None] = mapped_column(String(64))
+    # The language the user chose for the pages ("fr", "de", "en", "nl"); None: the browser's, else the scheme's.
+    language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

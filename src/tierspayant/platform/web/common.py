@@ -54,7 +54,7 @@ def web_user(request: Request) -> Principal:
     if principal is None:
         request.session.clear()
         raise LoginRequired()
-    i18n.settle_for_scheme(request, principal.scheme)
+    i18n.settle_for_scheme(request, principal.scheme, principal.language)
     return principal
 
 

@@ -5,9 +5,11 @@ per scheme (``schemes/<scheme>/platform/locale/``, found next to the scheme's ``
 compiled in memory when first used, so there is no build step; messages of a scheme's catalog override the
 platform's. Message ids are the English text, so English needs no catalog.
 
-Which language a request gets: the one the user chose (the switch in ``base.html``, kept in the session and in a
-long-lived cookie), else the first language of the user's scheme (French for Luxembourg and Belgium), else the
-browser's ``Accept-Language`` among the platform's languages, else French.
+Which language a request gets, for a logged-in user: the one kept on the account (the switch in ``base.html``, only
+the languages of the user's scheme; audited), else one chosen in this browser while logged out (session, cookie),
+else the browser's ``Accept-Language`` among the scheme's languages, else the scheme's first (French for Luxembourg
+and Belgium). Anonymous pages (the login page): the switch's choice, kept in
+the session and a long-lived cookie, else ``Accept-Language`` among the platform's languages, else French.
 
 The API is small: :func:`translations_for`, :func:`install` (on a Jinja2 environment), :func:`gettext` (``_``) for
 messages made in Python, and the request dependency :data:`RequestLocale`.
@@ -153,15 +155,21 @@ class LocaleMiddleware:
             _current.reset(token)
 
 
-def settle_for_scheme(request: Request, scheme: str | None) -> None:
-    """Once the user is known: their scheme's first language unless they chose one; a chosen language the scheme
-    does not offer falls back to the scheme's first."""
+def settle_for_scheme(request: Request, scheme: str | None, language: str | None = None) -> None:
+    """Once the user is known, among the languages of the user's scheme: the one kept on the account, else the one
+    chosen in this browser before (session, cookie), else the browser's ``Accept-Language``, else the scheme's first.
+    A user of no scheme (an administrator) reads the account's language, else what the anonymous pages show."""
     holder: _Current | None = getattr(request.state, "locale_holder", None)
-    if holder is None or scheme is None:
+    if holder is None:
         return
     languages = languages_of(scheme)
-    if not holder.chosen or holder.locale not in languages:
-        holder.locale = languages[0]
+    if language is not None and language in languages:
+        holder.locale, holder.chosen = language, True
+        return
+    if scheme is None or (holder.chosen and holder.locale in languages):
+        return
+    negotiated = _negotiate(request.headers.get("accept-language", ""), languages)
+    holder.locale, holder.chosen = negotiated or languages[0], False
 
 
 def request_locale(request: Request) -> str:

@@ -1,4 +1,5 @@
-"""The language switch of every page (``base.html``): the choice is the user's, kept across sessions."""
+"""The language switch of every page (``base.html``): kept on the account of a logged-in user (audited), and in the
+session and a cookie for the anonymous pages (the login page keeps it after logging out)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from tierspayant.core.findings import FindingsError
 from tierspayant.platform.web.auth_pages import _safe_next
-from tierspayant.platform.web.common import CsrfChecked, redirect
-from tierspayant.platform.web.i18n import remember_choice
+from tierspayant.platform.web.common import CsrfChecked, audit, context_of, flash, redirect
+from tierspayant.platform.web.i18n import gettext, remember_choice
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,5 +23,16 @@ def choose_language(
     back: Annotated[str, Form(max_length=500)] = "/",
 ) -> RedirectResponse:
     response = redirect(_safe_next(back))
+    username = request.session.get("user")
+    context = context_of(request)
+    user = context.accounts.principal(username) if isinstance(username, str) else None
+    if user is not None and user.language != language:
+        try:
+            context.accounts.set_language(user.username, language)
+        except FindingsError:
+            audit(request, user, "language refused", f"account {user.username}", language[:5])
+            flash(request, gettext("This language is not offered for your account."), "error")
+            return response
+        audit(request, user, "language", f"account {user.username}", f"{user.language or '-'} → {language}")
     remember_choice(request, response, language)
     return response

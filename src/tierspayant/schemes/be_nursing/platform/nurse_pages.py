@@ -20,16 +20,17 @@ from tierspayant.core.findings import FindingsError
 from tierspayant.platform.accounts import Principal, Right, Role
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import CsrfChecked, Forbidden, User, audit, flash, redirect, render
+from tierspayant.platform.web.i18n import N_
 from tierspayant.platform.web.i18n import gettext as _
 from tierspayant.schemes.be_nursing.nurse.visits import Visit, VisitBook
 from tierspayant.schemes.be_nursing.platform.nurse_desk import NurseDesk
 
 router = APIRouter(prefix="/nurse", include_in_schema=False)
 SERIES = [
-    Series("billed", "var(--billed)"),
-    Series("accepted", "var(--covered)"),
-    Series("rejected", "var(--contested)"),
-    Series("paid", "var(--awaiting)"),
+    Series(N_("billed"), "var(--billed)"),
+    Series(N_("accepted"), "var(--covered)"),
+    Series(N_("rejected"), "var(--contested)"),
+    Series(N_("paid"), "var(--awaiting)"),
 ]
 
 
@@ -241,7 +242,8 @@ def corrections_page(request: Request, me: Nurse) -> HTMLResponse:
 @router.get("/reconciliation", response_class=HTMLResponse)
 def reconciliation_page(request: Request, me: Nurse) -> HTMLResponse:
     months, patients = me[1].ledger.reconciliation(date.today())
-    chart = grouped_bars(_("Billed, accepted, rejected and paid per month"), [m["key"] for m in months], SERIES,
+    chart = grouped_bars(_("Billed, accepted, rejected and paid per month"), [m["key"] for m in months],
+                         [Series(_(s.name), s.colour) for s in SERIES],
                          [[m["billed"], m["accepted"], m["rejected"], m["paid"]] for m in months])
     return _page(request, "nurse_reconciliation.html", me, "reconciliation", months=months, patients=patients,
                  chart=chart)

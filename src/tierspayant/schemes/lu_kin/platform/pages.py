@@ -20,7 +20,7 @@ from tierspayant.core.findings import Finding, FindingsError
 from tierspayant.platform.accounts import Principal, Right, Role
 from tierspayant.platform.web.charts import Series, grouped_bars
 from tierspayant.platform.web.common import CsrfChecked, Forbidden, User, audit, flash, redirect, render
-from tierspayant.platform.web.i18n import N_, format_day
+from tierspayant.platform.web.i18n import N_, format_day, request_locale
 from tierspayant.platform.web.i18n import gettext as _
 from tierspayant.platform.web.paging import matches, paginate
 from tierspayant.schemes.lu_kin.platform.desk import PracticeDesk
@@ -950,7 +950,7 @@ def documents_page(request: Request, me: Desk) -> HTMLResponse:
 @router.get("/documents/titre/{identifier}.pdf", response_model=None)
 def titre_pdf(request: Request, me: Desk, identifier: str) -> FileResponse | RedirectResponse:
     try:
-        path = me.desk.practice.print_titre(identifier)
+        path = me.desk.practice.print_titre(identifier, request_locale(request))
     except FindingsError as error:
         refused(request, error, "printing", me)
         return redirect("/practice/documents")
@@ -962,7 +962,7 @@ def titre_pdf(request: Request, me: Desk, identifier: str) -> FileResponse | Red
 def memoire_pdf(request: Request, me: Desk, matricule: str, month: str) -> FileResponse | RedirectResponse:
     me.require(Right.PREPARE)  # printing a mémoire records the insured share as invoiced to the patient
     try:
-        path = me.desk.practice.print_memoire(matricule, month)
+        path = me.desk.practice.print_memoire(matricule, month, request_locale(request))
     except FindingsError as error:
         refused(request, error, "printing", me)
         return redirect("/practice/documents")

@@ -11,7 +11,7 @@ from tierspayant.platform.practice_link import MailboxClient, MailboxCredentials
 from tierspayant.platform.runner import Addresses
 from tierspayant.platform.schemes import SchemeHost, SchemeRuntime
 from tierspayant.platform.sftp.server import load_or_create_host_key
-from tierspayant.schemes.lu_kin.platform import pages
+from tierspayant.schemes.lu_kin.platform import document_language_pages, pages, paper_titre_pages
 from tierspayant.schemes.lu_kin.platform.demo import Demo, ensure_demo, practice_link_config
 from tierspayant.schemes.lu_kin.platform.desk import PracticeDesk
 from tierspayant.schemes.lu_kin.platform.engine import FundEngine, open_fund
@@ -56,7 +56,7 @@ def start_kin(host: SchemeHost) -> KinRuntime:
 
     return KinRuntime(
         engine=fund,
-        routers=[pages.router],
+        routers=[pages.router, paper_titre_pages.router, document_language_pages.router],
         app_state={"practice_desk": desk},
         demo_lines=[] if demo is None or not demo.accounts else demo.lines(),
         on_started=connect_practice,

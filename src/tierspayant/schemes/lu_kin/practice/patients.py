@@ -26,6 +26,7 @@ class PatientRecord:
     street: str | None = None
     postal_code: str | None = None
     city: str | None = None
+    language: str | None = None  # the printed documents' language (fr, de, en); None: the practice user's
 
     @property
     def full_name(self) -> str:
@@ -89,4 +90,14 @@ def to_record(patient: Patient) -> PatientRecord:
         street=patient.street,
         postal_code=patient.postal_code,
         city=patient.city,
+        language=patient.language,
     )
+
+
+def set_language(db: Session, matricule: str, language: str | None) -> None:
+    """The language the patient's mémoire and titre are printed in (None: the language of the user who prints)."""
+    from tierspayant.schemes.lu_kin.practice.documents.language import DOCUMENT_LANGUAGES
+
+    if language is not None and language not in DOCUMENT_LANGUAGES:
+        refuse("PRA-LANGUAGE", f"documents are printed in {', '.join(DOCUMENT_LANGUAGES)}, not {language!r}")
+    patient_by_matricule(db, matricule).language = language

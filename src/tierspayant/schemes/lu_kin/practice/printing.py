@@ -21,6 +21,7 @@ from tierspayant.schemes.lu_kin.practice.documents.content import (
     TitreContent,
 )
 from tierspayant.schemes.lu_kin.practice.documents.it_form import render_it_form
+from tierspayant.schemes.lu_kin.practice.documents.language import document_language
 from tierspayant.schemes.lu_kin.practice.documents.memoire import render_memoire
 from tierspayant.schemes.lu_kin.practice.documents.statement import render_statement
 from tierspayant.schemes.lu_kin.practice.documents.titre import render_titre
@@ -79,7 +80,10 @@ def _memoire_line(
     return line, session.facturier_code
 
 
-def print_titre(db: Session, identifier: str, folder: Path, reference: PracticeReference) -> Path:
+def print_titre(
+    db: Session, identifier: str, folder: Path, reference: PracticeReference, language: str | None = None
+) -> Path:
+    """The titre's printed form, in the patient's language if recorded, else ``language`` (the user's), else French."""
     titre = titre_by_identifier(db, identifier)
     prescription = titre.prescription
     content = TitreContent(
@@ -96,15 +100,24 @@ def print_titre(db: Session, identifier: str, folder: Path, reference: PracticeR
         provider=_provider_block(db, facturier_for(db, prescription.performer_code)),
         performer_code=prescription.performer_code,
         fund=titre.patient.fund,
+        by_post=titre.channel == TitreChannel.POST.value,
     )
-    return render_titre(content, folder / f"titre-{titre.identifier}.pdf")
+    printed_in = document_language(titre.patient.language, language)
+    return render_titre(content, folder / f"titre-{titre.identifier}.pdf", printed_in)
 
 
 def print_memoire(
-    db: Session, matricule: str, month: str, folder: Path, now: datetime, reference: PracticeReference
+    db: Session,
+    matricule: str,
+    month: str,
+    folder: Path,
+    now: datetime,
+    reference: PracticeReference,
+    language: str | None = None,
 ) -> Path:
     """The patient's mémoire for ``month``: under third-party payment, the lines of that month's FAC invoice(s)
-    (as billed); otherwise the month's sessions at the official tariff, the whole amount to pay by the patient."""
+    (as billed); otherwise the month's sessions at the official tariff, the whole amount to pay by the patient.
+    Printed in the patient's language if recorded, else ``language`` (the user's), else French."""
     month = normalize_month(month)
     patient = patient_by_matricule(db, matricule)
     third_party = patient.third_party or patient.fund == "AAA"
@@ -162,7 +175,8 @@ def print_memoire(
         third_party=third_party,
         lines=[line for line, _ in lines],
     )
-    path = render_memoire(content, folder / f"memoire-{month}-{patient.matricule}.pdf")
+    printed_in = document_language(patient.language, language)
+    path = render_memoire(content, folder / f"memoire-{month}-{patient.matricule}.pdf", printed_in)
     due = content.total_due
     invoice = db.scalar(
         select(PatientInvoice).where(PatientInvoice.patient_id == patient.id, PatientInvoice.month == month)

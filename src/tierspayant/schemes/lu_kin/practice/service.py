@@ -42,7 +42,7 @@ from tierspayant.schemes.lu_kin.practice.reference import PracticeReference
 from tierspayant.schemes.lu_kin.practice.returns_summary import ImportSummary
 from tierspayant.schemes.lu_kin.practice.sessions import SessionInput, SessionRecord
 from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
-from tierspayant.schemes.lu_kin.practice.titres import TitreRecord
+from tierspayant.schemes.lu_kin.practice.titres import PaperTitre, TitreRecord
 from tierspayant.schemes.lu_kin.store.practice import MIGRATIONS_PACKAGE
 from tierspayant.store.database import make_engine, migrate, session_factory, transaction
 
@@ -213,6 +213,16 @@ class PracticeService:
         with transaction(self._sessions) as db:
             return titres.list_titres(db, matricule)
 
+    def record_paper_titre(self, paper: PaperTitre) -> TitreRecord:
+        """Record a titre from the paper the insured brought (by post: never third-party payment)."""
+        with transaction(self._sessions) as db:
+            return titres.record_paper_titre(db, paper)
+
+    def set_patient_language(self, matricule: str, language: str | None) -> None:
+        """The language of the patient's printed documents (fr, de, en; None: the practice user's)."""
+        with transaction(self._sessions) as db:
+            patients.set_language(db, matricule, language)
+
     def add_session(self, data: SessionInput) -> list[Finding]:
         """Record a session; returns the warnings (outside validity, beyond sessions, same day, performer…)."""
         with transaction(self._sessions) as db:
@@ -302,14 +312,16 @@ class PracticeService:
 
     # --- printed documents ---
 
-    def print_titre(self, identifier: str) -> Path:
+    def print_titre(self, identifier: str, language: str | None = None) -> Path:
+        """The titre's form, in the patient's language if recorded, else ``language`` (fr, de, en), else French."""
         with transaction(self._sessions) as db:
-            return printing.print_titre(db, identifier, self.pdf_dir, self.reference)
+            return printing.print_titre(db, identifier, self.pdf_dir, self.reference, language)
 
-    def print_memoire(self, matricule: str, month: str) -> Path:
-        """The patient's mémoire d'honoraires for ``month``; records the insured share as invoiced to the patient."""
+    def print_memoire(self, matricule: str, month: str, language: str | None = None) -> Path:
+        """The patient's mémoire d'honoraires for ``month``; records the insured share as invoiced to the patient.
+        In the patient's language if recorded, else ``language`` (fr, de, en), else French."""
         with transaction(self._sessions) as db:
-            return printing.print_memoire(db, matricule, month, self.pdf_dir, self.now(), self.reference)
+            return printing.print_memoire(db, matricule, month, self.pdf_dir, self.now(), self.reference, language)
 
     def print_statement(self, member: str, year: int) -> Path:
         with transaction(self._sessions) as db:

@@ -51,6 +51,7 @@ class TitreContent:
     provider: ProviderBlock
     performer_code: str
     fund: str
+    by_post: bool = False  # a paper titre the insured obtained by post (recorded by the practice from the paper)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from tierspayant.documents.layout import (
     SMALL,
     DocumentMeta,
     block,
-    day,
     field_block,
     grid,
     paragraph,
@@ -21,77 +20,87 @@ from tierspayant.documents.layout import (
     side_by_side,
 )
 from tierspayant.schemes.lu_kin.practice.documents.content import TitreContent
+from tierspayant.schemes.lu_kin.practice.documents.language import N_, Texts
 
 PATHOLOGY_LABELS = {
-    "COMMON": "Pathologie courante",
-    "SERIOUS": "Pathologie lourde (statuts CNS)",
-    "POST_SURGICAL": "Rééducation post-chirurgicale",
-    "LYMPHATIC_DRAINAGE": "Drainage lymphatique",
+    "COMMON": N_("Common pathology"),
+    "SERIOUS": N_("Serious pathology (CNS statutes)"),
+    "POST_SURGICAL": N_("Post-surgical rehabilitation"),
+    "LYMPHATIC_DRAINAGE": N_("Lymphatic drainage"),
 }
+PRINTED_NOTE = N_(
+    "Document printed by the physiotherapist at the request of the protected person, from the data sent by the "
+    "CNS (cahier des charges CNS–ALK of 23 November 2016, art. 13). The titre's identifier is to be quoted when "
+    "billing."
+)
+PAPER_NOTE = N_(
+    "Paper titre obtained by the insured by post: recorded by the physiotherapist from the paper; no third-party "
+    "payment on this titre, the insured pays the practice and is reimbursed by the fund."
+)
 
 
-def render_titre(content: TitreContent, path: Path) -> Path:
+def render_titre(content: TitreContent, path: Path, language: str = "fr") -> Path:
+    t = Texts(language)
     meta = DocumentMeta(
-        title="Titre de prise en charge",
-        subtitle="Kinésithérapie — décision d'autorisation de la Caisse nationale de santé (annexe 05)",
+        title=t("Titre de prise en charge"),
+        subtitle=t("Physiotherapy — authorisation decision of the Caisse nationale de santé (annex 05)"),
         author=content.provider.name,
         reference=content.identifier,
     )
+    category = content.pathology_category
     story: list[Any] = [
         block(
-            "Titre",
+            t("Titre"),
             [
-                ("Identifiant du titre", content.identifier),
-                ("Date d'établissement du titre", day(content.issued_on)),
-                ("Validité", f"du {day(content.valid_from)} au {day(content.valid_to)}"),
-                ("Taux de prise en charge", f"{content.coverage_rate} %"),
-                ("Caisse compétente", content.fund),
+                (t("Titre identifier"), content.identifier),
+                (t("Date the titre was issued"), t.day(content.issued_on)),
+                (
+                    t("Validity"),
+                    t("from %(start)s to %(end)s", start=t.day(content.valid_from), end=t.day(content.valid_to)),
+                ),
+                (t("Coverage rate"), f"{content.coverage_rate} %"),
+                (t("Competent fund"), content.fund),
             ],
         ),
         side_by_side(
             field_block(
-                "Personne protégée",
+                t("Protected person"),
                 [
-                    ("Nom et prénom", content.patient.full_name),
-                    ("Matricule", content.patient.matricule),
-                    ("Date de naissance", day(content.patient.birth_date)),
+                    (t("Name and first name"), content.patient.full_name),
+                    (t("Matricule"), content.patient.matricule),
+                    (t("Date of birth"), t.day(content.patient.birth_date)),
                 ],
                 width=HALF_WIDTH,
             ),
             field_block(
-                "Ordonnance",
+                t("Prescription"),
                 [
-                    ("Code prescripteur", content.prescriber_code),
-                    ("Date de l'ordonnance", day(content.prescribed_on)),
-                    ("Catégorie", PATHOLOGY_LABELS.get(content.pathology_category, content.pathology_category)),
+                    (t("Prescriber code"), content.prescriber_code),
+                    (t("Date of the prescription"), t.day(content.prescribed_on)),
+                    (t("Category"), t(PATHOLOGY_LABELS[category]) if category in PATHOLOGY_LABELS else category),
                 ],
                 width=HALF_WIDTH,
             ),
         ),
-        paragraph("Actes et séances autorisés", HEADING),
+        paragraph(t("Acts and sessions authorised"), HEADING),
         Spacer(1, 2),
         grid(
-            ["Code de l'acte", "Libellé", "Séances autorisées"],
+            [t("Act code"), t("Wording"), t("Sessions authorised")],
             [[a.act_code, a.label or "", a.sessions] for a in content.acts],
             widths=[0.2, 0.55, 0.25],
             right_aligned=[2],
-            total_row=["Total", "", sum(a.sessions for a in content.acts)],
+            total_row=[t("Total"), "", sum(a.sessions for a in content.acts)],
         ),
         block(
-            "Masseur-kinésithérapeute",
+            t("Physiotherapist"),
             [
-                ("Cabinet", content.provider.name),
-                ("Adresse", ", ".join(content.provider.address_lines)),
-                ("Code facturier", content.provider.facturier_code or content.performer_code),
-                ("Code exécutant", content.performer_code),
+                (t("Practice"), content.provider.name),
+                (t("Address"), ", ".join(content.provider.address_lines)),
+                (t("Billing code"), content.provider.facturier_code or content.performer_code),
+                (t("Performer code"), content.performer_code),
             ],
         ),
         Spacer(1, 6),
-        paragraph(
-            "Document imprimé par le masseur-kinésithérapeute à la demande de la personne protégée, sur base des "
-            "données transmises par la CNS (cahier des charges CNS–ALK du 23 novembre 2016, art. 13). "
-            "L'identifiant du titre est à rappeler lors de la facturation.",
-            SMALL,
-        ),
+        paragraph(t(PAPER_NOTE) if content.by_post else t(PRINTED_NOTE), SMALL),
     ]
     return render(path, meta, story)

@@ -88,6 +88,7 @@ class Patient(Base):
     street: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str | None] = mapped_column(String(20))
     city: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(5))  # fr | de | en: the printed documents' (None: the user's)
 
 
 class Prescription(Base):
@@ -194,7 +195,8 @@ class Titre(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(30), unique=True)
-    authorisation_request_id: Mapped[int] = mapped_column(ForeignKey("authorisation_request.id"))
+    # None for a titre recorded from the paper the insured brought (no request of the practice behind it)
+    authorisation_request_id: Mapped[int | None] = mapped_column(ForeignKey("authorisation_request.id"))
     prescription_id: Mapped[int] = mapped_column(ForeignKey("prescription.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
