@@ -186,9 +186,16 @@ def paid(fund: FundService, association_code: str, days: list[tuple[date, int]])
         )  # fmt: skip
         session.add_all(
             LedgerEntry(
-                matricule="1956031401288", service_date=day, act_code="ZK11", deposit_id=deposit.id,
-                titre_id="T", performer_code="70023456", invoice_number="1", line_number=n, covered_cents=cents,
-            )  # fmt: skip
+                matricule="1956031401288",
+                service_date=day,
+                act_code="ZK11",
+                deposit_id=deposit.id,
+                titre_id="T",
+                performer_code="70023456",
+                invoice_number="1",
+                line_number=n,
+                covered_cents=cents,
+            )
             for n, (day, cents) in enumerate(days, 1)
         )
 
