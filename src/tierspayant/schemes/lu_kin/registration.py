@@ -75,6 +75,8 @@ SCHEME = Scheme(
             ("/practice/returns", "Returns", "returns"),
             ("/practice/reconciliation", "Reconciliation", "reconciliation"),
             ("/practice/documents", "Documents", "documents"),
+            ("/practice/registrations", "Registrations", "registrations"),
         )
-    ),
+    )
+    + (NavLink("/fund/registrations", "Registrations", "registrations", "fund"),),
 )
