@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tierspayant.core.findings import Finding
 from tierspayant.platform.accounts import Principal, Right, Role
 from tierspayant.platform.web.common import CsrfChecked, Forbidden, User, audit, flash, redirect, render
 from tierspayant.platform.web.i18n import N_
