@@ -163,19 +163,19 @@ def fund_document(
     return Response(found[1], media_type="application/pdf", headers={"Content-Disposition": "inline"})
 
 
-@fund_router.get("/statement", response_class=HTMLResponse)
+@fund_router.get("/statement")
 def fund_statement(
     request: Request,
     user: Agent,
     desk: Registrations,
     code: Annotated[str, Query(max_length=12)],
     year: Annotated[int, Query(ge=2000, le=2100)],
-) -> HTMLResponse:
+) -> Response:
     try:
         statements = desk.statement(code, year)
     except (RegistrationError, ValueError) as error:
         not_done(request, user, "member declaration", str(error))
-        return redirect("/fund/registrations")  # type: ignore[return-value]
+        return redirect("/fund/registrations")
     audit(request, user, "view", f"association statement {code} {year}", f"{len(statements)} members")
     return render(
         request, "fund_statement.html", user, section="registrations", code=code, year=year, statements=statements
