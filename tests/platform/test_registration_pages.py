@@ -5,6 +5,7 @@ done without "I confirm"; the pages are in French by default."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -43,8 +44,9 @@ def form_of(client: TestClient, path: str) -> str:
     return csrf(client.get(path).text)
 
 
-def flashes(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r'<p class="flash [^"]+"[^>]*>(.*?)</p>', html, re.S)]
+def flashes(page: str) -> list[str]:
+    found = re.findall(r'<p class="flash [^"]+"[^>]*>(.*?)</p>', page, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)).strip() for m in found]
 
 
 def apply(client: TestClient, name: str, files: dict[str, tuple[str, bytes, str]], confirmed: bool = True) -> str:
@@ -146,10 +148,20 @@ def test_electronic_access_credentials_are_shown_once(launch: Launch) -> None:
     assert 'data-kind="e_access" data-status="granted"' in practice.get("/practice/registrations").text
 
 
+def test_access_is_asked_only_for_the_practice_s_own_codes(launch: Launch) -> None:
+    practice = client_for(launch, "cabinet")
+    token = form_of(practice, "/practice/registrations")
+    practice.post("/practice/registrations/access", data={"csrf": token, "code": "70056789", "confirmed": "yes"})
+    assert "neither the practice's nor one it applied for" in " ".join(
+        flashes(practice.get("/practice/registrations").text)
+    )
+    assert launch.context.accounts.principal("kin70056789") is None
+
+
 def test_an_access_refusal_says_its_reasons_to_the_practice(launch: Launch) -> None:
     practice, agent = client_for(launch, "cabinet"), client_for(launch, "agent")
     token = form_of(practice, "/practice/registrations")
-    practice.post("/practice/registrations/access", data={"csrf": token, "code": "70056789", "confirmed": "yes"})
+    practice.post("/practice/registrations/access", data={"csrf": token, "code": "70012345", "confirmed": "yes"})
     access = re.search(
         r'data-kind="e_access" data-status="pending"><td>(\d+)</td>', practice.get("/practice/registrations").text
     )
@@ -162,7 +174,7 @@ def test_an_access_refusal_says_its_reasons_to_the_practice(launch: Launch) -> N
     )
     assert "pas de raccordement HealthNet" in refused
     assert "pas de raccordement HealthNet" in practice.get("/practice/registrations").text
-    assert launch.context.accounts.principal("kin70056789") is None
+    assert launch.context.accounts.principal("kin70012345") is None
 
 
 def test_a_performer_without_a_code_cannot_be_declared(launch: Launch) -> None:

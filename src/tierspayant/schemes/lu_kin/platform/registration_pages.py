@@ -341,10 +341,16 @@ def fund_paper_letter(
 # -- the practice's pages --------------------------------------------------------------------------------------------
 
 
+def own_codes(desk: RegistrationDesk, practice_code: str) -> list[str]:
+    """The codes a practice may ask electronic access for: its own, and those granted on its applications."""
+    rows = desk.registrations(requests.applicant_prefix(practice_code))
+    return sorted({r.provider_code for r in rows if r.kind == "provider_code" and r.provider_code} | {practice_code})
+
+
 @practice_router.get("", response_class=HTMLResponse)
 def practice_registrations(request: Request, me: Desk, desk: Registrations) -> HTMLResponse:
     rows = desk.registrations(requests.applicant_prefix(me.code), me.code)
-    codes = sorted({r.provider_code for r in rows if r.kind == "provider_code" and r.provider_code} | {me.code})
+    codes = own_codes(desk, me.code)
     audit(request, me.user, "view", "practice registrations", f"{len(rows)} requests")
     return page(
         request,
@@ -419,8 +425,11 @@ def practice_request_access(
     me.require(Right.SEND)
     if not confirmed_or_refused(request, me.user, confirmed, "electronic access"):
         return redirect("/practice/registrations")
+    if code.strip() not in own_codes(desk, me.code):
+        not_done(request, me.user, "electronic access", _("this code is neither the practice's nor one it applied for"))
+        return redirect("/practice/registrations")
     try:
-        result = desk.request_access(code, requests.applicant_label(me.code, me.user.username))
+        result = desk.request_access(code.strip(), requests.applicant_label(me.code, me.user.username))
     except (RegistrationError, ValueError) as error:
         not_done(request, me.user, "electronic access", str(error))
         return redirect("/practice/registrations")
