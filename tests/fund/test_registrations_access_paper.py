@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+import tempfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -176,17 +179,19 @@ def test_a_postal_request_with_a_bad_matricule_or_no_act_is_not_recorded(fund: F
 # --- the liberal association's annual statement ---
 
 
-def paid(fund: FundService, association_code: str, days: list[tuple[date, int]]) -> None:
+def paid(
+    fund: FundService, association_code: str, days: list[tuple[date, int]], matricule: str = "1956031401288"
+) -> None:
     """What the fund paid the association for services on ``days`` (as an accepted FAC's ledger records it)."""
     with transaction(fund.sessions) as session:
         deposit = add_deposit(
-            session, file_name="FAC.xml", sha256="a" * 64, provider_code=association_code, file_type="FAC",
-            reference="FA2024", period_year=2024, period_month=1, received_at=NOW, reference_version="sample",
-            item_count=len(days), accepted_count=len(days), outcome_json="{}",
+            session, file_name="FAC.xml", sha256=(association_code * 8)[:64], provider_code=association_code,
+            file_type="FAC", reference="FA2024", period_year=2024, period_month=1, received_at=NOW,
+            reference_version="sample", item_count=len(days), accepted_count=len(days), outcome_json="{}",
         )  # fmt: skip
         session.add_all(
             LedgerEntry(
-                matricule="1956031401288",
+                matricule=matricule,
                 service_date=day,
                 act_code="ZK11",
                 deposit_id=deposit.id,
@@ -225,3 +230,51 @@ def test_each_member_s_statement_follows_the_confirmed_dates(fund: FundService) 
     with fund.sessions() as session, pytest.raises(RegistrationError, match="not a registered liberal association"):
         statement.annual_statement(session, "70012345", 2024)
     assert json.dumps([s.member_code for s in statements])
+
+
+_SERVICE: list[FundService] = []
+
+
+def shared_fund() -> FundService:
+    """One SQLite fund for every example (a fresh association and patient per example keep them apart)."""
+    if not _SERVICE:
+        folder = Path(tempfile.mkdtemp(prefix="statement-"))
+        service = FundService(f"sqlite:///{folder / 'fund.sqlite'}")
+        service.init()
+        _SERVICE.append(service)
+    return _SERVICE[0]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(min_value=0, max_value=800), min_size=1, max_size=6, unique=True),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=800), st.integers(1, 9999)), max_size=12, unique_by=lambda t: t[0]
+    ),
+)
+def test_a_statement_sums_exactly_the_services_inside_the_member_s_periods(
+    offsets: list[int], services: list[tuple[int, int]]
+) -> None:
+    fund, start = shared_fund(), date(2023, 6, 1)
+    common, member = association(fund), granted_physio(fund, "Member")
+    changes = sorted(start + timedelta(days=o) for o in offsets)
+    with transaction(fund.sessions) as session:
+        for i, day in enumerate(changes):
+            change = "join" if i % 2 == 0 else "leave"
+            reg.declare_member(session, common, member, change, day, "freelance", "Kiné Libre", NOW, signed())
+    patient = f"P{common}"  # one patient per association: the ledger's key stays unique across examples
+    paid(fund, common, [(start + timedelta(days=o), cents) for o, cents in services], matricule=patient)
+    with fund.sessions() as session:
+        statements = statement.annual_statement(session, common, 2024)
+
+    def inside(day: date) -> bool:  # the oracle: a member after an odd number of changes up to that day
+        return sum(d <= day for d in changes) % 2 == 1
+
+    counted = [(start + timedelta(days=o), c) for o, c in services]
+    counted = [(d, c) for d, c in counted if d.year == 2024 and inside(d)]
+    member_in_2024 = any(inside(date(2024, 1, 1) + timedelta(days=n)) for n in range(366))
+    if not member_in_2024:
+        assert statements == []
+        return
+    (one,) = statements
+    assert (one.member_code, one.services, one.covered_cents) == (member, len(counted), sum(c for _, c in counted))
