@@ -17,6 +17,8 @@ from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
 from tierspayant.platform.launch import Launch, assemble
+from tierspayant.schemes.lu_kin.fund.registrations import Document
+from tierspayant.schemes.lu_kin.platform.runtime import KinRuntime
 
 from .conftest import make_settings
 from .test_web import client_for, csrf
@@ -221,3 +223,37 @@ def test_the_registration_pages_are_in_french_by_default(launch: Launch) -> None
     agent.cookies.delete("tierspayant_lang")
     assert "Demander un code prestataire" in practice.get("/practice/registrations").text
     assert "Demandes postales des assurés" in agent.get("/fund/registrations").text
+
+
+def test_an_association_change_counts_only_once_the_member_s_signed_pdf_is_recorded(launch: Launch) -> None:
+    runtime = launch.scheme("lu_kin")
+    assert isinstance(runtime, KinRuntime) and runtime.registrations is not None
+    desk = runtime.registrations
+    sheets = [Document(role, f"{role}.pdf", pdf(role)) for role in ("information_sheet", "bank_details")]
+    common = desk.decide(desk.apply("Kiné Libre", "Kiné Libre", "association", sheets).registration_id, "agent", True)
+    four = [Document(role, f"{role}.pdf", pdf(role)) for role in FOUR]
+    member = desk.decide(desk.apply("Gaby", "Gaby", "physiotherapist", four).registration_id, "agent", True)
+    assert common.provider_code and member.provider_code
+    declared = desk.declare_member(
+        common.provider_code, member.provider_code, "join", date.today(), "freelance", "Kiné Libre"
+    )
+    assert declared.status == "declared" and desk.memberships(common.provider_code) == []
+    agent = client_for(launch, "agent")
+    rid = declared.registration_id
+    token = form_of(agent, f"/fund/registrations/{rid}")
+    image = {"signed": ("signed.jpg", b"\xff\xd8\xff\xe0 not a pdf", "image/jpeg")}
+    agent.post(f"/fund/registrations/{rid}/confirm", data={"csrf": token, "confirmed": "yes"}, files=image)
+    page = agent.get(f"/fund/registrations/{rid}").text
+    assert "signed_confirmation: the file is not a PDF" in " ".join(flashes(page))
+    assert 'id="status">declared' in page and desk.memberships(common.provider_code) == []
+    signed = {"signed": ("signed.pdf", pdf("Gaby confirms"), "application/pdf")}
+    agent.post(f"/fund/registrations/{rid}/confirm", data={"csrf": token, "confirmed": "yes"}, files=signed)
+    assert 'id="status">confirmed' in agent.get(f"/fund/registrations/{rid}").text
+    [(group, code, kind, start, _end, source)] = desk.memberships(common.provider_code)
+    assert (group, code, kind, start, source) == (
+        common.provider_code,
+        member.provider_code,
+        "association",
+        date.today(),
+        "registration",
+    )

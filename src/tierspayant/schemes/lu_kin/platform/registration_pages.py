@@ -271,6 +271,37 @@ def fund_credentials(
     return response
 
 
+@fund_router.post("/{registration_id}/confirm", dependencies=[CsrfChecked], response_class=RedirectResponse)
+async def fund_confirm_member(
+    request: Request,
+    user: Agent,
+    desk: Registrations,
+    registration_id: Annotated[int, Path(ge=1)],
+    signed: Annotated[UploadFile | None, File()] = None,
+    confirmed: Annotated[str, Form(max_length=3)] = "",
+) -> RedirectResponse:
+    """The member's signed document, received by the fund, confirming an association change."""
+    back = f"/fund/registrations/{registration_id}"
+    if not confirmed_or_refused(request, user, confirmed, "member declaration"):
+        return redirect(back)
+    documents = await _uploads([("signed_confirmation", signed)])
+    registration = desk.registration(registration_id)
+    if not documents or registration is None or registration.change is None:
+        not_done(request, user, "member declaration", _("the member's signed document (PDF) is missing"))
+        return redirect(back)
+    try:
+        result = await run_in_threadpool(desk.confirm, registration_id, documents[0], registration.change[0])
+    except (RegistrationError, ValueError) as error:
+        not_done(request, user, "member declaration", str(error))
+        return redirect(back)
+    audit(request, user, f"member_{result.status}", f"registration {registration_id}", said(result))
+    if result.status == "confirmed":
+        flash(request, _("The member's change is confirmed and counts from its date."), "ok")
+    else:
+        not_done(request, user, "member declaration", said(result))
+    return redirect(back)
+
+
 @fund_router.post("/paper", dependencies=[CsrfChecked], response_class=RedirectResponse)
 def fund_record_paper(
     request: Request,
