@@ -5,6 +5,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tempfile
@@ -157,6 +158,10 @@ def test_a_written_refusal_states_its_reasons_on_paper(fund: FundService) -> Non
     assert "Refus de prise en charge" in letter and "ordonnance non signée" in letter and "ZK11" in letter
     with fund.sessions() as session:
         assert paper.letter_of(session, number) == refused.letter
+        [exported] = paper.export_json(session)
+    assert (exported["recorded_by"], exported["decided_by"], exported["status"]) == ("agent Weber",) * 2 + ("refused",)
+    assert exported["acts"] == [["ZK11", 8]] and exported["letter_sha256"] == hashlib.sha256(refused.letter).hexdigest()
+    with fund.sessions() as session:
         assert session.scalars(select(Titre).where(Titre.channel == "post")).all() == []
 
 

@@ -215,6 +215,9 @@ def test_a_postal_request_is_answered_by_a_paper_titre_and_a_written_refusal(lau
     assert "Titre de prise en charge" in text and "70.00 %" in text and "tiers payant est exclu" in text
     refusal = PdfReader(io.BytesIO(agent.get(f"/fund/registrations/paper/{refused_id}.pdf").content))
     assert "ordonnance illisible" in refusal.pages[0].extract_text()
+    exported = {r["id"]: r for r in agent.get("/fund/registrations/paper-export.json").json()}
+    assert exported[granted_id]["status"] == "granted" and exported[granted_id]["titre_id"]
+    assert (exported[refused_id]["status"], exported[refused_id]["reason"]) == ("refused", "ordonnance illisible")
 
 
 def test_the_registration_pages_are_in_french_by_default(launch: Launch) -> None:

@@ -8,6 +8,7 @@ The answer letter (PDF) is kept exactly as posted, so it can be printed again an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from tierspayant.documents.layout import DocumentMeta, block, day, grid, paragra
 from tierspayant.schemes.lu_kin.fund import recording
 from tierspayant.schemes.lu_kin.fund.registrations import RegistrationError
 from tierspayant.schemes.lu_kin.fund.registries import _provider_code as provider_code
-from tierspayant.schemes.lu_kin.store.fund.models import Insured, PaperRequest, Titre
+from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest, Titre
 from tierspayant.schemes.lu_kin.titre import make_titre_id
 
 RULE_PAPER = "seed 002: Request for validation by the insured person"
@@ -144,6 +145,31 @@ def letter_of(session: Session, request_id: int) -> bytes | None:
     return None if request is None else request.letter
 
 
+def export_json(session: Session) -> list[dict[str, Any]]:
+    """Every postal request with who recorded it, who answered, when, and the answer (the letter's SHA-256)."""
+    return [
+        {
+            "id": r.id,
+            "matricule": r.matricule,
+            "received_on": r.received_on.isoformat(),
+            "prescriber_code": r.prescriber_code,
+            "prescription_date": r.prescription_date.isoformat(),
+            "pathology": r.pathology,
+            "acts": json.loads(r.acts),
+            "facturier": r.facturier,
+            "recorded_by": r.recorded_by,
+            "recorded_at": r.recorded_at.isoformat(),
+            "status": r.status,
+            "reason": r.reason,
+            "titre_id": r.titre_id,
+            "decided_by": r.decided_by,
+            "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+            "letter_sha256": hashlib.sha256(r.letter).hexdigest() if r.letter else None,
+        }
+        for r in session.scalars(select(PaperRequest).order_by(PaperRequest.id))
+    ]
+
+
 # --- the letters (French, as the CNS writes to the insured) ---
 
 
@@ -206,7 +232,3 @@ def refusal_letter(request: PaperRequest, acts: Sequence[tuple[str, int]]) -> by
         block("Motifs du refus", [("Motifs", request.reason or "")]),
     ]
     return _pdf(meta, story)
-
-
-def insured_known(session: Session, matricule: str) -> bool:
-    return session.get(Insured, matricule) is not None

@@ -242,6 +242,10 @@ class RegistrationDesk:
             session.expunge_all()
             return rows
 
+    def export_paper(self) -> list[dict[str, Any]]:
+        with self.fund.sessions() as session:
+            return paper.export_json(session)
+
     def letter(self, request_id: int) -> bytes | None:
         with self.fund.sessions() as session:
             return paper.letter_of(session, request_id)

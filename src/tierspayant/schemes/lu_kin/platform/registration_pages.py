@@ -150,6 +150,12 @@ def fund_export_json(request: Request, user: Agent, desk: Registrations) -> Resp
     return Response(json.dumps(desk.export_json(), ensure_ascii=False, indent=1), media_type="application/json")
 
 
+@fund_router.get("/paper-export.json")
+def fund_export_paper(request: Request, user: Agent, desk: Registrations) -> Response:
+    audit(request, user, "export", "postal requests", "json")
+    return Response(json.dumps(desk.export_paper(), ensure_ascii=False, indent=1), media_type="application/json")
+
+
 @fund_router.get("/documents/{document_id}")
 def fund_document(
     request: Request, user: Agent, desk: Registrations, document_id: Annotated[int, Path(ge=1)]
