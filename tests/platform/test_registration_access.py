@@ -11,6 +11,7 @@ from pathlib import Path
 import paramiko
 import pytest
 
+from tierspayant.core.findings import FindingsError
 from tierspayant.platform.accounts import Role
 from tierspayant.platform.runner import Addresses, PlatformServer
 from tierspayant.schemes.lu_kin.fund.registrations import Document, RegistrationError
@@ -100,3 +101,13 @@ def test_wrong_password_does_not_log_in_after_issue(
             transport.connect(username=credentials.username, password=credentials.password + "x")
     finally:
         transport.close()
+
+
+def test_an_accord_without_its_account_is_not_recorded(world: World, desk: RegistrationDesk) -> None:
+    code = new_code(desk)
+    world.context.accounts.create_account(f"kin{code}", "taken-secret-1", Role.ASSISTANT, "someone else")
+    asked = desk.request_access(code, "Anna Neu")
+    with pytest.raises(FindingsError) as refused:
+        desk.decide_access(asked.registration_id, "agent", True)
+    assert [f.code for f in refused.value.findings] == ["PLT-ACCOUNT"]
+    assert desk.registration(asked.registration_id).status == "pending"  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tierspayant.core.findings import FindingsError
 from tierspayant.platform.accounts import Principal, Right, Role
 from tierspayant.platform.web.common import CsrfChecked, Forbidden, User, audit, flash, redirect, render
 from tierspayant.platform.web.i18n import N_
@@ -91,6 +92,16 @@ def labels() -> dict[str, Any]:
 def not_done(request: Request, user: Principal, what: str, reason: str) -> None:
     flash(request, _("Not done (%(what)s): %(reasons)s", what=_(what), reasons=reason), "error")
     audit(request, user, "refused", what, reason)
+
+
+# what stops an act: a registration that cannot be done, a bad value, an account the platform cannot create
+FAILURES = (RegistrationError, ValueError, FindingsError)
+
+
+def reason_of(error: Exception) -> str:
+    if isinstance(error, FindingsError):
+        return " · ".join(f"[{f.code}] {f.message}" for f in error.findings)
+    return str(error)
 
 
 def said(result: Result) -> str:
@@ -179,8 +190,8 @@ def fund_statement(
 ) -> Response:
     try:
         statements = desk.statement(code, year)
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "member declaration", str(error))
+    except FAILURES as error:
+        not_done(request, user, "member declaration", reason_of(error))
         return redirect("/fund/registrations")
     audit(request, user, "view", f"association statement {code} {year}", f"{len(statements)} members")
     return render(
@@ -216,8 +227,8 @@ def fund_decide(
         return redirect(back)
     try:
         result = desk.decide(registration_id, user.display_name, grant == "yes", reason, code)
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "decision", str(error))
+    except FAILURES as error:
+        not_done(request, user, "decision", reason_of(error))
         return redirect(back)
     audit(
         request,
@@ -248,8 +259,8 @@ def fund_decide_access(
         return redirect(back)
     try:
         result = desk.decide_access(registration_id, user.display_name, grant == "yes", reason)
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "electronic access", str(error))
+    except FAILURES as error:
+        not_done(request, user, "electronic access", reason_of(error))
         return redirect(back)
     detail = f"account for {result.provider_code}" if result.status == "granted" else reason
     audit(request, user, f"access_{result.status}", f"registration {registration_id}", detail)
@@ -266,8 +277,8 @@ def fund_credentials(
 ) -> Response:
     try:
         credentials = desk.issue_credentials(registration_id, user.display_name)
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "electronic access", str(error))
+    except FAILURES as error:
+        not_done(request, user, "electronic access", reason_of(error))
         return redirect(f"/fund/registrations/{registration_id}")
     audit(request, user, "credentials_issued", f"registration {registration_id}", f"account {credentials.username}")
     response = render(
@@ -297,8 +308,8 @@ async def fund_confirm_member(
         return redirect(back)
     try:
         result = await run_in_threadpool(desk.confirm, registration_id, documents[0], registration.change[0])
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "member declaration", str(error))
+    except FAILURES as error:
+        not_done(request, user, "member declaration", reason_of(error))
         return redirect(back)
     audit(request, user, f"member_{result.status}", f"registration {registration_id}", said(result))
     if result.status == "confirmed":
@@ -331,8 +342,8 @@ def fund_record_paper(
             "".join(matricule.split()), received, prescriber_code, prescribed, pathology,
             [(act_code, sessions)], user.display_name, facturier,
         )  # fmt: skip
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "postal request", str(error))
+    except FAILURES as error:
+        not_done(request, user, "postal request", reason_of(error))
         return redirect("/fund/registrations#paper")
     audit(request, user, "create", f"postal request {number}", f"matricule {matricule}")
     flash(request, _("Postal request %(number)s recorded.", number=number), "ok")
@@ -353,8 +364,8 @@ def fund_answer_paper(
         return redirect("/fund/registrations#paper")
     try:
         answered = desk.answer_paper(request_id, user.display_name, grant == "yes", reason)
-    except (RegistrationError, ValueError) as error:
-        not_done(request, user, "postal request", str(error))
+    except FAILURES as error:
+        not_done(request, user, "postal request", reason_of(error))
         return redirect("/fund/registrations#paper")
     audit(request, user, f"paper_{answered.status}", f"postal request {request_id}", answered.titre_id or reason)
     if answered.titre_id:
@@ -467,8 +478,8 @@ def practice_request_access(
         return redirect("/practice/registrations")
     try:
         result = desk.request_access(code.strip(), requests.applicant_label(me.code, me.user.username))
-    except (RegistrationError, ValueError) as error:
-        not_done(request, me.user, "electronic access", str(error))
+    except FAILURES as error:
+        not_done(request, me.user, "electronic access", reason_of(error))
         return redirect("/practice/registrations")
     audit(request, me.user, "apply", f"electronic access for {code}", f"registration {result.registration_id}")
     flash(request, _("Request for electronic access sent (number %(number)s).", number=result.registration_id), "ok")
@@ -501,8 +512,8 @@ async def practice_declare_member(
             desk.declare_member, me.code, member_code, change, day, employment, declared_by,
             documents[0] if documents else None,
         )  # fmt: skip
-    except (RegistrationError, ValueError) as error:
-        not_done(request, me.user, "member declaration", str(error))
+    except FAILURES as error:
+        not_done(request, me.user, "member declaration", reason_of(error))
         return redirect("/practice/registrations")
     audit(
         request,
