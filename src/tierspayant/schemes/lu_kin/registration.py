@@ -63,18 +63,22 @@ SCHEME = Scheme(
         CommandGroup("practice", "The physiotherapy practice: patients, requests, billing.", _practice),
     ),
     templates=HERE / "platform" / "templates",
-    navigation=tuple(
-        NavLink(href, label, section)
-        for href, label, section in (
-            ("/practice", "Overview", "overview"),
-            ("/practice/patients", "Patients", "patients"),
-            ("/practice/prescriptions", "Prescriptions", "prescriptions"),
-            ("/practice/requests", "Requests & titres", "requests"),
-            ("/practice/sessions", "Sessions", "sessions"),
-            ("/practice/billing", "Billing", "billing"),
-            ("/practice/returns", "Returns", "returns"),
-            ("/practice/reconciliation", "Reconciliation", "reconciliation"),
-            ("/practice/documents", "Documents", "documents"),
-        )
+    navigation=(
+        *(
+            NavLink(href, label, section)
+            for href, label, section in (
+                ("/practice", "Overview", "overview"),
+                ("/practice/patients", "Patients", "patients"),
+                ("/practice/prescriptions", "Prescriptions", "prescriptions"),
+                ("/practice/requests", "Requests & titres", "requests"),
+                ("/practice/sessions", "Sessions", "sessions"),
+                ("/practice/billing", "Billing", "billing"),
+                ("/practice/returns", "Returns", "returns"),
+                ("/practice/reconciliation", "Reconciliation", "reconciliation"),
+                ("/practice/documents", "Documents", "documents"),
+                ("/practice/registrations", "Registrations", "registrations"),
+            )
+        ),
+        NavLink("/fund/registrations", "Registrations", "registrations", "fund"),
     ),
 )

@@ -11,10 +11,16 @@ from tierspayant.platform.practice_link import MailboxClient, MailboxCredentials
 from tierspayant.platform.runner import Addresses
 from tierspayant.platform.schemes import SchemeHost, SchemeRuntime
 from tierspayant.platform.sftp.server import load_or_create_host_key
-from tierspayant.schemes.lu_kin.platform import document_language_pages, pages, paper_titre_pages
+from tierspayant.schemes.lu_kin.platform import (
+    document_language_pages,
+    pages,
+    paper_titre_pages,
+    registration_pages,
+)
 from tierspayant.schemes.lu_kin.platform.demo import Demo, ensure_demo, practice_link_config
 from tierspayant.schemes.lu_kin.platform.desk import PracticeDesk
 from tierspayant.schemes.lu_kin.platform.engine import FundEngine, open_fund
+from tierspayant.schemes.lu_kin.platform.registration_desk import RegistrationDesk
 from tierspayant.schemes.lu_kin.practice.service import PracticeService
 
 
@@ -26,6 +32,7 @@ class KinRuntime(SchemeRuntime):
     practice: PracticeService | None = None
     desk: PracticeDesk | None = None
     demo: Demo | None = None
+    registrations: RegistrationDesk | None = None
 
 
 def start_kin(host: SchemeHost) -> KinRuntime:
@@ -35,6 +42,7 @@ def start_kin(host: SchemeHost) -> KinRuntime:
     fund = open_fund(host.database_url("fund"))
     demo = ensure_demo(host.context, practice, fund.service) if settings.demo else None
     desk = PracticeDesk(practice, None)
+    registrations = RegistrationDesk(host.context, fund.service)
 
     def connect_practice(addresses: Addresses) -> None:
         """Once the SFTP port is known: the practice's software gets its mailbox link (key auth, pinned host key)."""
@@ -56,8 +64,14 @@ def start_kin(host: SchemeHost) -> KinRuntime:
 
     return KinRuntime(
         engine=fund,
-        routers=[pages.router, paper_titre_pages.router, document_language_pages.router],
-        app_state={"practice_desk": desk},
+        routers=[
+            pages.router,
+            paper_titre_pages.router,
+            document_language_pages.router,
+            registration_pages.fund_router,
+            registration_pages.practice_router,
+        ],
+        app_state={"practice_desk": desk, "kin_registrations": registrations},
         demo_lines=[] if demo is None or not demo.accounts else demo.lines(),
         on_started=connect_practice,
         close=close,
@@ -65,4 +79,5 @@ def start_kin(host: SchemeHost) -> KinRuntime:
         practice=practice,
         desk=desk,
         demo=demo,
+        registrations=registrations,
     )

@@ -172,6 +172,30 @@ class MemberChange(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("registration_document.id"))
 
 
+class PaperRequest(Base):
+    """An insured person's postal request for validation (seed 002), recorded by a fund agent and answered on paper:
+    a titre (``channel='post'``: never billed in third-party payment, K218) or a written refusal with its reasons."""
+
+    __tablename__ = "paper_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matricule: Mapped[str] = mapped_column(String(13), index=True)
+    received_on: Mapped[date] = mapped_column(Date)  # the day the post brought it
+    prescriber_code: Mapped[str] = mapped_column(String(8))
+    prescription_date: Mapped[date] = mapped_column(Date)
+    pathology: Mapped[str] = mapped_column(String(20))
+    acts: Mapped[str] = mapped_column(Text)  # JSON list of [act code, sessions] as prescribed
+    facturier: Mapped[str] = mapped_column(String(8), default="")  # the practice the insured names, if any
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10))  # pending | granted | refused
+    reason: Mapped[str | None] = mapped_column(Text)
+    titre_id: Mapped[str | None] = mapped_column(String(14))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    letter: Mapped[bytes | None] = mapped_column(LargeBinary)  # the answer as posted (PDF)
+
+
 # --- intake ---
 
 
