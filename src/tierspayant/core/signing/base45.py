@@ -6,13 +6,11 @@ checked in the tests.
 
 from __future__ import annotations
 
-import struct
-from itertools import repeat
-from operator import add, floordiv, mod
+import numpy as np
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUE = {char: index for index, char in enumerate(ALPHABET)}
-_LOW_PAIR = tuple(ALPHABET[n % 45] + ALPHABET[n // 45] for n in range(2025))
+_DIGIT_TO_CHAR = ALPHABET.encode("ascii").ljust(256, b"?")
 
 
 class Base45Error(ValueError):
@@ -22,16 +20,14 @@ class Base45Error(ValueError):
 def b45encode(data: bytes) -> str:
     """Two bytes → three characters (least significant first); a last single byte → two characters.
 
-    Each 16-bit group n is written as n mod 2025 (two characters, from a table) then n // 2025, with ``map`` over
-    the groups rather than a loop: this runs once per signed QR code."""
-    groups = struct.unpack(f">{len(data) // 2}H", data[: len(data) - len(data) % 2])
-    text = "".join(
-        map(
-            add,
-            map(_LOW_PAIR.__getitem__, map(mod, groups, repeat(2025))),
-            map(ALPHABET.__getitem__, map(floordiv, groups, repeat(2025))),
-        )
-    )
+    The digits of all the 16-bit groups are computed at once (numpy), then mapped to the alphabet by
+    ``bytes.translate``: this runs once per signed QR code."""
+    groups = np.frombuffer(data, dtype=">u2", count=len(data) // 2).astype(np.int32)
+    digits = np.empty((len(groups), 3), dtype=np.uint8)
+    digits[:, 0] = groups % 45
+    digits[:, 1] = groups // 45 % 45
+    digits[:, 2] = groups // 2025
+    text = digits.tobytes().translate(_DIGIT_TO_CHAR).decode("ascii")
     if len(data) % 2:
         d, c = divmod(data[-1], 45)
         text += ALPHABET[c] + ALPHABET[d]
