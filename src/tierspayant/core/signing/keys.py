@@ -12,8 +12,8 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization

@@ -36,7 +36,7 @@ def _inline_image(bitmap: QrBitmap, left: float, bottom: float) -> str:
 def _draw_qr(canvas: Canvas, text: str, right: float, bottom: float) -> float:
     """Draw the QR code, quiet zone included, with its bottom-right corner at (right, bottom); returns its side."""
     bitmap = qr_bitmap(text)
-    side = (bitmap.side + 2 * QR_QUIET_ZONE) * QR_MODULE
+    side: float = (bitmap.side + 2 * QR_QUIET_ZONE) * QR_MODULE
     quiet = QR_QUIET_ZONE * QR_MODULE
     canvas.addLiteral(_inline_image(bitmap, right - side + quiet, bottom + quiet))
     return side

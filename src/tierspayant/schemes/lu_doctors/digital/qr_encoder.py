@@ -16,6 +16,7 @@ import struct
 from dataclasses import dataclass
 from functools import cache, reduce
 from operator import getitem, itemgetter, xor
+from typing import Any
 
 import numpy as np
 
@@ -25,14 +26,12 @@ MASK = 2  # pattern 010: column mod 3 == 0 (any of the eight is valid; decoders 
 _EC_LEVEL_M = 0b00  # the format information's bits for level M
 
 # level M, per version 1-40: error correction codewords per block, and number of blocks (ISO/IEC 18004 table 9)
-_ECC_PER_BLOCK = (
-    (0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26)
-    + (26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28)
-)
-_BLOCKS = (
-    (0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16)
-    + (17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49)
-)
+# fmt: off
+_ECC_PER_BLOCK = (0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
+                  26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28)
+_BLOCKS = (0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
+           17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49)
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ class _Layout:
     size: int
     blocks: tuple[tuple[int, int], ...]  # (start, length) of each block's data codewords
     ecc: int  # error correction codewords per block
-    interleave: itemgetter  # picks the codewords in transmission order from data blocks + ecc blocks
+    interleave: itemgetter[Any]  # picks the codewords in transmission order from data blocks + ecc blocks
     stream_bits: int  # codewords × 8 + remainder bits
     mask: np.ndarray  # the mask over the data modules, in stream order (0/1)
     template: np.ndarray  # the bitmap (rows padded to whole bytes) with the function patterns, no data yet
