@@ -23,7 +23,7 @@ from tierspayant.core.signing import (
     seal,
 )
 from tierspayant.core.signing.base45 import Base45Error, b45decode, b45encode
-from tierspayant.core.signing.cose import parse_sign1, sign1
+from tierspayant.core.signing.cose import parse_sign1, sig_structure, sign1
 
 ENVELOPE = Envelope("TST", 1)
 SIGNED_AT = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
@@ -98,6 +98,19 @@ def test_cwt_sign1_verifies_with_ours(key: SigningKey) -> None:
 
 def test_deterministic_signature_reproducible(key: SigningKey) -> None:
     assert sign1(b"x", key.private_key, key.kid) == sign1(b"x", key.private_key, key.kid)
+
+
+@pytest.mark.parametrize("length", [0, 23, 24, 255, 256, 65535, 65536])
+def test_hand_written_cbor_is_cbor2s(key: SigningKey, length: int) -> None:
+    """sign1 and sig_structure write their CBOR by hand; cbor2 encodes the same structures (length heads at each
+    size boundary)."""
+    payload = bytes(range(256)) * (length // 256) + bytes(length % 256)
+    message = sign1(payload, key.private_key, key.kid)
+    decoded = cbor2.loads(message)
+    assert message == cbor2.dumps(decoded)
+    protected, unprotected, body, _ = decoded.value
+    assert decoded.tag == 18 and unprotected == {} and body == payload
+    assert sig_structure(protected, payload, b"aad") == cbor2.dumps(["Signature1", protected, b"aad", payload])
 
 
 # --- the sealed code ---

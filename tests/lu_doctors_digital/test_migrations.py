@@ -13,7 +13,8 @@ from tierspayant.schemes.lu_doctors import DoctorsPractice
 from tierspayant.schemes.lu_doctors.edocuments.vault import EDocumentsVault
 from tierspayant.schemes.lu_doctors.fund.digital_store import FundDigitalStore
 from tierspayant.schemes.lu_doctors.store.edocuments.models import Base as EDocumentsBase
-from tierspayant.schemes.lu_doctors.store.practice import digital_models
+from tierspayant.schemes.lu_doctors.store.practice import digital_models  # noqa: F401  (its tables join Base)
+from tierspayant.schemes.lu_doctors.store.practice import models as practice_models
 from tierspayant.schemes.lu_doctors.store.reimbursement.models import Base as FundBase
 
 
@@ -44,6 +45,6 @@ def test_practice_digital_tables_match_models(database_url: str) -> None:
     practice = DoctorsPractice(database_url)
     practice.init()
     mine = {"digital_choice", "assistant_right", "digital_fee_note"}
-    assert mine <= set(digital_models.Base.metadata.tables)
-    assert _diff(practice.engine, digital_models.Base.metadata, mine) == []
+    assert mine <= set(practice_models.Base.metadata.tables)
+    assert _diff(practice.engine, practice_models.Base.metadata, mine) == []
     practice.engine.dispose()

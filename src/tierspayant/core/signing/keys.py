@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -46,7 +47,7 @@ class SigningKey:
     private_key: ec.EllipticCurvePrivateKey
     issuer: str
 
-    @property
+    @cached_property  # computed once: it goes into every code the key signs
     def kid(self) -> bytes:
         return key_id(self.private_key.public_key())
 
