@@ -30,7 +30,6 @@ from .spy import Recorder, Snapshot, recording, replay, replay_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# scheme package → the test modules holding its rule tests
 # scheme package → the test modules holding its rule tests (paths under tests/)
 RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
     "tierspayant.schemes.lu_kin": (
@@ -42,6 +41,10 @@ RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
         "be_refac/test_rules.py",
         "be_refac/test_boundaries.py",
     ),
+    "tierspayant.schemes.lu_doctors": (
+        "lu_doctors/test_rules.py",
+        "lu_doctors/test_boundaries.py",
+    ),
 }
 
 
@@ -49,6 +52,8 @@ RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
 MACROS: dict[str, str | None] = {
     "tierspayant.schemes.lu_kin": "tierspayant.schemes.lu_kin.rules_tables:MACROS",
     "tierspayant.schemes.be_nursing": None,
+    # the doctors' adjudication defines its macros as DuckDB statements on the connection it hands to the engine
+    "tierspayant.schemes.lu_doctors": "tierspayant.schemes.lu_doctors.fund.adjudication:MACROS",
 }
 
 
@@ -58,7 +63,15 @@ def connector(scheme: str) -> Callable[[], Any]:
         return replay_session
     module, name = source.split(":")
     macros = getattr(importlib.import_module(module), name)
+    if all(isinstance(m, str) for m in macros):  # CREATE MACRO statements, run on the session's connection
+        return lambda: _with_statements(replay_session(), macros)
     return lambda: replay_session(macros)
+
+
+def _with_statements(con: Any, statements: Sequence[str]) -> Any:
+    for statement in statements:
+        con.connection.execute(statement)
+    return con
 
 
 def not_a_rule_case(function: Callable[..., Any]) -> Callable[..., Any]:
