@@ -110,18 +110,25 @@ def test_pid_technical_act_outside_the_nomenclature_carries_no_flat_rate(day: da
     assert codes(result, "P1", 2) == ([] if inside else ["D204"])
 
 
-def test_pid_x_act_carries_no_flat_rate_even_where_the_kind_lists_it() -> None:
+@pytest.mark.parametrize(
+    ("code", "act_codes", "flat_codes"),
+    [
+        ("6E21", [], []),
+        ("6E21X", ["D209"], ["D204"]),  # completed with the letter X
+        ("C1", [], ["D204"]),  # a consultation, not a technical act
+    ],
+    ids=["technical-act", "x-act", "consultation"],
+)
+def test_pid_only_a_plain_technical_act_carries_a_flat_rate_even_where_the_kind_lists_another(
+    code: str, act_codes: list[str], flat_codes: list[str]
+) -> None:
     rows = REFERENCE["device_acts"]
     listed = rows.filter((pl.col("kind_code") == "ECHO") & (pl.col("act_code") == "6E21")).with_columns(
-        pl.lit("6E21X").alias("act_code")
+        pl.lit(code).alias("act_code")
     )
-    acts = pl.concat([rows, listed])
-    reference = replace(REFERENCE, tables={**REFERENCE.tables, "device_acts": acts})
-    x = run(pid_note(technical("6E21X", amount=Decimal("79.50")), flat(line=2, act=None, fee_note=None)),
-            reference=reference)  # fmt: skip
-    assert (codes(x, "P1", 1), codes(x, "P1", 2)) == (["D209"], ["D204"])
-    plain = run(pid_note(technical(), flat(line=2, act=None, fee_note=None)), reference=reference)
-    assert (codes(plain, "P1", 1), codes(plain, "P1", 2)) == ([], [])
+    reference = replace(REFERENCE, tables={**REFERENCE.tables, "device_acts": pl.concat([rows, listed])})
+    result = run(pid_note(act(code), flat(line=2, act=None, fee_note=None)), reference=reference)
+    assert (codes(result, "P1", 1), codes(result, "P1", 2)) == (act_codes, flat_codes)
 
 
 # --- third_party_technical_act: the device_acts row, the patient's act, the remark --------------------------------
