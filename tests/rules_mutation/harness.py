@@ -146,16 +146,24 @@ class Baseline:
     snapshots: dict[str, list[Snapshot]] = field(default_factory=dict)  # by case, when asked for
 
 
-def baseline(all_cases: Sequence[Case], snapshot: frozenset[str] = frozenset(), run_missing: bool = True) -> Baseline:
+def baseline(
+    all_cases: Sequence[Case],
+    snapshot: frozenset[str] = frozenset(),
+    run_missing: bool = True,
+    reuse_records: bool | None = None,
+) -> Baseline:
     """Read from the records of this pytest session where the case already passed in it; the others are run here
-    (or, with ``run_missing`` false, left unknown: a mutant then runs them after the known ones)."""
+    (or, with ``run_missing`` false, left unknown: a mutant then runs them after the known ones). With ``snapshot``
+    every case is run here to keep the inputs of those rules, unless ``reuse_records`` (then only the cases without
+    a record are, and only they have snapshots)."""
     evaluated: dict[str, frozenset[str]] = {}
     fired: dict[str, frozenset[str]] = {}
     failures: dict[str, str] = {}
     snapshots: dict[str, list[Snapshot]] = {}
+    reuse = not snapshot if reuse_records is None else reuse_records
     for case in all_cases:
         record = session.recorded(case.function, case.kwargs)
-        if record is not None and not snapshot:
+        if record is not None and reuse:
             evaluated[case.name], fired[case.name] = record.evaluated, record.fired
             continue
         if not run_missing:
@@ -250,17 +258,20 @@ def sweep(
     per_rule: int | None = None,
     rule_ids: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    base: Baseline | None = None,
 ) -> Report:
-    """Every mutant (or a sample of ``per_rule``) of every rule of ``scheme`` against the scheme's rule tests."""
+    """Every mutant (or a sample of ``per_rule``) of every rule of ``scheme`` against the scheme's rule tests.
+    ``base``: the cases' baseline when the caller has it (with snapshots, mutants are replayed on them first)."""
     rules: RuleSet = package_rules(scheme)
     all_cases = cases(RULE_TEST_MODULES[scheme])
     chosen = [rule for rule in rules if rule_ids is None or rule.id in rule_ids]
     # the full sweep keeps each rule's inputs to replay its mutants alone; a sample reads this session's records
     full = per_rule is None
-    base = baseline(all_cases, frozenset(r.id for r in chosen) if full else frozenset(), run_missing=full)
+    if base is None:
+        base = baseline(all_cases, frozenset(r.id for r in chosen) if full else frozenset(), run_missing=full)
     if progress is not None:
         progress(f"{scheme}: {len(all_cases)} rule tests run once ({len(base.failures)} failed)")
-    con = connector(scheme)() if full else None
+    con = connector(scheme)() if full or base.snapshots else None
     outcomes: list[Outcome] = []
     trip_failures: dict[str, str] = {}
     generated: set[str] = set()
