@@ -177,7 +177,9 @@ def test_third_party_remark_names_an_act_of_another_kind() -> None:
     ],
     ids=["same", "other-patient", "other-act", "other-doctor", "other-day", "other-note"],
 )
-def test_third_party_technical_act_is_the_patients_act_to_the_last_value(changes: dict[str, Any], matched: bool) -> None:
+def test_third_party_technical_act_is_the_patients_act_to_the_last_value(
+    changes: dict[str, Any], matched: bool
+) -> None:
     result = run(invoice(flat()), ctx=context(patient_acts=[patient_act(**changes)]))
     assert codes(result) == ([] if matched else ["D204"])
 
@@ -286,7 +288,11 @@ def test_line_already_paid_to_the_last_value(changes: dict[str, Any], remark: st
 
 @pytest.mark.parametrize(
     "changes",
-    [{"billing_code": "20000002", "invoice_number": "T1"}, {"invoice_number": "T0"}, {"invoice_number": "T1", "line": 2}],
+    [
+        {"billing_code": "20000002", "invoice_number": "T1"},
+        {"invoice_number": "T0"},
+        {"invoice_number": "T1", "line": 2},
+    ],
     ids=["other-billing-code", "other-invoice", "other-line"],
 )
 def test_remark_of_an_act_already_carried_is_not_that_of_a_paid_line(changes: dict[str, Any]) -> None:

@@ -1,9 +1,9 @@
 """Mutants of a rule: its SQL parsed with sqlglot, changed at one place, written back as DuckDB SQL.
 
 Operators (issue 17): flip each comparison (< ↔ <=, > ↔ >=); drop each conjunct of a WHERE or a HAVING (it becomes
-TRUE) and each disjunct of an OR inside a WHERE (it becomes FALSE); for each BETWEEN (which is two conjuncts) drop each bound
-and shift each bound by one day, both ways (`+ INTERVAL 1 DAY`, `- INTERVAL 1 DAY`). A mutant is killed when some
-test of the rule fails with it; one that no test notices is a survivor: a boundary that no test pins.
+TRUE) and each disjunct of an OR inside a WHERE (it becomes FALSE); for each BETWEEN (which is two conjuncts) drop
+each bound and shift each bound by one day, both ways (`+ INTERVAL 1 DAY`, `- INTERVAL 1 DAY`). A mutant is killed
+when some test of the rule fails with it; one that no test notices is a survivor: a boundary that no test pins.
 """
 
 from __future__ import annotations
