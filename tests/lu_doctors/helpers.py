@@ -22,7 +22,7 @@ from tierspayant.schemes.lu_doctors.fund.adjudication import (
     FundContext,
     adjudicate,
 )
-from tierspayant.schemes.lu_doctors.reference import OPEN_END, load_sample_reference
+from tierspayant.schemes.lu_doctors.reference import OPEN_END, ReferenceSet, load_sample_reference
 
 REFERENCE = load_sample_reference()
 DEVICE = "ECHO0000001"
@@ -99,10 +99,11 @@ def flat_file(*invoices: FlatRateInvoice, month: str = "2025-03", reference: str
 
 
 def run(*invoices: FlatRateInvoice, ctx: FundContext | None = None, month: str = "2025-03",
-        statement: Statement | None = None, data: bytes | None = None) -> Adjudication:  # fmt: skip
+        statement: Statement | None = None, data: bytes | None = None,
+        reference: ReferenceSet = REFERENCE) -> Adjudication:  # fmt: skip
     raw = data if data is not None else flat_rates_bytes(flat_file(*invoices, month=month, statement=statement))
     batch = read_flat_rates_frame(raw, "test.xml")
-    return adjudicate(batch, REFERENCE, ctx or context())
+    return adjudicate(batch, reference, ctx or context())
 
 
 def line_of(result: Adjudication, invoice_number: str = "T1", line: int = 1) -> dict[str, Any]:

@@ -30,7 +30,6 @@ from .spy import Recorder, Snapshot, recording, replay, replay_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# scheme package → the test modules holding its rule tests
 # scheme package → the test modules holding its rule tests (paths under tests/)
 RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
     "tierspayant.schemes.lu_kin": (
@@ -42,6 +41,10 @@ RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
         "be_refac/test_rules.py",
         "be_refac/test_boundaries.py",
     ),
+    "tierspayant.schemes.lu_doctors": (
+        "lu_doctors/test_rules.py",
+        "lu_doctors/test_boundaries.py",
+    ),
 }
 
 
@@ -49,6 +52,8 @@ RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
 MACROS: dict[str, str | None] = {
     "tierspayant.schemes.lu_kin": "tierspayant.schemes.lu_kin.rules_tables:MACROS",
     "tierspayant.schemes.be_nursing": None,
+    # the doctors' adjudication defines its macros as DuckDB statements on the connection it hands to the engine
+    "tierspayant.schemes.lu_doctors": "tierspayant.schemes.lu_doctors.fund.adjudication:MACROS",
 }
 
 
@@ -58,7 +63,15 @@ def connector(scheme: str) -> Callable[[], Any]:
         return replay_session
     module, name = source.split(":")
     macros = getattr(importlib.import_module(module), name)
+    if all(isinstance(m, str) for m in macros):  # CREATE MACRO statements, run on the session's connection
+        return lambda: _with_statements(replay_session(), macros)
     return lambda: replay_session(macros)
+
+
+def _with_statements(con: Any, statements: Sequence[str]) -> Any:
+    for statement in statements:
+        con.connection.execute(statement)
+    return con
 
 
 def not_a_rule_case(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,16 +146,24 @@ class Baseline:
     snapshots: dict[str, list[Snapshot]] = field(default_factory=dict)  # by case, when asked for
 
 
-def baseline(all_cases: Sequence[Case], snapshot: frozenset[str] = frozenset(), run_missing: bool = True) -> Baseline:
+def baseline(
+    all_cases: Sequence[Case],
+    snapshot: frozenset[str] = frozenset(),
+    run_missing: bool = True,
+    reuse_records: bool | None = None,
+) -> Baseline:
     """Read from the records of this pytest session where the case already passed in it; the others are run here
-    (or, with ``run_missing`` false, left unknown: a mutant then runs them after the known ones)."""
+    (or, with ``run_missing`` false, left unknown: a mutant then runs them after the known ones). With ``snapshot``
+    every case is run here to keep the inputs of those rules, unless ``reuse_records`` (then only the cases without
+    a record are, and only they have snapshots)."""
     evaluated: dict[str, frozenset[str]] = {}
     fired: dict[str, frozenset[str]] = {}
     failures: dict[str, str] = {}
     snapshots: dict[str, list[Snapshot]] = {}
+    reuse = not snapshot if reuse_records is None else reuse_records
     for case in all_cases:
         record = session.recorded(case.function, case.kwargs)
-        if record is not None and not snapshot:
+        if record is not None and reuse:
             evaluated[case.name], fired[case.name] = record.evaluated, record.fired
             continue
         if not run_missing:
@@ -237,17 +258,20 @@ def sweep(
     per_rule: int | None = None,
     rule_ids: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    base: Baseline | None = None,
 ) -> Report:
-    """Every mutant (or a sample of ``per_rule``) of every rule of ``scheme`` against the scheme's rule tests."""
+    """Every mutant (or a sample of ``per_rule``) of every rule of ``scheme`` against the scheme's rule tests.
+    ``base``: the cases' baseline when the caller has it (with snapshots, mutants are replayed on them first)."""
     rules: RuleSet = package_rules(scheme)
     all_cases = cases(RULE_TEST_MODULES[scheme])
     chosen = [rule for rule in rules if rule_ids is None or rule.id in rule_ids]
     # the full sweep keeps each rule's inputs to replay its mutants alone; a sample reads this session's records
     full = per_rule is None
-    base = baseline(all_cases, frozenset(r.id for r in chosen) if full else frozenset(), run_missing=full)
+    if base is None:
+        base = baseline(all_cases, frozenset(r.id for r in chosen) if full else frozenset(), run_missing=full)
     if progress is not None:
         progress(f"{scheme}: {len(all_cases)} rule tests run once ({len(base.failures)} failed)")
-    con = connector(scheme)() if full else None
+    con = connector(scheme)() if full or base.snapshots else None
     outcomes: list[Outcome] = []
     trip_failures: dict[str, str] = {}
     generated: set[str] = set()

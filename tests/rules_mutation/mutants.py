@@ -1,9 +1,9 @@
 """Mutants of a rule: its SQL parsed with sqlglot, changed at one place, written back as DuckDB SQL.
 
-Operators (issue 17): flip each comparison (< ↔ <=, > ↔ >=); drop each conjunct of a WHERE (it becomes TRUE) and
-each disjunct of an OR inside a WHERE (it becomes FALSE); for each BETWEEN (which is two conjuncts) drop each bound
-and shift each bound by one day, both ways (`+ INTERVAL 1 DAY`, `- INTERVAL 1 DAY`). A mutant is killed when some
-test of the rule fails with it; one that no test notices is a survivor: a boundary that no test pins.
+Operators (issue 17): flip each comparison (< ↔ <=, > ↔ >=); drop each conjunct of a WHERE or a HAVING (it becomes
+TRUE) and each disjunct of an OR inside a WHERE (it becomes FALSE); for each BETWEEN (which is two conjuncts) drop
+each bound and shift each bound by one day, both ways (`+ INTERVAL 1 DAY`, `- INTERVAL 1 DAY`). A mutant is killed
+when some test of the rule fails with it; one that no test notices is a survivor: a boundary that no test pins.
 """
 
 from __future__ import annotations
@@ -105,6 +105,14 @@ def _sites(tree: exp.Expression) -> Iterator[tuple[str, str, Edit]]:
         flipped = _FLIPS[type(node)](this=node.this.copy(), expression=node.expression.copy())
         yield "flip", f"{_short(node)}  →  {_short(flipped)}", flip
 
+    for h_index, having in enumerate(tree.find_all(exp.Having)):  # a HAVING is the WHERE of the groups
+        for c_index, conjunct in enumerate(_conjuncts(having.this)):
+
+            def drop_having(copy: exp.Expression, h: int = h_index, c: int = c_index) -> None:
+                _conjuncts(_nth(copy, exp.Having, h).this)[c].replace(exp.true())
+
+            yield "drop_conjunct", f"HAVING … {_short(conjunct)} …  →  TRUE", drop_having
+
     for w_index, where in enumerate(tree.find_all(exp.Where)):
         conjuncts = _conjuncts(where.this)
         for c_index, conjunct in enumerate(conjuncts):
@@ -150,11 +158,16 @@ def _sites(tree: exp.Expression) -> Iterator[tuple[str, str, Edit]]:
 
 
 def mutants(rule: Rule) -> list[Mutant]:
-    """Every mutant of ``rule``, in a stable order (the order of the query's text)."""
+    """Every mutant of ``rule``, in a stable order (the order of the query's text). The same text at two places (a
+    condition repeated in a CASE of the detail and in the WHERE) gives two mutants: the later ones are numbered."""
     tree = parse(rule.sql)
     found: list[Mutant] = []
+    seen: dict[str, int] = {}
     for kind, description, edit in _sites(tree):
         copy = tree.copy()
         edit(copy)
-        found.append(Mutant(rule.id, kind, description, render(copy)))
+        key = f"{kind}: {description}"
+        seen[key] = seen.get(key, 0) + 1
+        shown = description if seen[key] == 1 else f"{description}  [#{seen[key]}]"
+        found.append(Mutant(rule.id, kind, shown, render(copy)))
     return found

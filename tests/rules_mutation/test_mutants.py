@@ -41,3 +41,22 @@ def test_disjuncts_drop_and_between_bounds_drop_and_shift_by_one_day() -> None:
 
 def test_macros_that_sqlglot_reads_as_keywords_survive_the_round_trip() -> None:
     assert "percent(p.rate_e2)" in round_trip(rule("SELECT percent(p.rate_e2) AS key FROM p")).sql
+
+
+def test_having_conjuncts_drop() -> None:
+    sql = "SELECT k AS key FROM t GROUP BY k HAVING sum(a) <> 1 AND max(b) = 2"
+    found = {m.sql for m in mutants(rule(sql)) if m.kind == "drop_conjunct"}
+    assert found == {
+        "SELECT k AS key FROM t GROUP BY k HAVING TRUE AND MAX(b) = 2",
+        "SELECT k AS key FROM t GROUP BY k HAVING SUM(a) <> 1 AND TRUE",
+    }
+
+
+def test_the_same_condition_at_two_places_gives_two_mutants_with_two_names() -> None:
+    # (sqlglot walks the tree breadth first: the WHERE before the CASE of a column)
+    sql = "SELECT k AS key, CASE WHEN d < s THEN 'x' END AS detail FROM t WHERE d < s"
+    found = [(m.name, m.sql.removeprefix("SELECT k AS key, ")) for m in mutants(rule(sql)) if m.kind == "flip"]
+    assert found == [
+        ("r: flip: d < s  →  d <= s", "CASE WHEN d < s THEN 'x' END AS detail FROM t WHERE d <= s"),
+        ("r: flip: d < s  →  d <= s  [#2]", "CASE WHEN d <= s THEN 'x' END AS detail FROM t WHERE d < s"),
+    ]

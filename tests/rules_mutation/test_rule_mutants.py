@@ -2,25 +2,36 @@
 
 Every rule of every scheme, at most PER_RULE mutants (of different kinds, the same ones every run), each run against
 the rule tests of its scheme; each must make one of them fail. The tests' results of this session are reused (which
-rules each test evaluated and saw fire); a mutant stops at the first test that fails.
+rules each test evaluated and saw fire); the rule tests without a result here (pytest-xdist ran them in another
+worker) are run once, keeping each rule's inputs, so that a mutant is first replayed on those inputs and only the
+tests whose findings it changes are run again. A mutant stops at the first test that fails.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import pytest
 
 from tierspayant.core.rules.engine import package_rules
 
 from .equivalent import EQUIVALENT
-from .harness import RULE_TEST_MODULES, baseline, cases, sweep
+from .harness import RULE_TEST_MODULES, Baseline, baseline, cases, sweep
 from .mutants import mutants, round_trip
 
 PER_RULE = 2
 
 
+@cache
+def scheme_baseline(scheme: str) -> Baseline:
+    """One baseline per scheme and worker, shared by the tests below."""
+    rule_ids = frozenset(rule.id for rule in package_rules(scheme))
+    return baseline(cases(RULE_TEST_MODULES[scheme]), snapshot=rule_ids, reuse_records=True)
+
+
 @pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
 def test_sampled_mutants_of_every_rule_are_killed(scheme: str) -> None:
-    report = sweep(scheme, per_rule=PER_RULE)
+    report = sweep(scheme, per_rule=PER_RULE, base=scheme_baseline(scheme))
     assert {o.mutant.rule_id for o in report.outcomes} == {r.id for r in package_rules(scheme)}
     assert [o.mutant.name for o in report.outcomes if o.status != "killed"] == []
     assert report.stale_equivalents == []
@@ -29,7 +40,7 @@ def test_sampled_mutants_of_every_rule_are_killed(scheme: str) -> None:
 @pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
 def test_every_rule_fires_in_a_passing_rule_test(scheme: str) -> None:
     """Read from the findings the engine returned while the rule tests ran (this session's records, or run here)."""
-    base = baseline(cases(RULE_TEST_MODULES[scheme]))
+    base = scheme_baseline(scheme)
     assert base.failures == {}
     fired = set().union(*base.fired.values())
     assert {rule.id for rule in package_rules(scheme)} - fired == set()
