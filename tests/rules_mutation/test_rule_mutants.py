@@ -1,56 +1,24 @@
-"""The bounded rule-mutation run of `make test`: a sample of mutants per rule (the full sweep is `make mutate`).
-
-Every rule of every scheme, at most PER_RULE mutants (of different kinds, the same ones every run), each run against
-the rule tests of its scheme; each must make one of them fail. The tests' results of this session are reused (which
-rules each test evaluated and saw fire); the rule tests without a result here (pytest-xdist ran them in another
-worker) are run once, keeping each rule's inputs, so that a mutant is first replayed on those inputs and only the
-tests whose findings it changes are run again. A mutant stops at the first test that fails.
-"""
+"""Checks of the rule-mutation machinery that span every scheme (the per-scheme runs: test_rule_mutants_*.py)."""
 
 from __future__ import annotations
-
-from functools import cache
-
-import pytest
 
 from tierspayant.core.rules.engine import package_rules
 
 from .equivalent import EQUIVALENT
-from .harness import RULE_TEST_MODULES, Baseline, baseline, cases, sweep
-from .mutants import mutants, round_trip
-
-PER_RULE = 2
+from .harness import RULE_TEST_MODULES
 
 
-@cache
-def scheme_baseline(scheme: str) -> Baseline:
-    """One baseline per scheme and worker, shared by the tests below."""
-    rule_ids = frozenset(rule.id for rule in package_rules(scheme))
-    return baseline(cases(RULE_TEST_MODULES[scheme]), snapshot=rule_ids, reuse_records=True)
+def test_every_scheme_has_its_bounded_run() -> None:
+    from pathlib import Path
 
-
-@pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
-def test_sampled_mutants_of_every_rule_are_killed(scheme: str) -> None:
-    report = sweep(scheme, per_rule=PER_RULE, base=scheme_baseline(scheme))
-    assert {o.mutant.rule_id for o in report.outcomes} == {r.id for r in package_rules(scheme)}
-    assert [o.mutant.name for o in report.outcomes if o.status != "killed"] == []
-    assert report.stale_equivalents == []
-
-
-@pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
-def test_every_rule_fires_in_a_passing_rule_test(scheme: str) -> None:
-    """Read from the findings the engine returned while the rule tests ran (this session's records, or run here)."""
-    base = scheme_baseline(scheme)
-    assert base.failures == {}
-    fired = set().union(*base.fired.values())
-    assert {rule.id for rule in package_rules(scheme)} - fired == set()
-
-
-@pytest.mark.parametrize("scheme", list(RULE_TEST_MODULES))
-def test_every_rule_parses_and_has_mutants(scheme: str) -> None:
-    for rule in package_rules(scheme):
-        assert round_trip(rule).sql.strip(), rule.id
-        assert mutants(rule), rule.id
+    here = Path(__file__).parent
+    declared = {
+        line.split('"')[1]
+        for path in here.glob("test_rule_mutants_*.py")
+        for line in path.read_text().splitlines()
+        if line.startswith("SCHEME = ")
+    }
+    assert declared == set(RULE_TEST_MODULES)
 
 
 def test_equivalent_mutants_name_real_rules_and_say_why() -> None:
