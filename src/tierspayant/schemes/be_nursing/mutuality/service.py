@@ -400,9 +400,11 @@ class RefacService:
         reception is recorded."""
         with Staging(outbox, _staging_key(record.digest, record.received_at)) as staging:
             if intake is not None:
+                staged = []
                 for kind, errors, fields in [(ACKNOWLEDGEMENT, None, None), *plan]:
                     final = replies.free_path(outbox, replies.reply_name(name, kind))
-                    replies.write(kind, intake, errors, fields, staging.path(final.name))
+                    staged.append((kind, errors, fields, staging.path(final.name)))
+                replies.write_all(intake, staged)
             reach(STAGED)
             sending_id = self.registry.record(
                 record, services, answer_names=staging.names, answers_published=not staging.names
