@@ -101,7 +101,7 @@ def test_a_disk_error_in_a_writer_thread_is_raised_and_leaves_nothing(tmp_path: 
                     raise OSError(errno.ENOSPC, "No space left on device")
                 return type(out).write(out, chunk)
 
-            out.write = write  # type: ignore[method-assign]
+            out.write = write  # type: ignore[method-assign,assignment]
             return out
 
     with pytest.MonkeyPatch.context() as patch:

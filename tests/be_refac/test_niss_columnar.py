@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
@@ -20,7 +21,7 @@ VALID = st.builds(
 )
 
 
-def columnar(texts: list[str | None]) -> list[bool]:
+def columnar(texts: Sequence[str | None]) -> list[bool]:
     return pl.DataFrame({"niss": texts}, schema={"niss": pl.Utf8}).select(niss_valid())["niss"].to_list()
 
 

@@ -87,7 +87,8 @@ def write_replies(original: Sending, requests: Sequence[ReplyRequest], source: b
     main, totals = _shared_body(original, source)
     shared = [i for i, r in enumerate(requests) if r.kind in ANNOTATED_KINDS] if main is not None else []
     if main is None or not shared:
-        return [write_reply(r.kind, original, s, r.header, r.destination, source) for r, s in zip(requests, said)]
+        pairs = zip(requests, said, strict=True)
+        return [write_reply(r.kind, original, s, r.header, r.destination, source) for r, s in pairs]
     temporaries: dict[int, Path] = {}
     try:
         for index, request in enumerate(requests):
@@ -151,7 +152,7 @@ def _write_shared(
     start = _records_in_source(source, main["line"])
     assert start is not None  # _shared_body made sure
     heads = [_text(_segments(r.kind, original, r.header or ReplyHeader())) for r in requests]
-    for writer, head in zip(writers, heads):
+    for writer, head in zip(writers, heads, strict=True):
         writer.start(head)
     try:
         count = main.height
@@ -160,9 +161,9 @@ def _write_shared(
             neutral = source[start + first * LINE : start + (first + size) * LINE].replace(
                 b"\n", NEUTRAL_ERROR_PART + b"\n"
             )
-            for writer, patch in zip(writers, patches):
+            for writer, patch in zip(writers, patches, strict=True):
                 writer.put(_patched(neutral, first, size, patch))
-        for writer, request in zip(writers, requests):
+        for writer, request in zip(writers, requests, strict=True):
             if request.kind == SETTLEMENT:
                 writer.put(_text(_settlement_records(request.header or ReplyHeader())))
             elif totals:
@@ -184,7 +185,7 @@ def _patched(neutral: bytes, first: int, count: int, patches: _Patches) -> bytes
     out = bytearray(neutral)
     width = REPLY_RECORD_LENGTH + 1
     size = len(NEUTRAL_ERROR_PART)
-    for row, part in zip(patches.rows[low:high], patches.parts[low:high]):
+    for row, part in zip(patches.rows[low:high], patches.parts[low:high], strict=True):
         at = (row - first) * width + REPLY_ERROR_OFFSET
         out[at : at + size] = part
     return out
@@ -231,4 +232,3 @@ class _Writer:
         self._queue.put(_DONE)
         self._thread.join()
         return self._error
-
