@@ -22,6 +22,7 @@ from tierspayant.schemes.be_nursing.formats import messages
 from tierspayant.schemes.be_nursing.formats.checks import mod97
 from tierspayant.schemes.be_nursing.formats.error_codes import lookup
 from tierspayant.schemes.be_nursing.formats.messages import ERRORS_SCHEMA
+from tierspayant.schemes.be_nursing.formats.reply_files import ReplyRequest, write_replies
 from tierspayant.schemes.be_nursing.formats.zones import RECORDS
 from tierspayant.schemes.be_nursing.mutuality.decision import FileDecision
 from tierspayant.schemes.be_nursing.mutuality.intake import Intake
@@ -248,3 +249,12 @@ def write(
 ) -> Path:
     """Write one reply with the format layer's writer, its body taken from the received file's own bytes."""
     return messages.write_reply(kind, intake.sending, errors, fields, destination, source=intake.data)
+
+
+def write_all(
+    intake: Intake, plan: Sequence[tuple[str, pl.DataFrame | None, messages.ReplyHeader | None, Path]]
+) -> list[Path]:
+    """Write the replies of ``plan`` (kind, errors, header fields, destination) at once: the annotated ones share
+    one pass over the received records and are written on both cores (``formats.reply_files``)."""
+    requests = [ReplyRequest(kind, errors, fields, destination) for kind, errors, fields, destination in plan]
+    return write_replies(intake.sending, requests, source=intake.data)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -197,22 +198,29 @@ class RefacService:
         destination.mkdir(parents=True, exist_ok=True)
         received = received_at or datetime.now().replace(microsecond=0)
         data = source.read_bytes()
-        reception = _Reception(source.name, sending_digest(data), received)
+        # hashlib releases the GIL: the fingerprint is computed on the other core while the file is read
+        with ThreadPoolExecutor(1, thread_name_prefix="refac-digest") as pool:
+            digest = pool.submit(sending_digest, data)
+            try:
+                intake: Intake | FindingsError = read_intake(data, source.name)
+            except FindingsError as error:  # not readable at all (too large): refused, nothing to answer on
+                intake = error
+            reception = _Reception(source.name, digest.result(), received)
         # One file at a time per registry: the history a file is checked against (accepted services, numbers taken,
         # the payment order) must include every file accepted before it — two sendings of the same services at
         # once must not both be paid (the ledger is columnar, no unique key can refuse the second). It also keeps
         # two runs of one file apart: the second sees the first finished, or dead (then completes its delivery).
         with exclusive(self.registry.engine, "refac-registry"):
-            return self._process_reception(reception, data, source, destination)
+            return self._process_reception(reception, intake, source, destination)
 
-    def _process_reception(self, reception: _Reception, data: bytes, source: Path, destination: Path) -> RefacOutcome:
+    def _process_reception(
+        self, reception: _Reception, intake: Intake | FindingsError, source: Path, destination: Path
+    ) -> RefacOutcome:
         unanswered = self.registry.unanswered(reception.digest)
         if unanswered is not None:  # a crash interrupted its first delivery: finish it
             return self._complete_delivery(unanswered, destination)
-        try:
-            intake = read_intake(data, source.name)
-        except FindingsError as error:  # not readable at all (too large): refused, nothing to answer on
-            return self._refuse(reception, None, None, error.findings, destination)
+        if isinstance(intake, FindingsError):
+            return self._refuse(reception, None, None, intake.findings, destination)
 
         header = _header(intake)
         if intake.preliminary.height or header is None:
@@ -400,9 +408,11 @@ class RefacService:
         reception is recorded."""
         with Staging(outbox, _staging_key(record.digest, record.received_at)) as staging:
             if intake is not None:
+                staged = []
                 for kind, errors, fields in [(ACKNOWLEDGEMENT, None, None), *plan]:
                     final = replies.free_path(outbox, replies.reply_name(name, kind))
-                    replies.write(kind, intake, errors, fields, staging.path(final.name))
+                    staged.append((kind, errors, fields, staging.path(final.name)))
+                replies.write_all(intake, staged)
             reach(STAGED)
             sending_id = self.registry.record(
                 record, services, answer_names=staging.names, answers_published=not staging.names

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from tierspayant.core.identifiers.niss import check_niss
+from tierspayant.core.identifiers.niss import CENTURY_2000_OFFSET, SERIAL_MAX, SERIAL_MIN
 from tierspayant.schemes.be_nursing.mutuality.reference import ReferenceData
 from tierspayant.schemes.be_nursing.store.mutuality.registry import HISTORY_SCHEMA
 
@@ -101,14 +101,46 @@ def with_nomenclature(frame: pl.DataFrame, nomenclature: pl.DataFrame) -> pl.Dat
     )
 
 
-def with_niss_check(invoices: pl.DataFrame) -> pl.DataFrame:
-    """Add ``niss_valid``: the record 20's NISS is a valid national or BIS number (``core.identifiers.niss``: mod 97
-    for a birth before or from 2000, birth date, serial) — checked once per distinct NISS, not per line."""
-    distinct = invoices["niss"].drop_nulls().unique().to_list()
-    valid = {niss: check_niss(niss).valid for niss in distinct}
-    return invoices.with_columns(
-        pl.col("niss").replace_strict(valid, default=False, return_dtype=pl.Boolean).alias("niss_valid")
+def niss_valid(column: str = "niss") -> pl.Expr:
+    """Whether ``column`` holds a valid national or BIS number, column-wise: exactly what
+    ``core.identifiers.niss.check_niss(text).valid`` says of a text of 11 ASCII digits (its tests compare the two;
+    texts of another shape are never valid here). Check ``97 − (first 9 digits mod 97)`` for a birth before 2000,
+    or on ``2 000 000 000 + first 9 digits`` from 2000; month 01–12 (+20 / +40 for BIS), 00 = unknown; a known day
+    and month must exist in the birth year the matching check gives; serial 001–997."""
+    text = pl.col(column)
+    digits = text.str.slice(0, 9).cast(pl.Int64, strict=False)
+    check = text.str.slice(9, 2).cast(pl.Int64, strict=False)
+    yy = text.str.slice(0, 2).cast(pl.Int64, strict=False)
+    month_field = text.str.slice(2, 2).cast(pl.Int64, strict=False)
+    day = text.str.slice(4, 2).cast(pl.Int64, strict=False)
+    serial = text.str.slice(6, 3).cast(pl.Int64, strict=False)
+    from_2000 = check == 97 - (digits + CENTURY_2000_OFFSET) % 97
+    before_2000 = check == 97 - digits % 97
+    month = (
+        pl.when(month_field <= 12)
+        .then(month_field)
+        .when(month_field.is_between(20, 32))
+        .then(month_field - 20)
+        .when(month_field.is_between(40, 52))
+        .then(month_field - 40)
     )
+    year = pl.when(from_2000).then(2000 + yy).otherwise(1900 + yy)
+    # the last day of the month in that year (month and day known); years 1900-2099 only
+    days_in_month = pl.date(year, month.clip(1, 12), 1).dt.month_end().dt.day().cast(pl.Int64)
+    date_ok = pl.when((month == 0) | (day == 0)).then(day <= 31).otherwise(day <= days_in_month)
+    return (
+        text.str.contains(r"^[0-9]{11}$")
+        & (before_2000 | from_2000)
+        & month.is_not_null()
+        & date_ok
+        & serial.is_between(SERIAL_MIN, SERIAL_MAX)
+    ).fill_null(False)
+
+
+def with_niss_check(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Add ``niss_valid``: the record 20's NISS is a valid national or BIS number (:func:`niss_valid`, column-wise:
+    no Python call per NISS)."""
+    return invoices.with_columns(niss_valid().alias("niss_valid"))
 
 
 def sending_table(third_party: str, received_on: date) -> pl.DataFrame:
