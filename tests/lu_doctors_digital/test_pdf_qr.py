@@ -45,6 +45,16 @@ def test_qr_read_from_the_rendered_page_verifies() -> None:
     assert ADULT not in (result.text or "")
 
 
+def test_the_caption_reads_back_beside_the_code_and_only_with_it() -> None:
+    """The caption is written as a precomputed text operator (WinAnsi octal escapes): a reader must still see it,
+    right-aligned at the code's right edge, and an opted-out note (no code) has none."""
+    signed_page = pypdf.PdfReader(__import__("io").BytesIO(_pdf())).pages[0]
+    assert "Remboursement digitalisé — code signé LUFN1" in signed_page.extract_text()
+    note = fee_note()
+    bare = render_fee_note(note, shares_of(note, REFERENCE), None, "Dr Anne Exemple")
+    assert "LUFN1" not in pypdf.PdfReader(__import__("io").BytesIO(bare)).pages[0].extract_text()
+
+
 def test_child_fee_note_fund_pays_all() -> None:
     key, keys = doctor_key()
     result = verify_pdf(_pdf(matricule=CHILD, key=key), keys)

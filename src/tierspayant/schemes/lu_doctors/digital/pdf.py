@@ -4,10 +4,12 @@ administration, and without one otherwise."""
 from __future__ import annotations
 
 import io
+from functools import cache
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.rl_accel import asciiBase85Encode
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from tierspayant.schemes.lu_doctors.digital.qr_encoder import QrBitmap, encode
@@ -16,6 +18,8 @@ from tierspayant.schemes.lu_doctors.reference.digital import Shares
 
 QR_MODULE = 0.8 * mm  # ≥ 0.5 mm per module: phones and the fund's scanners read it from paper
 QR_QUIET_ZONE = 4  # modules of white around the code, left free on the page
+QR_CAPTION = "Remboursement digitalisé — code signé LUFN1"
+QR_CAPTION_FONT = ("Helvetica", 7)
 
 
 def qr_bitmap(text: str) -> QrBitmap:
@@ -41,6 +45,19 @@ def _draw_qr(canvas: Canvas, text: str, right: float, bottom: float) -> float:
     quiet = QR_QUIET_ZONE * QR_MODULE
     canvas.addLiteral(_inline_image(bitmap, right - side + quiet, bottom + quiet))
     return side
+
+
+@cache
+def _caption(internal_font: str, right: float, baseline: float) -> str:
+    """The caption under the code as one text operator, computed once per position: it never changes, and
+    reportlab's setFont + drawRightString cost more than the code's image. The standard fonts are WinAnsi-encoded
+    (cp1252); bytes past ASCII are written as octal escapes so that the stream stays ASCII."""
+    name, size = QR_CAPTION_FONT
+    x = right - stringWidth(QR_CAPTION, name, size)
+    text = "".join(
+        f"\\{byte:03o}" if byte > 126 or chr(byte) in "()\\" else chr(byte) for byte in QR_CAPTION.encode("cp1252")
+    )
+    return f"BT {internal_font} {size} Tf 1 0 0 1 {x:.4f} {baseline:.4f} Tm ({text}) Tj ET"
 
 
 def render_fee_note(note: FeeNote, shares: Shares, qr_text: str | None = None, doctor_name: str = "") -> bytes:
@@ -91,8 +108,8 @@ def render_fee_note(note: FeeNote, shares: Shares, qr_text: str | None = None, d
     canvas.drawString(20 * mm, y - 18 * mm, paid)
     if qr_text is not None:
         side = _draw_qr(canvas, qr_text, width - 15 * mm, 15 * mm)
-        canvas.setFont("Helvetica", 7)
-        canvas.drawRightString(width - 15 * mm, 15 * mm + side + 2 * mm, "Remboursement digitalisé — code signé LUFN1")
+        internal_font = canvas._doc.getInternalFontName(QR_CAPTION_FONT[0])
+        canvas.addLiteral(_caption(internal_font, width - 15 * mm, 15 * mm + side + 2 * mm))
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
