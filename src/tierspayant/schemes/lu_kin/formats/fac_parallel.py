@@ -291,13 +291,18 @@ def _in_order(kind: str, seen: list[str], job: PartJob) -> bool:
 
 
 def read_fac_lines(
-    source: Source, name: str | None = None, limits: XmlLimits = XmlLimits(), processes: int | None = None
+    source: Source,
+    name: str | None = None,
+    limits: XmlLimits = XmlLimits(),
+    processes: int | None = None,
+    min_bytes: int = MIN_PARALLEL_BYTES,
 ) -> tuple[FileHeader, pl.DataFrame]:
-    """``fac_lines_frame`` on every core: same header and frame, or ``FindingsError`` with the same findings."""
+    """``fac_lines_frame`` on ``processes`` processes (default ``core.parallel.processes()``) when the file has at
+    least ``min_bytes``: same header and frame, or ``FindingsError`` with the same findings."""
     global last_read
     count = processes if processes is not None else parallel.processes()
     label = source_name(source, name)
-    reason = _not_parallel(source, count, limits)
+    reason = _not_parallel(source, count, limits, min_bytes)
     plan = None if reason else _plan(Path(source), label, count, limits)  # type: ignore[arg-type]
     if isinstance(plan, str) or plan is None:
         last_read = ReadStats(fallback=reason or plan)
@@ -314,7 +319,7 @@ def read_fac_lines(
     return merged
 
 
-def _not_parallel(source: Source, count: int, limits: XmlLimits) -> str | None:
+def _not_parallel(source: Source, count: int, limits: XmlLimits, min_bytes: int) -> str | None:
     if count < 2:
         return "one process"
     if isinstance(source, bytes):
@@ -323,7 +328,7 @@ def _not_parallel(source: Source, count: int, limits: XmlLimits) -> str | None:
         size = Path(source).stat().st_size
     except OSError:
         return "unreadable"
-    if size < MIN_PARALLEL_BYTES:
+    if size < min_bytes:
         return "small file"
     if size > limits.max_bytes:
         return "over the size limit"
