@@ -266,7 +266,7 @@ def _walk(job: PartJob, stream: _PartStream) -> PartResult:
         return PartResult(fallback="unexpected top-level element")
     if processed.tail and processed.tail.strip():
         return PartResult(fallback="text between elements")
-    if (job.first and "header" not in seen) or (job.last and "trailer" not in seen) or not items:
+    if (job.first and "header" not in seen) or (job.last and "trailer" not in seen):
         return PartResult(fallback="incomplete part")
     result.items = items
     if not result.findings:
@@ -284,7 +284,7 @@ def _in_order(kind: str, seen: list[str], job: PartJob) -> bool:
         return job.first and not seen
     if kind == "item":
         return (not job.first or "header" in seen) and "trailer" not in seen
-    return job.last and "trailer" not in seen and "item" in seen
+    return job.last and "trailer" not in seen and (not job.first or "item" in seen)
 
 
 # --- the whole file ---
@@ -450,6 +450,8 @@ def _merge(
     first_lines: dict[str, int] = {}
     offset = 0
     total_items = sum(result.items for result in results)
+    if not total_items:
+        return "no invoice"
     sequence = 0
     for result in results:
         for position, finding in result.findings:
