@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing
+import multiprocessing.util
 import os
 import resource
 from collections.abc import Sequence
@@ -68,11 +69,16 @@ def warm(workers: int, preload: Sequence[str] = ()) -> None:
         future.result()
 
 
-@atexit.register
 def _shutdown() -> None:
     for executor in _pools.values():
         executor.shutdown(wait=True, cancel_futures=True)
     _pools.clear()
+
+
+# Shut the pools down at exit, also in a multiprocessing child: its exit skips ``atexit`` but runs these finalizers
+# first, then joins its children — which, if still waiting for work, would keep it (and a ``| tail``) hanging.
+multiprocessing.util.Finalize(None, _shutdown, exitpriority=100)
+atexit.register(_shutdown)
 
 
 def reset_peak() -> None:

@@ -29,6 +29,7 @@ through the single pass directly.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -68,7 +69,8 @@ class ReadStats:
 
     parts: int = 1
     fallback: str | None = None  # why the single pass read the file, when it did
-    worker_peaks_mb: list[float] = field(default_factory=list)
+    worker_peaks_mb: list[float] = field(default_factory=list)  # each part's own peak; the last part ran here
+    worker_cpu: float = 0.0  # CPU seconds of the parts read in other processes (not in this one's process_time)
 
 
 last_read = ReadStats()
@@ -106,6 +108,7 @@ class PartResult:
     invoices: pl.DataFrame | None = None
     lines: pl.DataFrame | None = None
     peak_mb: float = 0.0
+    cpu: float = 0.0
 
 
 class _Hostile(Exception):
@@ -172,6 +175,7 @@ class _PartStream(io.RawIOBase):
 def read_part(job: PartJob) -> PartResult:
     """Parse and validate one part (in a pooled process or this one)."""
     parallel.reset_peak()
+    cpu = time.process_time()
     stream = _PartStream(job)
     try:
         result = _walk(job, stream)
@@ -181,6 +185,7 @@ def read_part(job: PartJob) -> PartResult:
         result = PartResult(fallback="not well-formed")
     result.newlines = stream.newlines
     result.peak_mb = parallel.peak_mb()
+    result.cpu = time.process_time() - cpu
     return result
 
 
@@ -311,7 +316,9 @@ def read_fac_lines(
     if isinstance(results, str):
         last_read = ReadStats(parts=len(plan), fallback=results)
         return fac_lines_frame(source, name, limits)
-    last_read = ReadStats(parts=len(plan), worker_peaks_mb=[r.peak_mb for r in results])
+    last_read = ReadStats(
+        parts=len(plan), worker_peaks_mb=[r.peak_mb for r in results], worker_cpu=sum(r.cpu for r in results[:-1])
+    )
     merged = _merge(plan, results, label)
     if isinstance(merged, str):
         last_read.fallback = merged
