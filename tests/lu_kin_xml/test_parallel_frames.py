@@ -180,8 +180,13 @@ MERGED |= {"past line 65535", "past line 65535, bad value", "past line 65535, du
 def generated_fac(seed: int, lines: int) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = examples.generate_fac(
-            Path(folder) / NAME, n_lines=lines, n_patients=max(2, lines // 8), n_performers=5,
-            month=date(2024, 3, 1), seed=seed, reference="REF",
+            Path(folder) / NAME,
+            n_lines=lines,
+            n_patients=max(2, lines // 8),
+            n_performers=5,
+            month=date(2024, 3, 1),
+            seed=seed,
+            reference="REF",
         )
         return path.read_text(encoding="utf-8")
 

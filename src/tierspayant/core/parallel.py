@@ -23,6 +23,7 @@ import resource
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 PROCESSES_ENV = "TIERSPAYANT_PROCESSES"
 _CHUNK = 1 << 20
@@ -119,9 +120,8 @@ def split_points(path: Path, start: int, end: int, parts: int, marker: bytes) ->
     return points
 
 
-def _find_after(stream: object, at: int, end: int, marker: bytes) -> int | None:
+def _find_after(stream: BinaryIO, at: int, end: int, marker: bytes) -> int | None:
     """The offset just after the first ``marker`` at or after ``at`` (before ``end``), or None."""
-    assert hasattr(stream, "seek") and hasattr(stream, "read")
     position = at
     carry = b""
     while position < end:

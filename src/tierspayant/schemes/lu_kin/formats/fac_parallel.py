@@ -277,9 +277,9 @@ def _walk(job: PartJob, stream: _PartStream) -> PartResult:
     if not result.findings:
         chunks.append(pl.Series("value", tokens, dtype=pl.String))
         del tokens
-        values = pl.concat(chunks, rechunk=True)
+        column = pl.concat(chunks, rechunk=True)
         chunks.clear()
-        result.invoices, result.lines = _cut_columns(values, line_counts, source_lines)
+        result.invoices, result.lines = _cut_columns(column, line_counts, source_lines)
     return result
 
 
@@ -449,9 +449,7 @@ def _run(jobs: list[PartJob]) -> list[PartResult] | str:
     return results
 
 
-def _merge(
-    jobs: list[PartJob], results: list[PartResult], label: str
-) -> tuple[FileHeader, pl.DataFrame] | str:
+def _merge(jobs: list[PartJob], results: list[PartResult], label: str) -> tuple[FileHeader, pl.DataFrame] | str:
     """The parts in file order: one findings list as the single pass makes it, or the header and the lines frame."""
     ordered: list[tuple[int, int, Finding]] = []  # (global order key, sequence, finding)
     first_lines: dict[str, int] = {}
@@ -475,7 +473,13 @@ def _merge(
                     f"(first at line {first_lines[number]})"
                 )
                 where = f"/FAC/Facture[{offset + position}]/NumeroFacture"
-                ordered.append((offset + position, sequence, Finding("XSD-DUPLICATE", message, file=label, line=line, location=where)))
+                ordered.append(
+                    (
+                        offset + position,
+                        sequence,
+                        Finding("XSD-DUPLICATE", message, file=label, line=line, location=where),
+                    )
+                )
                 sequence += 1
             else:
                 first_lines[number] = line

@@ -2,7 +2,8 @@
 
 Everything here is syntactic (contrôles syntaxiques): a failure returns the file untreated with its reasons and
 nothing is recorded. Reading a FAC gives the lines frame in the same validated pass (no second reading) — a large
-bare FAC in parts on every core (``formats/fac_parallel.py``); a DEMAUT is small and read as its model. The anomaly code sent back for each kind of refusal comes from ``anomaly_code``.
+bare FAC in parts on every core (``formats/fac_parallel.py``); a DEMAUT is small and read as its model. The anomaly
+code sent back for each kind of refusal comes from ``anomaly_code``.
 """
 
 from __future__ import annotations
