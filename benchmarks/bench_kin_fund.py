@@ -272,7 +272,7 @@ def main() -> None:
     print(
         f"(c) FAC read in {read.parts} part(s)"
         + (f" (single pass: {read.fallback})" if read.fallback else "")
-        + (f"; each part's own peak (the last one is the main process's): {peaks}" if peaks else "")
+        + (f"; peaks: each pooled part's own, then the main process's so far: {peaks}" if peaks else "")
     )
 
 

@@ -172,9 +172,11 @@ class _PartStream(io.RawIOBase):
         return out
 
 
-def read_part(job: PartJob) -> PartResult:
-    """Parse and validate one part (in a pooled process or this one)."""
-    parallel.reset_peak()
+def read_part(job: PartJob, pooled: bool = True) -> PartResult:
+    """Parse and validate one part (in a pooled process, whose peak is reset to give this part's own; or in this
+    process, whose peak is left alone: then ``peak_mb`` is this process's peak so far)."""
+    if pooled:
+        parallel.reset_peak()
     cpu = time.process_time()
     stream = _PartStream(job)
     try:
@@ -438,7 +440,7 @@ def _run(jobs: list[PartJob]) -> list[PartResult] | str:
                 job = jobs[index] = replace(job, lines_before=lines_before)
             if index < len(jobs) - 1:
                 futures.append(executor.submit(read_part, job))
-        local = read_part(jobs[-1])
+        local = read_part(jobs[-1], pooled=False)
         results = [future.result() for future in futures] + [local]
     except BrokenProcessPool:
         parallel.discard(executor)
