@@ -9,8 +9,10 @@ On one realistic FAC (default 1,000,000 lines, ≈ 20,000 patients, 500 performe
   (c) the fund's whole intake + adjudication + RETFAC writing (``FundService.process``), with the registries and the
       titres of those patients preloaded in a fresh SQLite database.
 
-It prints lines/s for each, its ratio to (b) — c/b is the goal (≤ 2.0) — and each step's own peak memory (the
-high-water mark of its spawned process, reset after the untimed set-up: see ``benchmarks.harness``; goal < 2 GB).
+It prints lines/s for each, its ratio to (b) — c/b is the goal (issue 13: ≤ 1.2 in wall time; (c) reads the FAC in
+parts on both cores, (b) on one) — and each step's own peak memory (the high-water mark of its spawned process,
+reset after the untimed set-up: see ``benchmarks.harness``; goal < 1 GB). (c)'s CPU adds the reading process's
+CPU to its own, and its line "read in N part(s)" gives each part's peak.
 Wall-clock and CPU seconds are both shown: the machine is shared. ``TIERSPAYANT_BENCH_LINES`` changes the size
 (e.g. 100000 while developing; 2,000 in quick mode).
 """
@@ -18,6 +20,7 @@ Wall-clock and CPU seconds are both shown: the machine is shared. ``TIERSPAYANT_
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -200,15 +203,20 @@ def prepare_database(path: Path, folder: Path) -> str:
 
 
 def open_fund(url: str) -> Any:
-    """Set-up a long-running fund worker does once (imports, reference set parsed), kept out of the timing."""
+    """Set-up a long-running fund worker does once (imports, reference set parsed, the reading processes started),
+    kept out of the timing."""
+    from tierspayant.schemes.lu_kin.formats import fac_parallel
     from tierspayant.schemes.lu_kin.fund.service import FundService
 
     fund = FundService(url)
     fund.reference()
+    fac_parallel.warm()
     return fund
 
 
 def whole_intake(fund: Any, path: Path, outbox: Path) -> tuple[int, dict[str, Any]]:
+    from tierspayant.schemes.lu_kin.formats import fac_parallel
+
     outcome = fund.process(path, outbox, datetime(2024, 4, 1, 9, 0))
     if outcome.status != "accepted":
         raise RuntimeError(f"benchmark FAC not accepted: {outcome.findings[:5]}")
@@ -219,6 +227,8 @@ def whole_intake(fund: Any, path: Path, outbox: Path) -> tuple[int, dict[str, An
         "findings": outcome.finding_count,
         "covered": str(outcome.covered),
         "timings": fund.cpu_timings,
+        "wall": dict(fund.timings),
+        "read": fac_parallel.last_read,
     }
     return outcome.items, summary
 
@@ -234,6 +244,8 @@ def main() -> None:
     b = measure(validated_iterparse, path)
     b_schema = measure(schema_iterparse, path)
     c = measure(whole_intake, path, work / "outbox", setup=(open_fund, url))
+    # (c) reads a large FAC in parts, in a pooled process beside its own: that process's CPU counts too.
+    c = replace(c, cpu=c.cpu + c.result[1]["read"].worker_cpu)
     lines = a.result
     if not (lines == b.result == b_schema.result == c.result[0]):
         raise RuntimeError(f"line counts differ: {lines}, {b.result}, {b_schema.result}, {c.result[0]}")
@@ -246,13 +258,22 @@ def main() -> None:
     ):
         print(row(label, step, lines, "lines", None if step is b else b), flush=True)
     print(
-        f"c/b (CPU) = {c.cpu / b.cpu:.2f}   c/b (wall) = {c.wall / b.wall:.2f}   goal ≤ 2.0; "
-        f"peak (c) {c.peak_mb:,.0f} MB, goal < 2048 MB"
+        f"c/b (CPU) = {c.cpu / b.cpu:.2f}   c/b (wall) = {c.wall / b.wall:.2f}   goal (issue 13) ≤ 1.2 in wall time; "
+        f"peak (c) {c.peak_mb:,.0f} MB, goal < 1024 MB"
     )
     summary = c.result[1]
     phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.pop("timings").items())
+    walls = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.pop("wall").items())
+    read = summary.pop("read")
     print(f"(c) outcome: {summary}")
-    print(f"(c) phases (CPU): {phases}")
+    print(f"(c) phases (CPU of the main process): {phases}")
+    print(f"(c) phases (wall): {walls}")
+    peaks = ", ".join(f"{peak:,.0f} MB" for peak in read.worker_peaks_mb)
+    print(
+        f"(c) FAC read in {read.parts} part(s)"
+        + (f" (single pass: {read.fallback})" if read.fallback else "")
+        + (f"; peaks: each pooled part's own, then the main process's so far: {peaks}" if peaks else "")
+    )
 
 
 if __name__ == "__main__":

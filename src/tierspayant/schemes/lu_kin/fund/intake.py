@@ -1,8 +1,9 @@
 """File-level intake: is the deposit exploitable at all? (name, ZIP envelope, XSD, header against name).
 
 Everything here is syntactic (contrôles syntaxiques): a failure returns the file untreated with its reasons and
-nothing is recorded. Reading a FAC gives the lines frame in the same validated pass (no second reading); a DEMAUT is
-small and read as its model. The anomaly code sent back for each kind of refusal comes from ``anomaly_code``.
+nothing is recorded. Reading a FAC gives the lines frame in the same validated pass (no second reading) — a large
+bare FAC in parts on every core (``formats/fac_parallel.py``); a DEMAUT is small and read as its model. The anomaly
+code sent back for each kind of refusal comes from ``anomaly_code``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import polars as pl
 from tierspayant.core.envelope import read_zip
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.pdf_scan import check_scan
+from tierspayant.schemes.lu_kin.formats.fac_parallel import read_fac_lines
 from tierspayant.schemes.lu_kin.formats.frames import fac_lines_frame
 from tierspayant.schemes.lu_kin.formats.models import Demaut, FileHeader
 from tierspayant.schemes.lu_kin.formats.naming import KinFileName, check_name
@@ -76,7 +78,8 @@ def open_deposit(path: Path) -> Opened:
     if file_name.extension == "zip":
         return _open_package(path, file_name)
     if file_name.file_type == "FAC":
-        header, lines = fac_lines_frame(path, name)
+        # A large FAC is read in parts on every core (same frame, same findings as one pass: fac_parallel).
+        header, lines = read_fac_lines(path, name)
         _check_header(file_name, header, name)
         return Opened(file_name, header, lines=lines)
     demaut = read_file(path, name, expected_type="DEMAUT")
