@@ -12,6 +12,7 @@ module) runs the schemes side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from tierspayant.core.rules.engine import package_rules
@@ -48,3 +49,22 @@ def every_rule_parses_and_has_mutants(scheme: str) -> None:
     for rule in package_rules(scheme):
         assert round_trip(rule).sql.strip(), rule.id
         assert mutants(rule), rule.id
+
+
+def scheme_tests(scheme: str) -> tuple[Callable[[], None], Callable[[], None], Callable[[], None]]:
+    """The three tests of one scheme's module, bound to that scheme (pytest collects them by their module names)."""
+
+    def test_sampled_mutants_of_every_rule_are_killed() -> None:
+        sampled_mutants_are_killed(scheme)
+
+    def test_every_rule_fires_in_a_passing_rule_test() -> None:
+        every_rule_fires_in_a_passing_rule_test(scheme)
+
+    def test_every_rule_parses_and_has_mutants() -> None:
+        every_rule_parses_and_has_mutants(scheme)
+
+    return (
+        test_sampled_mutants_of_every_rule_are_killed,
+        test_every_rule_fires_in_a_passing_rule_test,
+        test_every_rule_parses_and_has_mutants,
+    )
