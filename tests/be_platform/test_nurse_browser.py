@@ -166,7 +166,8 @@ def test_a_nurses_month_in_the_browser(driver: WebDriver, platform: tuple[Launch
                     "the second settlement")
     b.open("/nurse/replies?sending=2")
     lines = driver.find_element(By.ID, "lines").text
-    assert "502255" not in lines and lines.count("accepted") == 3
+    assert "502255" not in lines
+    assert lines.count("acceptée par la mutualité") == 3  # the statuses read in French (issue 10)
     b.shot("05-accepted")
 
     # 6. the mutuality agent: payments in reception order and the payment letter
