@@ -23,7 +23,6 @@ Every decision is recorded, refusals with their reasons; nothing is recorded whe
 
 from __future__ import annotations
 
-import calendar
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -40,6 +39,7 @@ from tierspayant.core.outbox import Staging
 from tierspayant.schemes.lu_kin.fund import it_payment_file
 from tierspayant.schemes.lu_kin.fund.registrations import Document, document_findings
 from tierspayant.schemes.lu_kin.fund.registries import _provider_code
+from tierspayant.schemes.lu_kin.it_flat_rate import address_key, days_in, unit_key
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
 from tierspayant.schemes.lu_kin.store.fund.models import (
     Deposit,
@@ -105,25 +105,9 @@ class ItDecision:
         return "; ".join(f.message for f in self.findings)
 
 
-def address_key(street: str, postal_code: str, city: str) -> str:
-    """The postal address normalised (case, blanks, punctuation): two spellings of one address are one address."""
-    parts = (
-        " ".join("".join(c if c.isalnum() else " " for c in p.casefold()).split()) for p in (street, postal_code, city)
-    )
-    return "|".join(parts)
-
-
-def _unit_key(unit: str | None) -> str:
-    return " ".join("".join(c if c.isalnum() else " " for c in (unit or "").casefold()).split())
-
-
 def window(year: int) -> tuple[date, date]:
     """The days on which the flat rate of ``year`` is asked."""
     return date(year + 1, 1, 1), date(year + 1, *WINDOW_END)
-
-
-def days_in(year: int) -> int:
-    return 366 if calendar.isleap(year) else 365
 
 
 def prorated(reference: ReferenceSet, active_from: date, active_to: date) -> tuple[int, int]:
@@ -321,7 +305,7 @@ def _address_findings(session: Session, request: ItRequest) -> list[Finding]:
                 "address",
             )
         ]
-    same_unit = [o for o in others if _unit_key(o.unit) == _unit_key(request.unit)]
+    same_unit = [o for o in others if unit_key(o.unit) == unit_key(request.unit)]
     if same_unit:
         return [
             _finding(

@@ -7,7 +7,6 @@ Rounding: the amount half-up to the cent; the prorated threshold half-up to a wh
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierspayant.core.money import round_cents
+from tierspayant.schemes.lu_kin.it_flat_rate import address_key, days_in
 from tierspayant.schemes.lu_kin.practice.domain import LineStatus
 from tierspayant.schemes.lu_kin.practice.months import checked_year
 from tierspayant.schemes.lu_kin.practice.refusals import refuse
@@ -39,14 +39,6 @@ class ItFlatRate:
     amount: Decimal
     eligible: bool
     requested_on: date
-
-
-def address_key(street: str, postal_code: str, city: str) -> str:
-    """The postal address, normalised (case, blanks, punctuation) so two spellings of one address are one address."""
-    parts = [
-        " ".join("".join(c if c.isalnum() else " " for c in p.casefold()).split()) for p in (street, postal_code, city)
-    ]
-    return "|".join(parts)
 
 
 def prorate(days_active: int, days_in_year: int) -> tuple[Decimal, int]:
@@ -79,7 +71,7 @@ def it_flat_rate(db: Session, year: int, today: date) -> ItFlatRate:
     active_to = min(end, info.closed_on or end)
     if active_to < active_from:
         refuse("PRA-IT-INACTIVE", f"the practice was not active in {year}")
-    days_in_year = 366 if calendar.isleap(year) else 365
+    days_in_year = days_in(year)
     days_active = (active_to - active_from).days + 1
     if recorded is not None:
         requested_on, services_recorded = recorded.requested_on, recorded.services_counted
