@@ -20,7 +20,13 @@ from ..be_refac.helpers import FIRST_VISIT, OTHER, PLAIN
 from .crashing import hidden_leftovers, run_killed, visible_files
 
 RECEIVED = datetime(2025, 4, 2, 9, 30)
-POINTS = [refac_service.STAGED, refac_service.COMMITTED, core_outbox.ONE_PUBLISHED, refac_service.PUBLISHED]
+POINTS = [
+    refac_service.DRAFTED,
+    refac_service.STAGED,
+    refac_service.COMMITTED,
+    core_outbox.ONE_PUBLISHED,
+    refac_service.PUBLISHED,
+]
 
 
 def test_every_crash_point_of_the_engine_is_exercised() -> None:
@@ -62,4 +68,17 @@ def test_killed_at_any_step_then_rerun_gives_the_first_delivery_once(
     assert len(service.registry.payments()) == 1 and service.registry.service_count() == 3
     assert all(row.answers_published for row in service.registry.sending_rows())
     assert service.process(path, tmp_path / "again", RECEIVED).status == "duplicate"
+    service.close()
+
+
+def test_killed_while_drafting_leaves_hidden_drafts_never_published(database_url: str, tmp_path: Path) -> None:
+    path, outbox = _sending(tmp_path), tmp_path / "out"
+    service = RefacService(database_url)
+    arguments = {"url": database_url, "path": str(path), "outbox": str(outbox), "received_at": RECEIVED.isoformat()}
+    run_killed("refac", refac_service.DRAFTED, arguments)
+    drafts = [p.name for p in outbox.glob(".staging-*/*")]
+    assert drafts and all(name.startswith(".draft-") for name in drafts)  # the body written ahead, hidden
+    assert visible_files(outbox) == {}
+    assert service.process(path, outbox, RECEIVED).status == "accepted"
+    assert visible_files(outbox) == _expected() and hidden_leftovers(outbox) == []
     service.close()

@@ -50,12 +50,17 @@ def write_json(path: Path, data: dict[str, Any]) -> Path:
     return write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode())
 
 
+def staging_folder(outbox: Path, key: str) -> Path:
+    """The hidden folder of ``outbox`` where the return files of ``key`` wait for their commit."""
+    return outbox / f"{STAGING_PREFIX}{key}"
+
+
 class Staging:
     """A hidden folder of the outbox where return files wait for the commit; ``publish`` moves them into place."""
 
     def __init__(self, outbox: Path, key: str | None = None) -> None:
         self.outbox = outbox
-        self.folder = outbox / f"{STAGING_PREFIX}{key or uuid.uuid4().hex}"
+        self.folder = staging_folder(outbox, key or uuid.uuid4().hex)
         self._names: list[str] = []
         self.published: list[Path] = []
 
@@ -93,10 +98,12 @@ class Staging:
 
 def publish_leftovers(outbox: Path, key: str) -> list[Path]:
     """Move the files a crashed run staged under ``key`` into the outbox (after their transaction committed)."""
-    folder = outbox / f"{STAGING_PREFIX}{key}"
+    folder = staging_folder(outbox, key)
     moved: list[Path] = []
     if folder.is_dir():
         for staged in sorted(folder.iterdir()):
+            if staged.name.startswith("."):  # a file being written when the run died, never a staged one
+                continue
             os.replace(staged, outbox / staged.name)
             moved.append(outbox / staged.name)
         shutil.rmtree(folder, ignore_errors=True)

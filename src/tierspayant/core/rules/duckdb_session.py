@@ -21,7 +21,7 @@ class DuckDBRuleSession:
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None, macros: tuple[Macro, ...] = ()) -> None:
         self._owned = connection is None
-        self.connection = connection if connection is not None else duckdb.connect()
+        self.connection = connection if connection is not None else quiet_connection()
         self._registered: dict[str, Table] = {}
         for macro in macros:
             self.connection.execute(f"CREATE OR REPLACE MACRO {macro.name}({', '.join(macro.params)}) AS {macro.body}")
@@ -73,3 +73,11 @@ class DuckDBRuleSession:
 def parquet_glob(path: Path) -> str:
     """A Parquet file, or every Parquet file of a folder (a table written in parts)."""
     return str(path / "*.parquet") if path.is_dir() else str(path)
+
+
+def quiet_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB without its own progress bar: a long query under load would otherwise draw one on the
+    terminal of whoever runs the service (the commands show their own)."""
+    connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")  # a per-connection setting, not a global option
+    return connection

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
 import polars as pl
 
 from tierspayant.core.money import HUNDRED, percentage, round_cents
+from tierspayant.core.rules.duckdb_session import quiet_connection
 
 COEFFICIENT_SCALE = 10_000  # coefficients carry at most 4 decimals
 KEY_VALUE_SCALE = 100_000  # letter-key values carry at most 5 decimals (euros)
@@ -98,7 +98,7 @@ def price_lines(
     shares (its rate is unknown). The rules say why such a line is not paid.
     """
     billed = lines.select("act_code", "service_date").unique()
-    con = duckdb.connect()
+    con = quiet_connection()
     try:
         for name, frame in (("billed", billed), ("nomenclature", nomenclature), ("letter_keys", letter_keys)):
             con.register(name, frame.to_arrow())

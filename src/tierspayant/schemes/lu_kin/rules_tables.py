@@ -11,11 +11,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 
-import duckdb
 import polars as pl
 
 from tierspayant.core.money import to_cents
 from tierspayant.core.rules.backend import RuleSession, open_session
+from tierspayant.core.rules.duckdb_session import quiet_connection
 from tierspayant.core.rules.engine import Rule, RuleSet, package_rules
 from tierspayant.core.rules.model import Macro
 from tierspayant.schemes.lu_kin.formats.models import Demaut, Fac, FileHeader
@@ -141,7 +141,7 @@ def lines_frame(fac: Fac) -> pl.DataFrame:
 
 def with_effective_acts(requests: pl.DataFrame, conversion: pl.DataFrame) -> pl.DataFrame:
     """Add ``effective_act_code``: the new act of an old one (conversion table valid on the prescription date)."""
-    con = duckdb.connect()
+    con = quiet_connection()
     try:
         con.register("requests", requests)
         con.register("conversion", conversion)

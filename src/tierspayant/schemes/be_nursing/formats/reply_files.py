@@ -30,6 +30,7 @@ import polars as pl
 
 from tierspayant.schemes.be_nursing.formats.columnar import format_records
 from tierspayant.schemes.be_nursing.formats.frames import Sending
+from tierspayant.schemes.be_nursing.formats.reply_draft import ReplyDraft, patch_draft
 from tierspayant.schemes.be_nursing.formats.reply_writer import (
     ANNOTATED_KINDS,
     ERROR_ZONES,
@@ -78,8 +79,11 @@ class _Patches:
     parts: list[bytes]
 
 
-def write_replies(original: Sending, requests: Sequence[ReplyRequest], source: bytes = b"") -> list[Path]:
-    """Write every reply of ``requests`` (in any order of kinds); returns their paths in the same order."""
+def write_replies(
+    original: Sending, requests: Sequence[ReplyRequest], source: bytes = b"", draft: ReplyDraft | None = None
+) -> list[Path]:
+    """Write every reply of ``requests`` (in any order of kinds); returns their paths in the same order. An
+    annotated reply takes a copy of ``draft`` (its body written ahead) when one fits, else is written in one pass."""
     for request in requests:
         if request.kind not in REPLY_KINDS:
             raise ValueError(f"not a reply message: {request.kind}")
@@ -87,6 +91,8 @@ def write_replies(original: Sending, requests: Sequence[ReplyRequest], source: b
     main, totals = _shared_body(original, source)
     shared = [i for i, r in enumerate(requests) if r.kind in ANNOTATED_KINDS] if main is not None else []
     if main is None or not shared:
+        if draft is not None:
+            draft.discard()
         pairs = zip(requests, said, strict=True)
         return [write_reply(r.kind, original, s, r.header, r.destination, source) for r, s in pairs]
     temporaries: dict[int, Path] = {}
@@ -95,19 +101,56 @@ def write_replies(original: Sending, requests: Sequence[ReplyRequest], source: b
             if index not in shared:
                 temporaries[index] = _temporary(request.destination)
                 write_reply(request.kind, original, said[index], request.header, temporaries[index], source)
-        writers = []
+        streamed = []
         for index in shared:
+            head = _head(original, requests[index])
+            copy = draft.take(len(head), main.height) if draft is not None else None
+            if copy is None:
+                streamed.append(index)
+                continue
+            temporaries[index] = copy
+            patch = _patches(main, said[index])
+            tail = _tail(requests[index], totals)
+            patch_draft(copy, head, patch.rows, patch.parts, tail, main.height * (REPLY_RECORD_LENGTH + 1))
+        writers = []
+        for index in streamed:
             writers.append(_Writer(requests[index].destination))
             temporaries[index] = writers[-1].temporary
-        chosen = [requests[i] for i in shared]
-        _write_shared(original, chosen, [said[i] for i in shared], writers, main, totals, source)
+        if streamed:
+            chosen = [requests[i] for i in streamed]
+            _write_shared(chosen, [said[i] for i in streamed], writers, main, totals, source, original)
         for index, request in enumerate(requests):
             os.replace(temporaries[index], request.destination)
     except BaseException:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
         raise
+    finally:
+        if draft is not None:
+            draft.discard()
     return [r.destination for r in requests]
+
+
+def draft_replies(original: Sending, source: bytes, folder: Path) -> ReplyDraft | None:
+    """Start writing the annotated replies' common body of ``original`` ahead, in ``folder`` (the replies' own);
+    None when the records are not the received bytes as read (the replies are then written record by record)."""
+    main, _ = _shared_body(original, source)
+    start = _records_in_source(source, main["line"]) if main is not None else None
+    if main is None or start is None:
+        return None
+    head = _text(_segments(SETTLEMENT, original, ReplyHeader()))
+    return ReplyDraft(source, start, main.height, len(head), folder)
+
+
+def _head(original: Sending, request: ReplyRequest) -> bytes:
+    return _text(_segments(request.kind, original, request.header or ReplyHeader()))
+
+
+def _tail(request: ReplyRequest, totals: list[str]) -> bytes:
+    """What closes an annotated reply after its records: the settlement records, or the totals as received."""
+    if request.kind == SETTLEMENT:
+        return _text(_settlement_records(request.header or ReplyHeader()))
+    return _text(totals) if totals else b""
 
 
 def _temporary(destination: Path) -> Path:
@@ -140,20 +183,19 @@ def _patches(main: pl.DataFrame, errors: pl.DataFrame) -> _Patches:
 
 
 def _write_shared(
-    original: Sending,
     requests: list[ReplyRequest],
     said: list[pl.DataFrame],
     writers: list[_Writer],
     main: pl.DataFrame,
     totals: list[str],
     source: bytes,
+    original: Sending,
 ) -> None:
     patches = [_patches(main, s) for s in said]
     start = _records_in_source(source, main["line"])
     assert start is not None  # _shared_body made sure
-    heads = [_text(_segments(r.kind, original, r.header or ReplyHeader())) for r in requests]
-    for writer, head in zip(writers, heads, strict=True):
-        writer.start(head)
+    for writer, request in zip(writers, requests, strict=True):
+        writer.start(_head(original, request))
     try:
         count = main.height
         for first in range(0, count, CHUNK_RECORDS):
@@ -164,10 +206,9 @@ def _write_shared(
             for writer, patch in zip(writers, patches, strict=True):
                 writer.put(_patched(neutral, first, size, patch))
         for writer, request in zip(writers, requests, strict=True):
-            if request.kind == SETTLEMENT:
-                writer.put(_text(_settlement_records(request.header or ReplyHeader())))
-            elif totals:
-                writer.put(_text(totals))
+            tail = _tail(request, totals)
+            if tail:
+                writer.put(tail)
     except BaseException:
         for writer in writers:
             writer.abort()

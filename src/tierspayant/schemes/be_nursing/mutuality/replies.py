@@ -22,7 +22,8 @@ from tierspayant.schemes.be_nursing.formats import messages
 from tierspayant.schemes.be_nursing.formats.checks import mod97
 from tierspayant.schemes.be_nursing.formats.error_codes import lookup
 from tierspayant.schemes.be_nursing.formats.messages import ERRORS_SCHEMA
-from tierspayant.schemes.be_nursing.formats.reply_files import ReplyRequest, write_replies
+from tierspayant.schemes.be_nursing.formats.reply_draft import ReplyDraft
+from tierspayant.schemes.be_nursing.formats.reply_files import ReplyRequest, draft_replies, write_replies
 from tierspayant.schemes.be_nursing.formats.zones import RECORDS
 from tierspayant.schemes.be_nursing.mutuality.decision import FileDecision
 from tierspayant.schemes.be_nursing.mutuality.intake import Intake
@@ -252,9 +253,17 @@ def write(
 
 
 def write_all(
-    intake: Intake, plan: Sequence[tuple[str, pl.DataFrame | None, messages.ReplyHeader | None, Path]]
+    intake: Intake,
+    plan: Sequence[tuple[str, pl.DataFrame | None, messages.ReplyHeader | None, Path]],
+    draft: ReplyDraft | None = None,
 ) -> list[Path]:
     """Write the replies of ``plan`` (kind, errors, header fields, destination) at once: the annotated ones share
-    one pass over the received records and are written on both cores (``formats.reply_files``)."""
+    one pass over the received records and are written on both cores, or take ``draft``'s body written ahead
+    (``formats.reply_files``)."""
     requests = [ReplyRequest(kind, errors, fields, destination) for kind, errors, fields, destination in plan]
-    return write_replies(intake.sending, requests, source=intake.data)
+    return write_replies(intake.sending, requests, source=intake.data, draft=draft)
+
+
+def start_draft(intake: Intake, folder: Path) -> ReplyDraft | None:
+    """Start writing the annotated replies' common body ahead, in ``folder``, while the file is still checked."""
+    return draft_replies(intake.sending, intake.data, folder)

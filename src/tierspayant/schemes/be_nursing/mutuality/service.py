@@ -31,9 +31,10 @@ from sqlalchemy.exc import IntegrityError
 from tierspayant.core.crashpoints import declare, reach
 from tierspayant.core.findings import Effect, Finding, FindingsError
 from tierspayant.core.money import from_cents
-from tierspayant.core.outbox import Staging, publish_leftovers
+from tierspayant.core.outbox import Staging, publish_leftovers, staging_folder
 from tierspayant.schemes.be_nursing.formats.frames import body_offset
 from tierspayant.schemes.be_nursing.formats.messages import ReplyHeader
+from tierspayant.schemes.be_nursing.formats.reply_draft import ReplyDraft
 from tierspayant.schemes.be_nursing.mutuality import decision as file_decision
 from tierspayant.schemes.be_nursing.mutuality import replies
 from tierspayant.schemes.be_nursing.mutuality.batch import Batch, SendingHeader, build_batch, header_of
@@ -61,6 +62,7 @@ from tierspayant.schemes.be_nursing.store.mutuality.models import RefacSending
 from tierspayant.schemes.be_nursing.store.mutuality.registry import RefacRegistry, SendingKey, SendingRecord
 from tierspayant.store.database import exclusive
 
+DRAFTED = declare("refac.drafted", "replies' body being written ahead, nothing staged or committed yet")
 STAGED = declare("refac.staged", "acknowledgement and replies staged, registry not yet committed")
 COMMITTED = declare("refac.committed", "registry committed, replies still staged")
 PUBLISHED = declare("refac.published", "replies published, the reception not yet marked as answered")
@@ -239,6 +241,18 @@ class RefacService:
     # -- the three ways out ------------------------------------------------------------------------------------
 
     def _control(self, reception: _Reception, intake: Intake, header: SendingHeader, outbox: Path) -> RefacOutcome:
+        # the annotated replies' common body is written ahead on the other core while the file is checked
+        folder = staging_folder(outbox, _staging_key(reception.digest, reception.received_at))
+        draft = replies.start_draft(intake, folder)
+        try:
+            return self._check(reception, intake, header, outbox, draft)
+        finally:
+            if draft is not None:
+                draft.discard()
+
+    def _check(
+        self, reception: _Reception, intake: Intake, header: SendingHeader, outbox: Path, draft: ReplyDraft | None
+    ) -> RefacOutcome:
         batch = build_batch(intake.frames)
         blocking = intake.blocking.height > 0
         reader_rows = reader_findings_frame(intake)
@@ -258,6 +272,7 @@ class RefacService:
         if self.registry.accepted_with_number(_key(header)) is not None:
             # another process accepted this number while we read the history: answer as the second one would
             return self._lost_race(reception, intake, header, outbox)
+        reach(DRAFTED)
         propagated = propagate(lines_table, rule_findings, batch.attached)
         has_errors = propagated.errors.height > 0 or blocking
         decided = file_decision.decide(propagated, blocking=blocking, has_errors_to_report=has_errors)
@@ -270,7 +285,7 @@ class RefacService:
             record = reception.record("rejected", file_decision.REJECTION, header, decided=decided)
             header_fields = replies.rejection_fields(decided)
             rejection = [(file_decision.REJECTION, replies.all_errors(propagated, intake.blocking), header_fields)]
-            acknowledged, written = self._commit(intake, rejection, outbox, reception.name, record, None)
+            acknowledged, written = self._commit(intake, rejection, outbox, reception.name, record, None, draft)
             return _outcome("rejected", decided, (acknowledged, written), findings, header, self.reference, None)
 
         slot = schedule_payment(reception.received_at, self.registry.payment_rank(reception.received_at))
@@ -289,7 +304,7 @@ class RefacService:
         )
         services = _accepted_services(batch, propagated)
         try:
-            acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services)
+            acknowledged, written = self._commit(intake, plan, outbox, reception.name, record, services, draft)
         except IntegrityError:  # another process accepted this number between our check and our commit
             return self._lost_race(reception, intake, header, outbox)
         return _outcome("accepted", decided, (acknowledged, written), findings, header, self.reference, slot)
@@ -402,6 +417,7 @@ class RefacService:
         name: str,
         record: SendingRecord,
         services: pl.DataFrame | None,
+        draft: ReplyDraft | None = None,
     ) -> tuple[Path | None, list[Path]]:
         """Stage the acknowledgement (931000) and the replies, commit the registry, then publish them under their
         names; returns (acknowledgement, replies). A file that could not be read at all gets no answer: only its
@@ -412,7 +428,7 @@ class RefacService:
                 for kind, errors, fields in [(ACKNOWLEDGEMENT, None, None), *plan]:
                     final = replies.free_path(outbox, replies.reply_name(name, kind))
                     staged.append((kind, errors, fields, staging.path(final.name)))
-                replies.write_all(intake, staged)
+                replies.write_all(intake, staged, draft)
             reach(STAGED)
             sending_id = self.registry.record(
                 record, services, answer_names=staging.names, answers_published=not staging.names
