@@ -152,7 +152,7 @@ def item(draw: st.DrawFn, kind: str, number: int) -> tuple[list[dict[str, Any]],
         device = draw(st.sampled_from((E1, E2)))
         lines = [_line("P3#1", day, "DF21", device=device), _line("P3#1", day, tech),
                  _line("P3#2", day, "DF21", device=device)]  # fmt: skip
-    else:  # wrong_total: an invoice of its own whose stated total is not the sum of its line
+    else:  # wrong_total: an invoice of its own whose stated total is not the sum of its lines
         lines = [{**flat(), "invoice_number": "T9"}]
     return lines, known, paid
 
@@ -173,8 +173,8 @@ def cases(draw: st.DrawFn) -> Case:
         invoice = element.split("#")[0]
         mode = "pid" if invoice.startswith("P") else "tiers_payant"
         doctor, matricule = who[invoice]
-        lines = [(line, known, paid) for ls, known, paid in items for line in ls if line["invoice_number"] == element]
-        for number, (line, known, was_paid) in enumerate(lines, start=1):
+        held = [(line, known, was) for ls, known, was in items for line in ls if line["invoice_number"] == element]
+        for number, (line, known, was_paid) in enumerate(held, start=1):
             row = {**line, "invoice_number": invoice, "row_id": len(rows) + 1, "line": number, "mode": mode,
                    "doctor_code": doctor, "matricule": matricule, "fund": "CNS"}  # fmt: skip
             rows.append(row)
@@ -182,7 +182,7 @@ def cases(draw: st.DrawFn) -> Case:
                 act = (line["fee_note_ref"], doctor, matricule, line["service_date"], line["technical_act"])
                 known_acts.append(dict(zip(PATIENT_ACT_SCHEMA, act, strict=True)))
             if was_paid:
-                paid.append({**row, "billing_code": ASSOCIATION, "device_id": line["device_id"]})
+                paid.append({**row, "billing_code": ASSOCIATION})
     totals = {invoice: sum(r["amount_cents"] for r in rows if r["invoice_number"] == invoice) for invoice in invoices}
     totals["T9"] += 100
     for row in rows:
