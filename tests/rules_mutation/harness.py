@@ -52,7 +52,6 @@ RULE_TEST_MODULES: dict[str, tuple[str, ...]] = {
 MACROS: dict[str, str | None] = {
     "tierspayant.schemes.lu_kin": "tierspayant.schemes.lu_kin.rules_tables:MACROS",
     "tierspayant.schemes.be_nursing": None,
-    # the doctors' adjudication defines its macros as DuckDB statements on the connection it hands to the engine
     "tierspayant.schemes.lu_doctors": "tierspayant.schemes.lu_doctors.fund.adjudication:MACROS",
 }
 
@@ -63,15 +62,7 @@ def connector(scheme: str) -> Callable[[], Any]:
         return replay_session
     module, name = source.split(":")
     macros = getattr(importlib.import_module(module), name)
-    if all(isinstance(m, str) for m in macros):  # CREATE MACRO statements, run on the session's connection
-        return lambda: _with_statements(replay_session(), macros)
     return lambda: replay_session(macros)
-
-
-def _with_statements(con: Any, statements: Sequence[str]) -> Any:
-    for statement in statements:
-        con.connection.execute(statement)
-    return con
 
 
 def not_a_rule_case(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,7 +1,8 @@
 """Flat-rate adjudication, set-at-a-time: the scheme's rules over a whole FACFORF, then the amounts covered.
 
 1. The lines get the nomenclature row valid on their service date (type, part / chapter / section, letter X, tariff).
-2. Every rule not starting with ``count_`` runs once over the file (DuckDB): refusals of the file, an invoice, a line.
+2. Every rule not starting with ``count_`` runs once over the file, on the engine the settings choose (DuckDB by
+   default, Spark with ``TIERSPAYANT_RULES_ENGINE=spark``): refusals of the file, an invoice, a line.
 3. The ``count_`` rules run on the lines left open: the annual threshold and the amortisation total turn full-rate
    flat rates into reduced ones, in service-date order with a stable tie-break.
 4. Each open flat rate is covered at 100 % of the official rate (``refund_rate_percent``) of the code paid; technical
@@ -15,17 +16,17 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import duckdb
 import polars as pl
 
-from tierspayant.core.rules import RuleSet, evaluate
+from tierspayant.core.rules import RuleSet, evaluate, open_session
 from tierspayant.core.rules.engine import package_rules
+from tierspayant.core.rules.model import Macro
 from tierspayant.schemes.lu_doctors.formats.reader import FlatRateBatch
 from tierspayant.schemes.lu_doctors.reference import ReferenceSet
 
-MACROS = (
-    "CREATE OR REPLACE MACRO euros(c) AS CAST(c // 100 AS VARCHAR) || '.' || lpad(CAST(c % 100 AS VARCHAR), 2, '0')",
-)
+# The SQL helper the rules use in their remarks: integer cents as euros (exact, no float). A DuckDB macro; inlined
+# into the query on an engine without macros (Spark).
+MACROS = (Macro("euros", ("c",), "CAST(c // 100 AS VARCHAR) || '.' || lpad(CAST(c % 100 AS VARCHAR), 2, '0')"),)
 ACT_COLUMNS = (
     "act_code",
     "act_type",
@@ -161,19 +162,15 @@ def adjudicate(
         "usage": context.usage,
         "usage_total": context.usage_total,
     }
-    con = duckdb.connect()
-    try:
-        for macro in MACROS:
-            con.execute(macro)
-        first = evaluate([r for r in rules if not r.id.startswith("count_")], tables, con)
+    # one session for both passes: the second reuses the tables the first registered (Spark stages each once)
+    with open_session(macros=MACROS) as session:
+        first = evaluate([r for r in rules if not r.id.startswith("count_")], tables, session)
         file_hits = first.filter(pl.col("effect") == "reject_file")
         rejected = file_hits.height > 0
         refused_rows = _refused_rows(first, lines)
         open_lines = lines.filter(~pl.col("row_id").is_in(refused_rows.implode()) & pl.lit(not rejected))
         tables["open_lines"] = open_lines
-        second = evaluate([r for r in rules if r.id.startswith("count_")], tables, con)
-    finally:
-        con.close()
+        second = evaluate([r for r in rules if r.id.startswith("count_")], tables, session)
     findings = pl.concat([first, second], how="vertical")
     month_start = date(int(batch.month[:4]), int(batch.month[5:]), 1)
     outcome = _outcome(lines, findings, refused_rows, rejected, context, reference, month_start)
