@@ -79,6 +79,17 @@ def test_columnar_retfac_is_valid_and_equals_the_streaming_writer(
         )
         data = path.read_bytes()
         model = read_file(path)
+        # the lines' anomalies made slice by slice from the findings: the same bytes
+        write_retfac(
+            path,
+            HEADER,
+            lines_frame,
+            None,
+            anomaly_xml(per_invoice, "invoice_number", 2),
+            slice_lines=slice_lines,
+            line_findings=per_line,
+        )
+        assert path.read_bytes() == data
     lxml_schema("RETFAC").assertValid(etree.parse(io.BytesIO(data)))
     xmlschema.XMLSchema(str(xsd_path("RETFAC"))).validate(io.BytesIO(data))
     assert isinstance(model, Retfac)

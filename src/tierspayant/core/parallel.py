@@ -99,9 +99,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def split_points(path: Path, start: int, end: int, parts: int, marker: bytes) -> list[int]:
-    """Up to ``parts - 1`` offsets in ``(start, end)`` that cut ``path`` into ranges of about equal size, each just
-    after an occurrence of ``marker`` (the end of a record), strictly increasing. Fewer when ``marker`` is rare.
+def split_points(
+    path: Path, start: int, end: int, parts: int, marker: bytes, last_share: float = 1.0
+) -> list[int]:
+    """Up to ``parts - 1`` offsets in ``(start, end)`` that cut ``path`` into ranges of about equal size (the last
+    one ``last_share`` times the others), each just after an occurrence of ``marker`` (the end of a record),
+    strictly increasing. Fewer when ``marker`` is rare.
 
     Only bytes are looked at: whether a cut is really between two records is for the reader to prove (a cut inside
     a comment or a nested element leaves a range that does not parse on its own).
@@ -111,7 +114,8 @@ def split_points(path: Path, start: int, end: int, parts: int, marker: bytes) ->
         return points
     with open(path, "rb") as stream:
         for part in range(1, parts):
-            target = max(start + (end - start) * part // parts, points[-1] if points else start)
+            share = part / (parts - 1 + last_share)
+            target = max(start + int((end - start) * share), points[-1] if points else start)
             found = _find_after(stream, target, end, marker)
             if found is None:
                 break

@@ -9,6 +9,7 @@ from typing import Literal
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from tierspayant.core.rules.backend import OnRule, Table
 from tierspayant.core.rules.model import Macro, Rule, check_tables, empty_findings, findings_of
@@ -36,7 +37,7 @@ class DuckDBRuleSession:
                 source = parquet_glob(table).replace("'", "''")
                 self.connection.execute(f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM read_parquet('{source}')")
             else:
-                self.connection.register(name, table)
+                self.connection.register(name, arrow_of(table) if isinstance(table, pl.DataFrame) else table)
             self._registered[name] = table
 
     def tables(self) -> frozenset[str]:
@@ -81,3 +82,10 @@ def quiet_connection() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")  # a per-connection setting, not a global option
     return connection
+
+
+def arrow_of(frame: pl.DataFrame) -> pa.Table:
+    """A frame as Arrow without copying it: strings stay Polars' string views, which DuckDB scans as they are. (A
+    Polars frame registered as such is converted again at every query, and the default conversion copies every
+    string into a new buffer: hundreds of MB for a million lines.)"""
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())

@@ -18,7 +18,7 @@ from decimal import Decimal
 import polars as pl
 
 from tierspayant.core.money import HUNDRED, percentage, round_cents
-from tierspayant.core.rules.duckdb_session import quiet_connection
+from tierspayant.core.rules.duckdb_session import arrow_of, quiet_connection
 
 COEFFICIENT_SCALE = 10_000  # coefficients carry at most 4 decimals
 KEY_VALUE_SCALE = 100_000  # letter-key values carry at most 5 decimals (euros)
@@ -101,7 +101,7 @@ def price_lines(
     con = quiet_connection()
     try:
         for name, frame in (("billed", billed), ("nomenclature", nomenclature), ("letter_keys", letter_keys)):
-            con.register(name, frame.to_arrow())
+            con.register(name, arrow_of(frame))
         tariffs = con.sql(TARIFF_INPUTS_SQL).pl()
     finally:
         con.close()

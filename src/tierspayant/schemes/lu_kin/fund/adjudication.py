@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tierspayant.core.findings import Effect, Level
+from tierspayant.core.rules.duckdb_session import arrow_of
 from tierspayant.core.rules.engine import empty_findings, evaluate
 from tierspayant.schemes.lu_kin.pricing import price_lines
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
@@ -57,7 +58,7 @@ def adjudicate(
     }
     independent, counting = billing_rules()
     # Arrow tables, converted once: DuckDB scans a registered Polars frame by converting it again at every query.
-    arrow = {name: frame.to_arrow() for name, frame in tables.items()}
+    arrow = {name: arrow_of(frame) for name, frame in tables.items()}
     con = connect()
     try:
         first = evaluate(independent, arrow, con)
@@ -66,7 +67,7 @@ def adjudicate(
             ~pl.col("row_id").is_in(refused_rows.implode())
             & ~pl.col("invoice_number").is_in(refused_invoices.implode())
         )
-        arrow["open_lines"] = open_lines.to_arrow()
+        arrow["open_lines"] = arrow_of(open_lines)
         second = evaluate(counting, arrow, con) if counting else empty_findings()
     finally:
         con.close()

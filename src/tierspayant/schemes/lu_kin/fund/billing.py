@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tierspayant.core.outbox import Staging
 from tierspayant.schemes.lu_kin.fund import history, ledger, payments, recording, returns
 from tierspayant.schemes.lu_kin.fund.adjudication import adjudicate
 from tierspayant.schemes.lu_kin.fund.intake import Opened
+from tierspayant.schemes.lu_kin.fund.ledger import LEDGER_COLUMNS
 from tierspayant.schemes.lu_kin.fund.outcome import ProcessOutcome, Refused, Timer, as_findings, locate, stored_outcome
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
 from tierspayant.schemes.lu_kin.rules_tables import distinct, file_frame
@@ -69,49 +71,51 @@ def bill(
         raise Refused(as_findings(locate(file_level, None, "invoice"), path.name))
     delay = reference.int_parameter("payment_delay_days", received_on)
     due_on = received_on + timedelta(days=delay)
-    out = result.lines
-    paid = out.filter(pl.col("paid"))
+    out, findings = result.lines, result.findings
+    del lines, result  # the adjudicated lines carry every column the rest needs
+    # only the ledger's columns of the paid lines are copied (a national month's lines are mostly paid)
+    paid = out.select(*LEDGER_COLUMNS[1:]).filter(out["paid"])
     asked = int(out["asked_cents"].sum())
     covered = int(out["covered_cents"].sum())
-    reduced = paid.filter(pl.col("covered_cents") < pl.col("asked_cents")).height
-    deposit = recording.add_deposit(
-        session,
-        file_name=path.name,
-        sha256=sha,
-        provider_code=opened.file_name.provider_code,
-        file_type="FAC",
-        reference=opened.file_name.reference,
-        period_year=opened.file_name.year,
-        period_month=opened.file_name.month,
-        received_at=received_at,
-        acknowledged_on=received_on,
-        payment_due_on=due_on,
-        reference_version=reference.version,
-        item_count=out.height,
-        accepted_count=paid.height,
-        asked_cents=asked,
-        covered_cents=covered,
-        outcome_json="{}",
+    reduced = out.filter(pl.col("paid") & (pl.col("covered_cents") < pl.col("asked_cents"))).height
+    retfac_header = returns.return_header(
+        header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
     )
-    recording.claim_billing_month(session, facturier, opened.file_name.year, opened.file_name.month, deposit.id)
-    with timed("ledger"):
-        ledger.add_ledger(session, deposit.id, paid)
-        ledger.count_sessions(session, paid)
-    with timed("findings"):
-        located = locate(result.findings, out, "invoice")
-        recording.add_findings(session, deposit.id, located)
-    if covered:
-        payments.add_payment(session, deposit.id, facturier, covered, due_on)
-    with timed("RETFAC"):
-        retfac_header = returns.return_header(
-            header, "RETFAC", received_on, deposit_date=received_on, payment_due_date=due_on
+    retfac_path = staging.path(returns.return_name(opened.file_name, "RETFAC", received_on))
+    # The RETFAC needs only the adjudication: it is written on another thread (Polars works without the GIL) while
+    # this one records the deposit, the ledger, the findings and the payment.
+    with ThreadPoolExecutor(1, thread_name_prefix="retfac") as pool:
+        retfac = pool.submit(returns.write_returned_retfac, retfac_path, retfac_header, out, findings)
+        deposit = recording.add_deposit(
+            session,
+            file_name=path.name,
+            sha256=sha,
+            provider_code=opened.file_name.provider_code,
+            file_type="FAC",
+            reference=opened.file_name.reference,
+            period_year=opened.file_name.year,
+            period_month=opened.file_name.month,
+            received_at=received_at,
+            acknowledged_on=received_on,
+            payment_due_on=due_on,
+            reference_version=reference.version,
+            item_count=out.height,
+            accepted_count=paid.height,
+            asked_cents=asked,
+            covered_cents=covered,
+            outcome_json="{}",
         )
-        returns.write_returned_retfac(
-            staging.path(returns.return_name(opened.file_name, "RETFAC", received_on)),
-            retfac_header,
-            out,
-            result.findings,
-        )
+        recording.claim_billing_month(session, facturier, opened.file_name.year, opened.file_name.month, deposit.id)
+        with timed("ledger"):
+            ledger.add_ledger(session, deposit.id, paid)
+            ledger.count_sessions(session, paid)
+        with timed("findings"):
+            located = locate(findings, out, "invoice")
+            recording.add_findings(session, deposit.id, located)
+        if covered:
+            payments.add_payment(session, deposit.id, facturier, covered, due_on)
+        with timed("RETFAC"):  # what is left of its writing once the rest is recorded
+            retfac.result()
     outcome = ProcessOutcome(
         status="accepted",
         file_type="FAC",

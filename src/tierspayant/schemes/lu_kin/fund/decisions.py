@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from tierspayant.core.findings import Effect
+from tierspayant.core.rules.duckdb_session import arrow_of
 from tierspayant.core.rules.engine import evaluate
 from tierspayant.schemes.lu_kin.formats.models import DecisionOutcome
 from tierspayant.schemes.lu_kin.fund.adjudication import label
@@ -69,7 +70,7 @@ def decide(
     tables = {**reference_tables(reference), **history, "requests": requests, "file": file}
     con = connect()
     try:
-        arrow = {name: frame.to_arrow() for name, frame in tables.items()}
+        arrow = {name: arrow_of(frame) for name, frame in tables.items()}
         findings = label(evaluate(authorisation_rules(), arrow, con), reference)
     finally:
         con.close()

@@ -12,8 +12,10 @@ Written to a path given by the caller (the service writes into a staging folder 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
@@ -214,16 +216,19 @@ def write_retfac(
     destination: Path,
     header: FileHeader,
     lines: pl.DataFrame,
-    line_anomalies: pl.DataFrame,
+    line_anomalies: pl.DataFrame | None,
     invoice_anomalies: pl.DataFrame,
     file_anomalies: Sequence[Anomaly] = (),
     slice_lines: int = SLICE_LINES,
+    line_findings: pl.DataFrame | None = None,
 ) -> RetfacTotals:
     """Write the RETFAC to ``destination``.
 
     ``lines`` (file order, an invoice's lines together): ``row_id``, ``invoice_number``, ``matricule``,
     ``line_number``, ``asked_cents``, ``covered_cents``, ``insured_cents``. ``line_anomalies`` /
     ``invoice_anomalies``: ``row_id`` / ``invoice_number`` → ``anomalies_xml`` (from :func:`anomaly_xml`).
+    ``line_findings`` (``row_id``, ``code``, ``label``, ``remark``), when given instead of the lines' XML: it is
+    made slice by slice (a month where most lines have an anomaly would otherwise hold all their text at once).
     """
     if header.file_type != "RETFAC" or header.deposit_date is None or header.payment_due_date is None:
         raise ValueError("a RETFAC header with deposit and payment due dates is needed")
@@ -239,22 +244,34 @@ def write_retfac(
         asked_cents=int(lines.get_column("asked_cents").sum()),
         covered_cents=int(lines.get_column("covered_cents").sum()),
     )
-    # Whole invoices per slice: an invoice goes to the slice where its first line falls.
-    first_line = pl.col("position").min().over("invoice_seq")
-    slices = (
-        numbered.with_row_index("position")
-        .with_columns((first_line // slice_lines).alias("slice"))
-        .drop("position")
-        .partition_by("slice", maintain_order=True, include_key=False)
-    )
+    # Whole invoices per slice: an invoice goes to the slice where its first line falls. Slices are views of the
+    # frame (zero-copy), cut at the first invoice starting at or after each multiple of ``slice_lines``.
+    starts = numbered.select(pl.arg_where(pl.col("invoice_seq") != pl.col("invoice_seq").shift(1).fill_null(0)))
+    bounds = _slice_bounds(starts.to_series().to_list(), lines.height, slice_lines)
+    slices = [numbered.slice(first, end - first) for first, end in pairwise(bounds)]
     del numbered
     with destination.open("wb") as out:
         out.write(_header_xml(header, file_anomalies).encode())
         while slices:
             part = slices.pop(0)
             # One text column written by Polars' CSV writer: no quoting, no separator, no line ending added.
-            _text(part, line_anomalies, invoice_anomalies).write_csv(
+            anomalies = _slice_anomalies(line_findings, part) if line_findings is not None else line_anomalies
+            assert anomalies is not None, "the lines' anomalies are given, as XML or as findings"
+            _text(part, anomalies, invoice_anomalies).write_csv(
                 out, include_header=False, quote_style="never", line_terminator=""
             )
         out.write(_trailer_xml(totals).encode())
     return totals
+
+
+def _slice_anomalies(line_findings: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """The ``Anomalie`` elements of one slice's lines."""
+    low, high = part.get_column("row_id").min(), part.get_column("row_id").max()
+    return anomaly_xml(line_findings.filter(pl.col("row_id").is_between(low, high)), "row_id", 3)
+
+
+def _slice_bounds(invoice_starts: list[int], count: int, slice_lines: int) -> list[int]:
+    """Where each slice starts (the first invoice starting at or after each multiple of ``slice_lines``), then
+    ``count``."""
+    cuts = {bisect_left(invoice_starts, multiple) for multiple in range(0, count, slice_lines)}
+    return [*sorted(invoice_starts[i] for i in cuts if i < len(invoice_starts)), count]

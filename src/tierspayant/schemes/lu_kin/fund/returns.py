@@ -145,8 +145,9 @@ def write_returned_retfac(
         path,
         header,
         out,
-        anomaly_xml(line_findings, "row_id", 3),
+        None,  # made slice by slice from the findings
         anomaly_xml(invoice_findings, "invoice_number", 2),
+        line_findings=line_findings,
     )
 
 
