@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 from sqlalchemy import func, select
 
@@ -14,10 +15,11 @@ from tierspayant.schemes.lu_kin.examples import PATIENTS, example
 from tierspayant.schemes.lu_kin.formats.models import DecisionOutcome, Retaut, Retfac
 from tierspayant.schemes.lu_kin.formats.reader import read_file
 from tierspayant.schemes.lu_kin.formats.writer import to_bytes
-from tierspayant.schemes.lu_kin.fund import retfac_writer
+from tierspayant.schemes.lu_kin.fund import ledger, retfac_writer
 from tierspayant.schemes.lu_kin.fund.service import FundService, ProcessOutcome
-from tierspayant.schemes.lu_kin.store.fund.models import Deposit, LedgerEntry, TitreAct
+from tierspayant.schemes.lu_kin.store.fund.models import Deposit, LedgerEntry, Titre, TitreAct
 from tierspayant.schemes.lu_kin.titre import is_valid_titre_id
+from tierspayant.store.database import transaction
 
 from .files import demaut_package, fac_on_titres, kin_name
 
@@ -109,6 +111,31 @@ def test_fac_on_granted_titres_gets_a_retfac(fund: FundService, tmp_path: Path) 
         acts = {(a.titre_id, a.act_code): a.sessions_paid for a in session.scalars(select(TitreAct))}
     assert acts[(titres_of(retaut)[PATIENTS[0]], "ZK11")] == 4
     assert count(fund, LedgerEntry) == 6
+    with fund.sessions() as session:  # each titre's first session: its earliest paid service
+        paid_first = dict(
+            session.execute(select(LedgerEntry.titre_id, func.min(LedgerEntry.service_date)).group_by("titre_id")).all()
+        )
+        first = {t.titre_id: t.first_service_on for t in session.scalars(select(Titre))}
+    assert paid_first and all(first[titre] == day for titre, day in paid_first.items())
+
+
+def test_a_titres_first_session_only_moves_back(fund: FundService, tmp_path: Path) -> None:
+    _, retaut = granted(fund, tmp_path)
+    fund.process(fac_on_titres(tmp_path, titres_of(retaut)), tmp_path / "out", FAC_DAY)
+    with fund.sessions() as session:
+        before = {t.titre_id: t.first_service_on for t in session.scalars(select(Titre)) if t.first_service_on}
+    earlier, later = sorted(before)[:2] if len(before) > 1 else (sorted(before)[0], None)
+    moves = {earlier: date(2024, 1, 2)} | ({later: date(2024, 12, 30)} if later else {})
+    paid = pl.DataFrame(
+        {"titre_id": list(moves), "act_code": ["ZK11"] * len(moves), "service_date": list(moves.values())}
+    )
+    with transaction(fund.sessions) as session:
+        ledger.count_sessions(session, paid)
+    with fund.sessions() as session:
+        after = {t.titre_id: t.first_service_on for t in session.scalars(select(Titre)) if t.first_service_on}
+    assert after[earlier] == date(2024, 1, 2)  # an earlier session moves it back
+    if later:
+        assert after[later] == before[later]  # a later one does not
 
 
 def test_same_fac_twice_is_a_duplicate_and_never_paid_twice(fund: FundService, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import io
 from collections.abc import Sequence
 
 import polars as pl
-from sqlalchemy import Table, bindparam, or_, update
 from sqlalchemy.orm import Session
 
 from tierspayant.schemes.lu_kin.store.fund.models import Titre, TitreAct
@@ -51,13 +50,23 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], frame: pl.
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
             copy.write(buffer.getvalue())
         return
-    dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
-    text_dates = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
     marks = ", ".join("?" for _ in columns)
-    # The driver's own cursor, in the session's transaction: rows stream from the frame (no list of tuples).
+    driver_executemany(session, f"INSERT INTO {table} ({names}) VALUES ({marks})", frame)
+
+
+def driver_executemany(session: Session, statement: str, frame: pl.DataFrame) -> None:
+    """``statement`` (``?`` placeholders) once per row of ``frame``, through the driver's own cursor in the session's
+    transaction: rows stream from the frame, no SQLAlchemy parameter processing (on SQLite dates go as ISO text,
+    the form SQLAlchemy stores them in)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        statement = statement.replace("?", "%s")
+    else:
+        dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
+        frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d")) if dates else frame
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", text_dates.iter_rows())
+        cursor.executemany(statement, frame.iter_rows())
     finally:
         cursor.close()
 
@@ -67,20 +76,15 @@ def count_sessions(session: Session, paid: pl.DataFrame) -> None:
     if paid.height == 0:
         return
     per_act = paid.group_by("titre_id", "act_code").agg(pl.len().alias("n"))
-    connection = session.connection()  # Core statements: executemany, no ORM bookkeeping
-    titre_acts, titres = TitreAct.__table__, Titre.__table__
-    assert isinstance(titre_acts, Table) and isinstance(titres, Table)
-    connection.execute(
-        update(titre_acts)
-        .where(titre_acts.c.titre_id == bindparam("b_titre"), titre_acts.c.act_code == bindparam("b_act"))
-        .values(sessions_paid=titre_acts.c.sessions_paid + bindparam("b_n")),
-        [{"b_titre": t, "b_act": a, "b_n": n} for t, a, n in per_act.iter_rows()],
+    driver_executemany(
+        session,
+        f"UPDATE {TitreAct.__tablename__} SET sessions_paid = sessions_paid + ? WHERE titre_id = ? AND act_code = ?",
+        per_act.select("n", "titre_id", "act_code"),
     )
     firsts = paid.group_by("titre_id").agg(pl.col("service_date").min().alias("first"))
-    earlier = or_(titres.c.first_service_on.is_(None), titres.c.first_service_on > bindparam("b_first"))
-    connection.execute(
-        update(titres)
-        .where(titres.c.titre_id == bindparam("b_titre"), earlier)
-        .values(first_service_on=bindparam("b_first")),
-        [{"b_titre": t, "b_first": first} for t, first in firsts.iter_rows()],
+    driver_executemany(
+        session,
+        f"UPDATE {Titre.__tablename__} SET first_service_on = ? "
+        "WHERE titre_id = ? AND (first_service_on IS NULL OR first_service_on > ?)",
+        firsts.select("first", "titre_id", pl.col("first").alias("earlier")),
     )
