@@ -16,10 +16,12 @@ from tierspayant.schemes.lu_doctors.digital.qr_payload import (
 from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference, Shares
 
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # json.dumps builds one per call
+
 
 def canonical_document(note: FeeNote) -> bytes:
     """The fee note as JSON with sorted keys and no spaces (amounts as decimal text): the same bytes everywhere."""
-    return json.dumps(note.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
+    return _CANONICAL_JSON.encode(note.model_dump(mode="json")).encode()
 
 
 def shares_of(note: FeeNote, reference: DigitalReference) -> Shares:

@@ -113,7 +113,7 @@ def patient_pseudonym(pseudonymisation_key: bytes, matricule: str, number: str) 
     """Keyed, per fee note: a plain hash of a 13-digit matricule (a birth date and a few digits) could be reversed
     by trying every one; the fee note number in it keeps two fee notes of one patient unlinkable."""
     message = f"LUFN1|{matricule}|{number}".encode()
-    return hmac.new(pseudonymisation_key, message, hashlib.sha256).digest()[:PSEUDONYM_BYTES]
+    return hmac.digest(pseudonymisation_key, message, "sha256")[:PSEUDONYM_BYTES]
 
 
 def pseudonym_matches(pseudonymisation_key: bytes, matricule: str, qr: FeeNoteQr) -> bool:
