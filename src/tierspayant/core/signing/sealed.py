@@ -19,6 +19,7 @@ import cbor2
 
 from tierspayant.core.findings import Finding
 from tierspayant.core.signing.base45 import Base45Error, b45decode, b45encode
+from tierspayant.core.signing.cbor_items import integer, text
 from tierspayant.core.signing.cose import CoseError, parse_sign1, sign1
 from tierspayant.core.signing.keys import KeySet, SigningKey
 
@@ -111,10 +112,28 @@ def zlib_stored(data: bytes) -> bytes:
     )
 
 
+def claims_cbor(issuer: str, issued_at: datetime, body_cbor: bytes) -> bytes:
+    """The CWT claims ``{1: iss, 6: iat, -65537: body}`` in CBOR, in that order (as cbor2 writes the dict), around
+    a body already encoded as one CBOR data item."""
+    return (
+        b"\xa3"  # a map of three pairs
+        + integer(CLAIM_ISS)
+        + text(issuer)
+        + integer(CLAIM_IAT)
+        + integer(int(issued_at.timestamp()))
+        + integer(CLAIM_BODY)
+        + body_cbor
+    )
+
+
 def seal(envelope: Envelope, body: Any, key: SigningKey, issued_at: datetime) -> str:
     """The text to put in the QR code (alphanumeric mode)."""
-    claims = {CLAIM_ISS: key.issuer, CLAIM_IAT: int(issued_at.timestamp()), CLAIM_BODY: body}
-    signed = sign1(cbor2.dumps(claims), key.private_key, key.kid)
+    return seal_encoded(envelope, cbor2.dumps(body), key, issued_at)
+
+
+def seal_encoded(envelope: Envelope, body_cbor: bytes, key: SigningKey, issued_at: datetime) -> str:
+    """:func:`seal` for a body the application encodes itself (one well-formed CBOR data item)."""
+    signed = sign1(claims_cbor(key.issuer, issued_at, body_cbor), key.private_key, key.kid)
     return envelope.prefix + b45encode(zlib_stored(signed))
 
 

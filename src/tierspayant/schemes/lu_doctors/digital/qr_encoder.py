@@ -150,35 +150,31 @@ def _bch(value: int, generator: int, degree: int) -> int:
 
 @dataclass(frozen=True)
 class _Layout:
-    """What a code of one version shares with every other of that version, as arrays a code is computed from with a
-    dozen numpy calls (each one costs a few microseconds on a page being rendered, whatever its size)."""
+    """What a code of one version shares with every other of that version, as arrays a code is computed from with
+    a dozen numpy calls (each one costs a few microseconds on a page being rendered, whatever its size)."""
 
     version: int
     side: int  # modules, quiet zone included
     row_bytes: int
-    ecc: int  # error correction codewords per block
-    positions: int  # nibble positions of the longest block's data (shorter blocks start with zero nibbles)
-    rs_table: np.ndarray  # (positions + 1) × 16 rows: the remainder of one nibble value at one position (uint64 words)
-    rs_base: np.ndarray  # per (position, block): the first row of the position's 16 (the zero rows before a block)
-    rs_nibble: np.ndarray  # per (position, block): which data nibble selects the row (0 where the row is zero)
-    gather: np.ndarray  # per module of the bitmap: its bit in data bits + ecc bits + (0, 1), the function patterns
-    mask: np.ndarray  # the mask over the packed bitmap (dark = 1), applied after packing
+    positions: int  # codeword positions of the longest block (the shorter blocks start one position later)
+    rs_table: np.ndarray  # row 256 p + v: the remainder of byte v at position p (ecc bytes), then 256 zero rows
+    rs_base: np.ndarray  # per (position, block): 256 p, or the zero rows where a short block has no codeword yet
+    rs_source: np.ndarray  # per (position, block): the data codeword at that position of that block
+    gather: np.ndarray  # per module of the bitmap: its bit in the codewords (data, then ecc, then a zero byte)
+    mask: np.ndarray  # XORed into the packed bitmap: mask 010 over the data modules, and the dark function modules
 
 
 @cache
 def _rs_rows(degree: int, length: int) -> np.ndarray:
-    """:func:`_contributions` by nibble: row ``16 p + v`` is the remainder of nibble ``v`` at nibble position ``p``
-    of a ``length``-codeword block (high nibble first), then 16 zero rows; each row is ``degree`` bytes padded to
-    whole 64-bit words, so that a block's remainder is the XOR of 2 × ``length`` rows. Nibbles rather than bytes:
-    the table is 16 times smaller (≈ 45 KB at version 10) and stays in the cache between two pages."""
-    contributions = _contributions(degree, length)
-    width = (degree + 7) // 8 * 8
-    table = np.zeros((2 * length + 1, 16, width), dtype=np.uint8)
-    for position, row in enumerate(contributions):
-        for value in range(16):
-            table[2 * position, value, :degree] = list(row[value << 4].to_bytes(degree, "big"))
-            table[2 * position + 1, value, :degree] = list(row[value].to_bytes(degree, "big"))
-    return table.reshape(-1, width).view(np.uint64)
+    """:func:`_contributions` as an array: row ``256 p + v`` is the remainder (``degree`` bytes) of byte ``v`` at
+    position ``p`` of a ``length``-codeword block, then 256 zero rows; a block's remainder is the XOR of one row
+    per codeword."""
+    table = np.zeros(((length + 1) * 256, degree), dtype=np.uint8)
+    for position, row in enumerate(_contributions(degree, length)):
+        block = b"".join(remainder.to_bytes(degree, "big") for remainder in row)
+        table[256 * position : 256 * (position + 1)] = np.frombuffer(block, dtype=np.uint8).reshape(256, degree)
+    table.flags.writeable = False
+    return table
 
 
 def _function_patterns(version: int) -> tuple[list[list[bool]], list[list[bool]]]:
@@ -271,45 +267,37 @@ def _layout(version: int, quiet_zone: int) -> _Layout:
     sent += [data_total + b * ecc + i for i in range(ecc) for b in range(count)]
     codeword_bits = 8 * len(sent)
 
-    # the nibbles each block's remainder is looked up with; a short block starts with zero rows
-    positions = 2 * longest
-    rs_base = np.zeros((positions, count), dtype=np.intp)
-    rs_nibble = np.zeros((positions, count), dtype=np.intp)
+    # position-major, so that the rows of one position for all blocks are one row of the reduction
+    rs_base = np.full((longest, count), 256 * longest, dtype=np.intp)
+    rs_source = np.zeros((longest, count), dtype=np.intp)
     for b, (start, length) in enumerate(blocks):
-        for p in range(positions):
-            codeword = p // 2 - (longest - length)
-            if codeword < 0:
-                rs_base[p, b] = 16 * positions
-            else:
-                rs_base[p, b] = 16 * p
-                rs_nibble[p, b] = 2 * (start + codeword) + p % 2
+        for position in range(longest - length, longest):
+            rs_base[position, b] = 256 * position
+            rs_source[position, b] = start + position - (longest - length)
 
-    # each module takes its bit from: the stream (data bits then ecc bits, in block order), a constant 0 (light
-    # function modules, and the 0-7 remainder bits at the end of the stream), or a constant 1 (dark function modules)
+    # each module takes its bit from the codewords' bits (the 0-7 remainder bits at the end of the stream, the
+    # function patterns and the quiet zone from the zero byte after them); the mask adds the dark function modules
     side = size + 2 * quiet_zone
     row_bits = (side + 7) // 8 * 8
-    light, dark_constant = codeword_bits, codeword_bits + 1
-    gather = np.full(side * row_bits, light, dtype=np.intp)
+    gather = np.full(side * row_bits, codeword_bits, dtype=np.intp)
     mask = np.zeros(side * row_bits, dtype=np.uint8)
     for index, (x, y) in enumerate(order):
         cell = (y + quiet_zone) * row_bits + x + quiet_zone
         mask[cell] = x % 3 == 0  # mask 010
         if index < codeword_bits:
-            codeword = sent[index // 8]
-            gather[cell] = 8 * codeword + index % 8
+            gather[cell] = 8 * sent[index // 8] + index % 8
     for y in range(size):
         for x in range(size):
             if function[y][x] and dark[y][x]:
-                gather[(y + quiet_zone) * row_bits + x + quiet_zone] = dark_constant
+                mask[(y + quiet_zone) * row_bits + x + quiet_zone] = 1
     return _Layout(
         version,
         side,
         row_bits // 8,
-        ecc,
-        positions,
+        longest,
         _rs_rows(ecc, longest),
         rs_base.ravel(),
-        rs_nibble.ravel(),
+        rs_source.ravel(),
         gather,
         np.packbits(mask),
     )
@@ -323,61 +311,52 @@ for _a in range(45):
         _PAIR_BITS[_a * 256 + _b] = [(_a * 45 + _b) >> (10 - i) & 1 for i in range(11)]
 _SIX_BITS = np.array([[value >> (5 - i) & 1 for i in range(6)] for value in range(64)], dtype=np.uint8)
 _TO_VALUE = bytes(_VALUE.get(chr(code), 255) for code in range(256))
-_NIBBLES = np.array([(value >> 4, value & 15) for value in range(256)], dtype=np.intp)
-_CONSTANTS = np.array([0, 1], dtype=np.uint8)
+_ZERO_BYTE = np.zeros(1, dtype=np.uint8)
 
 
 @lru_cache(maxsize=64)
-def _frame(length: int) -> tuple[np.ndarray, int]:
-    """The data bits of a ``length``-character text but its characters: mode 0010, the character count, (room for
-    11 bits per pair of characters and 6 for a last one,) the terminator, the padding to a whole byte, then the pad
-    codewords 0xEC 0x11 up to the version's capacity; and where the characters start. A fee note's code has one of
-    a few lengths, so a few frames."""
+def _frame(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The data bits of a ``length``-character text around its characters: before, mode 0010 and the character
+    count; after, the terminator, the padding to a whole byte and the pad codewords 0xEC 0x11 up to the version's
+    capacity. A fee note's code has one of a few lengths, so a few frames."""
     version = version_for(length)
     count_bits = _count_bits(version)
     capacity = _CAPACITY_BITS[version]
     used = _data_bits(version, length)
     end = used + min(4, capacity - used)
     end += -end % 8
-    bits = np.zeros(capacity, dtype=np.uint8)
     header = 0b0010 << count_bits | length
-    bits[: 4 + count_bits] = [header >> (3 + count_bits - i) & 1 for i in range(4 + count_bits)]
+    head = np.array([header >> (3 + count_bits - i) & 1 for i in range(4 + count_bits)], dtype=np.uint8)
     filler = np.unpackbits(np.frombuffer(b"\xec\x11" * (capacity // 16 + 1), dtype=np.uint8))
-    bits[end:] = filler[: capacity - end]
-    bits.flags.writeable = False
-    return bits, 4 + count_bits
+    tail = np.concatenate((np.zeros(end - used, dtype=np.uint8), filler[: capacity - end]))
+    return head, tail
 
 
-def _data_bits_of(text: str) -> np.ndarray:
-    """The data codewords of ``text`` as bits (one uint8 per bit), ISO/IEC 18004 §7.4."""
+def _data_bytes(text: str) -> np.ndarray:
+    """The data codewords of ``text`` (ISO/IEC 18004 §7.4): the characters' bits by pair, in their frame."""
     values = text.encode("latin-1", "replace").translate(_TO_VALUE)
     if 255 in values:
         wrong = next(char for char in text if char not in _VALUE)
         raise ValueError(f"character {wrong!r} is not in the QR alphanumeric set")
-    frame, start = _frame(len(text))
-    bits = frame.copy()
-    pairs = len(values) // 2
-    stop = start + 11 * pairs
-    bits[start:stop] = _PAIR_BITS.take(np.frombuffer(values, dtype=">u2", count=pairs), axis=0).ravel()
-    if len(values) % 2:
-        bits[stop : stop + 6] = _SIX_BITS[values[-1]]
-    return bits
+    head, tail = _frame(len(text))
+    pairs = _PAIR_BITS.take(np.frombuffer(values, dtype=">u2", count=len(values) // 2), axis=0).reshape(-1)
+    last = _SIX_BITS[values[-1]] if len(values) % 2 else _ZERO_BYTE[:0]
+    return np.packbits(np.concatenate((head, pairs, last, tail)))
 
 
 def _data_codewords(text: str, version: int) -> bytes:
     if version != version_for(len(text)):
         raise ValueError(f"{len(text)} characters are a version {version_for(len(text))} code")
-    return np.packbits(_data_bits_of(text)).tobytes()
+    return _data_bytes(text).tobytes()
 
 
 def encode(text: str, quiet_zone: int = 4) -> QrBitmap:
     """The QR code of ``text`` (QR alphanumeric characters only: digits, capitals, space and ``$%*+-./:``)."""
-    version = version_for(len(text))
-    layout = _layout(version, quiet_zone)
-    bits = _data_bits_of(text)
-    # each block's remainder: the XOR of one table row per nibble of its data (the rows of all blocks at once)
-    rows = layout.rs_base + _NIBBLES.take(np.packbits(bits), axis=0).ravel().take(layout.rs_nibble)
-    remainders = np.bitwise_xor.reduce(layout.rs_table.take(rows, axis=0).reshape(layout.positions, -1), axis=0)
-    ecc_bits = np.unpackbits(remainders.view(np.uint8).reshape(_BLOCKS[version], -1)[:, : layout.ecc])
-    modules = np.concatenate((bits, ecc_bits, _CONSTANTS)).take(layout.gather)
-    return QrBitmap(version, layout.side, layout.row_bytes, (np.packbits(modules) ^ layout.mask).tobytes())
+    layout = _layout(version_for(len(text)), quiet_zone)
+    data = _data_bytes(text)
+    # every block's remainder at once: the XOR, position by position, of one table row per data codeword
+    rows = layout.rs_table.take(layout.rs_base + data.take(layout.rs_source), axis=0)
+    ecc = np.bitwise_xor.reduce(rows.reshape(layout.positions, -1), axis=0)
+    bits = np.unpackbits(np.concatenate((data, ecc, _ZERO_BYTE)))
+    image = np.packbits(bits.take(layout.gather)) ^ layout.mask
+    return QrBitmap(layout.version, layout.side, layout.row_bytes, image.tobytes())
