@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import zlib
 from datetime import UTC, date, datetime
 
@@ -19,11 +20,14 @@ from tierspayant.core.signing import (
     Refusal,
     SealError,
     SigningKey,
+    cbor_items,
     open_sealed,
     seal,
 )
 from tierspayant.core.signing.base45 import Base45Error, b45decode, b45encode
 from tierspayant.core.signing.cose import parse_sign1, sig_structure, sign1
+from tierspayant.core.signing.hmac_sha256 import hmac_sha256
+from tierspayant.core.signing.sealed import claims_cbor, seal_encoded, zlib_stored
 
 ENVELOPE = Envelope("TST", 1)
 SIGNED_AT = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
@@ -111,6 +115,66 @@ def test_hand_written_cbor_is_cbor2s(key: SigningKey, length: int) -> None:
     protected, unprotected, body, _ = decoded.value
     assert decoded.tag == 18 and unprotected == {} and body == payload
     assert sig_structure(protected, payload, b"aad") == cbor2.dumps(["Signature1", protected, b"aad", payload])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=16, max_size=400))
+def test_stored_block_is_what_zlib_writes_for_random_bytes(data: bytes) -> None:
+    """Random bytes (a signature, hashes) do not compress: zlib at level 9 writes them as one stored block, which
+    is what seal writes without asking zlib; any inflater reads it back."""
+    stored = zlib_stored(data)
+    assert zlib.decompress(stored) == data
+    if zlib.compress(data, 9)[2] & 0b110 == 0:  # zlib chose a stored block too (all but a few short inputs)
+        assert stored == zlib.compress(data, 9)
+
+
+@pytest.mark.parametrize("data", [b"", b"x", b"2026-000123" * 40, bytes(range(256)) * 32])
+def test_stored_block_of_any_bytes_inflates(data: bytes) -> None:
+    assert zlib.decompress(zlib_stored(data)) == data
+    assert zlib_stored(data)[:3] == b"\x78\xda\x01"
+
+
+def test_stored_block_refuses_what_could_not_be_opened() -> None:
+    with pytest.raises(ValueError, match="at most 8192 bytes"):
+        zlib_stored(bytes(8193))
+
+
+_CBOR_INTEGERS = st.integers(-(2**64), 2**64 - 1) | st.sampled_from(
+    [0, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, -1, -24, -25, -256, -257, -65537]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_CBOR_INTEGERS, st.text(max_size=300), st.binary(max_size=300))
+def test_hand_written_cbor_items_are_cbor2s(number: int, words: str, data: bytes) -> None:
+    assert cbor_items.integer(number) == cbor2.dumps(number)
+    assert cbor_items.text(words) == cbor2.dumps(words)
+    assert cbor_items.byte_string(data) == cbor2.dumps(data)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.text(max_size=20),
+    st.integers(-62_000_000_000, 253_000_000_000),
+    st.dictionaries(st.integers(0, 30), st.text(max_size=8)),
+)
+def test_claims_are_cbor2s_dict(issuer: str, seconds: int, body: dict[int, str]) -> None:
+    issued_at = datetime.fromtimestamp(seconds, UTC)
+    expected = cbor2.dumps({1: issuer, 6: seconds, -65537: body})
+    assert claims_cbor(issuer, issued_at, cbor2.dumps(body)) == expected
+
+
+def test_seal_encoded_is_seal(key: SigningKey, keys: KeySet) -> None:
+    body = {1: "FN-1", 2: 20260302, 7: bytes(16)}
+    assert seal_encoded(ENVELOPE, cbor2.dumps(body), key, SIGNED_AT) == seal(ENVELOPE, body, key, SIGNED_AT)
+    assert open_sealed(seal_encoded(ENVELOPE, cbor2.dumps(body), key, SIGNED_AT), ENVELOPE, keys).body == body
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200), st.binary(max_size=300))
+def test_hmac_sha256_is_the_standard_library_s(secret: bytes, message: bytes) -> None:
+    """Keys shorter than, as long as and longer than SHA-256's 64-byte block (hashed first, RFC 2104 §2)."""
+    assert hmac_sha256(secret, message) == hmac.digest(secret, message, "sha256")
 
 
 # --- the sealed code ---

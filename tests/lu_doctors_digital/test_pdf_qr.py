@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from decimal import Decimal
 
 import pypdf
@@ -10,14 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tierspayant.core.signing import SigningKey
+from tierspayant.schemes.lu_doctors import FeeNote, FeeNoteAct
 from tierspayant.schemes.lu_doctors.digital.fee_note_qr import canonical_document, shares_of, signed_qr_text
 from tierspayant.schemes.lu_doctors.digital.keys import TEST_PSEUDONYMISATION_KEY
 from tierspayant.schemes.lu_doctors.digital.pdf import render_fee_note
 from tierspayant.schemes.lu_doctors.digital.qr_payload import document_hash, pseudonym_matches
 from tierspayant.schemes.lu_doctors.digital.reader import qr_texts_from_pdf, verify_pdf
+from tierspayant.schemes.lu_doctors.formats.fee_note import BillingMode
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
 
-from .helpers import ADULT, CHILD, DOCTOR, SIGNED_AT, doctor_key, fee_note
+from .helpers import ADULT, CHILD, DAY, DOCTOR, SIGNED_AT, doctor_key, fee_note
 
 REFERENCE = DigitalReference.sample()
 
@@ -124,3 +128,38 @@ def test_qr_round_trip_through_pdf_and_decoder(number: str, cents: int) -> None:
 def test_statutory_rate_by_age(matricule: str, percent: Decimal) -> None:
     note = fee_note(matricule=matricule)
     assert shares_of(note, REFERENCE).fund_percent == percent
+
+
+def _definition(note: FeeNote) -> bytes:
+    """The canonical document as docs/lu-doctors-qr.md defines it."""
+    return json.dumps(note.model_dump(mode="json"), sort_keys=True, separators=(",", ":")).encode()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=40) | st.sampled_from(["Marie Exemple", "José Müller", 'a "b" \\ c\x7f', "\t\n"]),
+    association=st.none() | st.just("10234567"),
+    paid=st.none() | st.dates(date(2026, 3, 2), date(2026, 12, 31)),
+    mode=st.sampled_from(list(BillingMode)),
+    cents=st.integers(0, 99_999_99),
+)
+def test_canonical_document_is_its_definition(
+    name: str, association: str | None, paid: date | None, mode: BillingMode, cents: int
+) -> None:
+    """The fast writer gives the definition's bytes, and a name it cannot write as json.dumps does (non-ASCII,
+    DEL) takes the definition itself."""
+    amount = Decimal(cents) / 100
+    act = FeeNoteAct(line=1, act_code="C1", service_date=DAY, unit_amount=amount, amount=amount, device_id=None)
+    note = FeeNote(
+        fee_note_id="FN-1",
+        doctor_code=DOCTOR,
+        association_code=association,
+        patient_matricule=ADULT,
+        patient_name=name,
+        issued_on=DAY,
+        mode=mode,
+        acts=(act, act.model_copy(update={"line": 2})),
+        total=amount * 2,
+        paid_on=paid,
+    )
+    assert canonical_document(note) == _definition(note)

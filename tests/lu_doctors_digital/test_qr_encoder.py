@@ -99,3 +99,16 @@ def test_too_long_refused() -> None:
     with pytest.raises(ValueError, match="do not fit in a version 40"):
         encode("A" * 3392)
     assert encode("A" * 3391).version == 40
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data(), st.sampled_from([(10, 16), (26, 43), (22, 118), (30, 15)]))
+def test_table_rows_are_the_division(data: st.DataObject, degree_length: tuple[int, int]) -> None:
+    """The rows the encoder looks the remainders up in: for a block ``length`` codewords long, one row per
+    codeword, XORed, give the plain division's remainder; the rows a short block starts with are zeros."""
+    degree, length = degree_length
+    block = data.draw(st.binary(min_size=length, max_size=length))
+    table = qr_encoder._rs_rows(degree, length)
+    rows = reduce(xor, (table[256 * position + value] for position, value in enumerate(block)))
+    assert rows.tobytes() == qr_encoder._remainder(block, degree)
+    assert not table[256 * length :].any() and len(table) == 256 * (length + 1)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import cbor2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
@@ -145,6 +146,7 @@ def test_round_trip_through_signing(
         document_hash=digest,
         patient_pseudonym=patient_pseudonym(TEST_PSEUDONYMISATION_KEY, matricule, number),
     )
+    assert qr.body_cbor() == cbor2.dumps(qr.body())  # the hand-written encoding is cbor2's
     text = sign_fee_note_qr(qr, key, datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
     assert verify_fee_note_qr(text, keys).qr == qr
     assert encode(text).version <= 13

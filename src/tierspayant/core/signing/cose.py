@@ -75,6 +75,10 @@ def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -
     return _SIGNATURE1 + _bstr(protected) + _bstr(external_aad) + _bstr(payload)
 
 
+_DETERMINISTIC = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)  # built once: immutable, used per code
+_RANDOMISED = ec.ECDSA(hashes.SHA256())
+
+
 @cache
 def _protected_header(kid: bytes) -> bytes:
     return cbor2.dumps({HEADER_ALG: ES256, HEADER_KID: kid})
@@ -83,9 +87,7 @@ def _protected_header(kid: bytes) -> bytes:
 def sign1(payload: bytes, private_key: ec.EllipticCurvePrivateKey, kid: bytes, *, deterministic: bool = True) -> bytes:
     """A tagged COSE_Sign1 message; ``deterministic`` uses RFC 6979 nonces so test vectors can be reproduced."""
     protected = _protected_header(kid)
-    der = private_key.sign(
-        sig_structure(protected, payload), ec.ECDSA(hashes.SHA256(), deterministic_signing=deterministic)
-    )
+    der = private_key.sign(sig_structure(protected, payload), _DETERMINISTIC if deterministic else _RANDOMISED)
     r, s = decode_dss_signature(der)
     signature = r.to_bytes(COORDINATE_BYTES, "big") + s.to_bytes(COORDINATE_BYTES, "big")
     return _TAGGED_SIGN1 + _bstr(protected) + b"\xa0" + _bstr(payload) + _bstr(signature)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 from functools import cache
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.rl_accel import asciiBase85Encode
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFObject, xObjectName
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -20,30 +21,47 @@ QR_MODULE = 0.8 * mm  # ≥ 0.5 mm per module: phones and the fund's scanners re
 QR_QUIET_ZONE = 4  # modules of white around the code, left free on the page
 QR_CAPTION = "Remboursement digitalisé — code signé LUFN1"
 QR_CAPTION_FONT = ("Helvetica", 7)
+QR_XOBJECT = "LUFN1QR"  # the image's name in the page's resources (one code per page)
 
 
 def qr_bitmap(text: str) -> QrBitmap:
     return encode(text, quiet_zone=0)
 
 
-def _inline_image(bitmap: QrBitmap, left: float, bottom: float) -> str:
-    """The code as a PDF inline image (ISO 32000-1 §8.9.7): one bit per module, dark = 1 (``/D [1 0]``), drawn
-    unsmoothed (``/I false``) at one module per sample; ≈ 600 characters of ASCII85 in the page's stream (rl-accel's
-    C encoder), where an image object through reportlab would cost more than the whole code."""
-    width = bitmap.row_bytes * 8  # the padding columns of each row are white
-    return (
-        f"q {width * QR_MODULE:.4f} 0 0 {bitmap.side * QR_MODULE:.4f} {left:.4f} {bottom:.4f} cm\n"
-        f"BI /W {width} /H {bitmap.side} /BPC 1 /CS /G /D [1 0] /I false /F /A85 ID\n"
-        f"{asciiBase85Encode(bitmap.data)}\nEI Q"
-    )
+class _QrImage(PDFObject):  # type: ignore[misc]  # reportlab has no type hints
+    """The code as an image XObject (ISO 32000-1 §8.9.5): one bit per module, dark = 1 (``/Decode [1 0]``), not
+    interpolated, the rows as they are (57 × 8 bytes at version 10), no filter. Written as bytes here: reportlab's
+    own streams would deflate and ASCII85-encode these few hundred random bytes (incompressible), and an inline
+    image in the page's content stream goes through the same deflate + ASCII85 as the page's text — either costs
+    more than the whole code."""
+
+    __RefOnly__ = 1  # an indirect object of its own, as every stream
+
+    def __init__(self, bitmap: QrBitmap) -> None:
+        self.bitmap = bitmap
+
+    def format(self, document: Any) -> bytes:
+        bitmap = self.bitmap
+        return (
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /BitsPerComponent 1 /ColorSpace /DeviceGray"
+            b" /Decode [1 0] /Interpolate false /Length %d >>\nstream\n%b\nendstream\n"
+            % (bitmap.row_bytes * 8, bitmap.side, len(bitmap.data), bitmap.data)
+        )
 
 
 def _draw_qr(canvas: Canvas, text: str, right: float, bottom: float) -> float:
-    """Draw the QR code, quiet zone included, with its bottom-right corner at (right, bottom); returns its side."""
+    """Draw the QR code, quiet zone included, with its bottom-right corner at (right, bottom); returns its side.
+    The image is one sample per module; its rows are padded to whole bytes (white columns on the right)."""
     bitmap = qr_bitmap(text)
     side: float = (bitmap.side + 2 * QR_QUIET_ZONE) * QR_MODULE
     quiet = QR_QUIET_ZONE * QR_MODULE
-    canvas.addLiteral(_inline_image(bitmap, right - side + quiet, bottom + quiet))
+    # registered as reportlab registers its images: a named object, and its name in the page's /XObject resources
+    canvas._doc.Reference(_QrImage(bitmap), xObjectName(QR_XOBJECT))
+    canvas._formsinuse.append(QR_XOBJECT)
+    canvas.addLiteral(
+        f"q {bitmap.row_bytes * 8 * QR_MODULE:.4f} 0 0 {bitmap.side * QR_MODULE:.4f} {right - side + quiet:.4f} "
+        f"{bottom + quiet:.4f} cm /{xObjectName(QR_XOBJECT)} Do Q"
+    )
     return side
 
 

@@ -5,18 +5,18 @@ Why our own: the signed code is what a fee note adds to the bare PDF, and the ge
 whole page (segno, pure Python: ≈ 2.4 ms a code with the mask fixed; zxing-cpp's writer: ≈ 0.6 ms even for ten
 characters, as it picks the segments and scores all eight masks). Everything that depends only on the version —
 the function patterns, the order the codewords are interleaved in, the zigzag placement, the mask — is computed
-once per version; a code then costs the Reed-Solomon remainders (table-driven, one integer operation per data
-codeword) and a few C-speed gathers. The modules are checked against segno (same version and mask) and the codes
-decoded by zxing-cpp in the tests.
+once per version, and a code is then a dozen numpy calls on small arrays: the characters' bits looked up by pair,
+the Reed-Solomon remainders as XORs of table rows (one per data nibble, all blocks at once), and one gather that
+places every module. The count of calls is what matters: the code is drawn in the middle of a page whose rendering
+has pushed the encoder's tables and code out of the processor's caches, where each numpy call costs a few
+microseconds. The modules are checked against segno (same version and mask) and the codes decoded by zxing-cpp in
+the tests.
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
-from functools import cache, reduce
-from operator import getitem, itemgetter, xor
-from typing import Any
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -70,6 +70,7 @@ def _count_bits(version: int) -> int:
     return 9 if version <= 9 else 11 if version <= 26 else 13
 
 
+@cache
 def version_for(length: int) -> int:
     """The smallest version whose level-M capacity holds ``length`` alphanumeric characters."""
     for version in range(1, 41):
@@ -107,7 +108,8 @@ def _remainder_table(degree: int) -> tuple[int, ...]:
 
 def _remainder(data: bytes, degree: int) -> bytes:
     """Reed-Solomon error correction codewords: the remainder of data · x^degree by the generator (the plain
-    division, kept as the reference the tables of :func:`_contributions` are checked against)."""
+    division, kept as the reference the tables of :func:`_contributions` and :func:`_rs_rows` are checked
+    against)."""
     table = _remainder_table(degree)
     shift = 8 * (degree - 1)
     keep = (1 << (8 * degree)) - 1
@@ -148,21 +150,35 @@ def _bch(value: int, generator: int, degree: int) -> int:
 
 @dataclass(frozen=True)
 class _Layout:
-    """What a code of one version shares with every other of that version."""
+    """What a code of one version shares with every other of that version, as arrays a code is computed from with
+    a dozen numpy calls (each one costs a few microseconds on a page being rendered, whatever its size)."""
 
     version: int
-    size: int
-    blocks: tuple[tuple[int, int], ...]  # (start, length) of each block's data codewords
-    ecc: int  # error correction codewords per block
-    interleave: itemgetter[Any]  # picks the codewords in transmission order from data blocks + ecc blocks
-    stream_bits: int  # codewords × 8 + remainder bits
-    mask: np.ndarray  # the mask over the data modules, in stream order (0/1)
-    template: np.ndarray  # the bitmap (rows padded to whole bytes) with the function patterns, no data yet
-    cells: np.ndarray  # where each stream bit goes in the bitmap (flat index)
+    side: int  # modules, quiet zone included
+    row_bytes: int
+    positions: int  # codeword positions of the longest block (the shorter blocks start one position later)
+    rs_table: np.ndarray  # row 256 p + v: the remainder of byte v at position p (ecc bytes), then 256 zero rows
+    rs_base: np.ndarray  # per (position, block): 256 p, or the zero rows where a short block has no codeword yet
+    rs_source: np.ndarray  # per (position, block): the data codeword at that position of that block
+    gather: np.ndarray  # per module of the bitmap: its bit in the codewords (data, then ecc, then a zero byte)
+    mask: np.ndarray  # XORed into the packed bitmap: mask 010 over the data modules, and the dark function modules
 
 
 @cache
-def _layout(version: int, quiet_zone: int) -> _Layout:
+def _rs_rows(degree: int, length: int) -> np.ndarray:
+    """:func:`_contributions` as an array: row ``256 p + v`` is the remainder (``degree`` bytes) of byte ``v`` at
+    position ``p`` of a ``length``-codeword block, then 256 zero rows; a block's remainder is the XOR of one row
+    per codeword."""
+    table = np.zeros(((length + 1) * 256, degree), dtype=np.uint8)
+    for position, row in enumerate(_contributions(degree, length)):
+        block = b"".join(remainder.to_bytes(degree, "big") for remainder in row)
+        table[256 * position : 256 * (position + 1)] = np.frombuffer(block, dtype=np.uint8).reshape(256, degree)
+    table.flags.writeable = False
+    return table
+
+
+def _function_patterns(version: int) -> tuple[list[list[bool]], list[list[bool]]]:
+    """The dark modules of the function patterns, and which modules are function patterns."""
     size = version * 4 + 17
     dark = [[False] * size for _ in range(size)]
     function = [[False] * size for _ in range(size)]
@@ -200,8 +216,13 @@ def _layout(version: int, quiet_zone: int) -> _Layout:
             bit = (version_bits >> i) & 1 == 1
             put(size - 11 + i % 3, i // 3, bit)
             put(i // 3, size - 11 + i % 3, bit)
+    return dark, function
 
-    # the zigzag: two-module columns from the right, alternately upwards and downwards, skipping the timing column
+
+def _zigzag(function: list[list[bool]]) -> list[tuple[int, int]]:
+    """The modules the stream bits go to, in order: two-module columns from the right, alternately upwards and
+    downwards, skipping the timing column and the function patterns."""
+    size = len(function)
     order: list[tuple[int, int]] = []
     right = size - 1
     while right >= 1:
@@ -212,74 +233,130 @@ def _layout(version: int, quiet_zone: int) -> _Layout:
             y = size - 1 - vertical if upward else vertical
             order += [(right - j, y) for j in range(2) if not function[y][right - j]]
         right -= 2
-    mask = np.fromiter((x % 3 == 0 for x, _ in order), dtype=np.uint8, count=len(order))
+    return order
 
+
+def _blocks(version: int) -> list[tuple[int, int]]:
+    """(start, length) of each block's data codewords: the short blocks first, then those one codeword longer."""
     total = _raw_data_modules(version) // 8
-    ecc = _ECC_PER_BLOCK[version]
     count = _BLOCKS[version]
     short = count - total % count
-    short_data = total // count - ecc
+    short_data = total // count - _ECC_PER_BLOCK[version]
     blocks, start = [], 0
     for index in range(count):
         length = short_data + (index >= short)
         blocks.append((start, length))
         start += length
-    data_total = start
-    picks = [blocks[b][0] + i for i in range(short_data + 1) for b in range(count) if i < blocks[b][1]]
-    picks += [data_total + b * ecc + i for i in range(ecc) for b in range(count)]
+    return blocks
 
+
+@cache
+def _layout(version: int, quiet_zone: int) -> _Layout:
+    size = version * 4 + 17
+    dark, function = _function_patterns(version)
+    order = _zigzag(function)
+    blocks = _blocks(version)
+    ecc = _ECC_PER_BLOCK[version]
+    count = len(blocks)
+    data_total = blocks[-1][0] + blocks[-1][1]
+    longest = blocks[-1][1]
+
+    # transmission order (ISO/IEC 18004 §7.6): the i-th data codeword of each block in turn, then the same for the
+    # error correction codewords; ``sent[k]`` is the codeword (numbered data blocks first, then ecc blocks) sent k-th
+    sent = [start + i for i in range(longest) for start, length in blocks if i < length]
+    sent += [data_total + b * ecc + i for i in range(ecc) for b in range(count)]
+    codeword_bits = 8 * len(sent)
+
+    # position-major, so that the rows of one position for all blocks are one row of the reduction
+    rs_base = np.full((longest, count), 256 * longest, dtype=np.intp)
+    rs_source = np.zeros((longest, count), dtype=np.intp)
+    for b, (start, length) in enumerate(blocks):
+        for position in range(longest - length, longest):
+            rs_base[position, b] = 256 * position
+            rs_source[position, b] = start + position - (longest - length)
+
+    # each module takes its bit from the codewords' bits (the 0-7 remainder bits at the end of the stream, the
+    # function patterns and the quiet zone from the zero byte after them); the mask adds the dark function modules
     side = size + 2 * quiet_zone
     row_bits = (side + 7) // 8 * 8
-    template = np.zeros(side * row_bits, dtype=np.uint8)
+    gather = np.full(side * row_bits, codeword_bits, dtype=np.intp)
+    mask = np.zeros(side * row_bits, dtype=np.uint8)
+    for index, (x, y) in enumerate(order):
+        cell = (y + quiet_zone) * row_bits + x + quiet_zone
+        mask[cell] = x % 3 == 0  # mask 010
+        if index < codeword_bits:
+            gather[cell] = 8 * sent[index // 8] + index % 8
     for y in range(size):
         for x in range(size):
             if function[y][x] and dark[y][x]:
-                template[(y + quiet_zone) * row_bits + x + quiet_zone] = 1
-    cells = np.array([(y + quiet_zone) * row_bits + x + quiet_zone for x, y in order], dtype=np.intp)
-    return _Layout(version, size, tuple(blocks), ecc, itemgetter(*picks), len(order), mask, template, cells)
+                mask[(y + quiet_zone) * row_bits + x + quiet_zone] = 1
+    return _Layout(
+        version,
+        side,
+        row_bits // 8,
+        longest,
+        _rs_rows(ecc, longest),
+        rs_base.ravel(),
+        rs_source.ravel(),
+        gather,
+        np.packbits(mask),
+    )
 
 
-# a pair of characters, as their two values in one big-endian 16-bit group → its 11 bits
-_PAIR_BITS = [""] * (44 * 256 + 45)
+# (a · 256 + b), two characters' values as one big-endian 16-bit group → the 11 bits of a · 45 + b; a last single
+# character's value → its 6 bits
+_PAIR_BITS = np.zeros((45 * 256, 11), dtype=np.uint8)
 for _a in range(45):
     for _b in range(45):
-        _PAIR_BITS[_a * 256 + _b] = format(_a * 45 + _b, "011b")
+        _PAIR_BITS[_a * 256 + _b] = [(_a * 45 + _b) >> (10 - i) & 1 for i in range(11)]
+_SIX_BITS = np.array([[value >> (5 - i) & 1 for i in range(6)] for value in range(64)], dtype=np.uint8)
 _TO_VALUE = bytes(_VALUE.get(chr(code), 255) for code in range(256))
+_ZERO_BYTE = np.zeros(1, dtype=np.uint8)
 
 
-def _data_codewords(text: str, version: int) -> bytes:
-    """Mode 0010, the character count, 11 bits per pair of characters and 6 for a last one, the terminator, the
-    padding to a whole byte, then the pad codewords 0xEC 0x11 up to the version's capacity."""
+@lru_cache(maxsize=64)
+def _frame(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The data bits of a ``length``-character text around its characters: before, mode 0010 and the character
+    count; after, the terminator, the padding to a whole byte and the pad codewords 0xEC 0x11 up to the version's
+    capacity. A fee note's code has one of a few lengths, so a few frames."""
+    version = version_for(length)
+    count_bits = _count_bits(version)
+    capacity = _CAPACITY_BITS[version]
+    used = _data_bits(version, length)
+    end = used + min(4, capacity - used)
+    end += -end % 8
+    header = 0b0010 << count_bits | length
+    head = np.array([header >> (3 + count_bits - i) & 1 for i in range(4 + count_bits)], dtype=np.uint8)
+    filler = np.unpackbits(np.frombuffer(b"\xec\x11" * (capacity // 16 + 1), dtype=np.uint8))
+    tail = np.concatenate((np.zeros(end - used, dtype=np.uint8), filler[: capacity - end]))
+    return head, tail
+
+
+def _data_bytes(text: str) -> np.ndarray:
+    """The data codewords of ``text`` (ISO/IEC 18004 §7.4): the characters' bits by pair, in their frame."""
     values = text.encode("latin-1", "replace").translate(_TO_VALUE)
     if 255 in values:
         wrong = next(char for char in text if char not in _VALUE)
         raise ValueError(f"character {wrong!r} is not in the QR alphanumeric set")
-    pairs = struct.unpack(f">{len(values) // 2}H", values[: len(values) - len(values) % 2])
-    bits = "0010" + format(len(text), f"0{_count_bits(version)}b") + "".join(map(_PAIR_BITS.__getitem__, pairs))
-    if len(values) % 2:
-        bits += format(values[-1], "06b")
-    capacity = _CAPACITY_BITS[version]
-    terminator = min(4, capacity - len(bits))
-    bits += "0" * (terminator + -(len(bits) + terminator) % 8)
-    filler = b"\xec\x11" * (capacity // 16 + 1)
-    return int(bits, 2).to_bytes(len(bits) // 8, "big") + filler[: (capacity - len(bits)) // 8]
+    head, tail = _frame(len(text))
+    pairs = _PAIR_BITS.take(np.frombuffer(values, dtype=">u2", count=len(values) // 2), axis=0).reshape(-1)
+    last = _SIX_BITS[values[-1]] if len(values) % 2 else _ZERO_BYTE[:0]
+    return np.packbits(np.concatenate((head, pairs, last, tail)))
+
+
+def _data_codewords(text: str, version: int) -> bytes:
+    if version != version_for(len(text)):
+        raise ValueError(f"{len(text)} characters are a version {version_for(len(text))} code")
+    return _data_bytes(text).tobytes()
 
 
 def encode(text: str, quiet_zone: int = 4) -> QrBitmap:
     """The QR code of ``text`` (QR alphanumeric characters only: digits, capitals, space and ``$%*+-./:``)."""
-    version = version_for(len(text))
-    layout = _layout(version, quiet_zone)
-    data = _data_codewords(text, version)
-    ecc = b"".join(
-        reduce(xor, map(getitem, _contributions(layout.ecc, length), data[start : start + length])).to_bytes(
-            layout.ecc, "big"
-        )
-        for start, length in layout.blocks
-    )
-    codewords = bytes(layout.interleave(data + ecc))
-    stream = np.zeros(layout.stream_bits, dtype=np.uint8)  # the remainder bits (0 to 7) are zeros
-    stream[: 8 * len(codewords)] = np.unpackbits(np.frombuffer(codewords, dtype=np.uint8))
-    bitmap = layout.template.copy()
-    bitmap[layout.cells] = stream ^ layout.mask
-    side = layout.size + 2 * quiet_zone
-    return QrBitmap(version, side, (side + 7) // 8, np.packbits(bitmap).tobytes())
+    layout = _layout(version_for(len(text)), quiet_zone)
+    data = _data_bytes(text)
+    # every block's remainder at once: the XOR, position by position, of one table row per data codeword
+    rows = layout.rs_table.take(layout.rs_base + data.take(layout.rs_source), axis=0)
+    ecc = np.bitwise_xor.reduce(rows.reshape(layout.positions, -1), axis=0)
+    bits = np.unpackbits(np.concatenate((data, ecc, _ZERO_BYTE)))
+    image = np.packbits(bits.take(layout.gather)) ^ layout.mask
+    return QrBitmap(layout.version, layout.side, layout.row_bytes, image.tobytes())
