@@ -103,7 +103,6 @@ class PartJob:
 class PartResult:
     fallback: str | None = None
     items: int = 0
-    newlines: int = 0
     header: FileHeader | None = None
     declared: dict[str, tuple[str, int]] = field(default_factory=dict)
     findings: list[tuple[int, Finding]] = field(default_factory=list)  # (item index in the part, 0 = Entete, …)
@@ -127,7 +126,6 @@ class _PartStream(io.RawIOBase):
         self.job = job
         self.pieces = self._pieces()
         self.pending = b""
-        self.newlines = 0
 
     def _pieces(self) -> Iterator[bytes]:
         job = self.job
@@ -149,11 +147,11 @@ class _PartStream(io.RawIOBase):
                 chunk = stream.read(min(_READ, remaining))
                 if not chunk:
                     break
-                window = tail + chunk
-                if any(marker in window for marker, _code, _message in _MARKERS):
+                # a marker inside the chunk, or across its start (the last bytes before it, and its first ones)
+                seam = tail + chunk[:_OVERLAP]
+                if any(marker in chunk or marker in seam for marker, _code, _message in _MARKERS):
                     raise _Hostile
-                self.newlines += chunk.count(b"\n")
-                tail = window[-_OVERLAP:]
+                tail = (tail + chunk)[-_OVERLAP:] if len(chunk) < _OVERLAP else chunk[-_OVERLAP:]
                 remaining -= len(chunk)
                 yield chunk
         if job.suffix:
@@ -188,7 +186,6 @@ def read_part(job: PartJob, pooled: bool = True) -> PartResult:
         result = PartResult(fallback="hostile marker")
     except etree.XMLSyntaxError:
         result = PartResult(fallback="not well-formed")
-    result.newlines = stream.newlines
     result.peak_mb = parallel.peak_mb()
     result.cpu = time.process_time() - cpu
     return result
