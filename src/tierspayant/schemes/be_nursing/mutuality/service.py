@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -249,6 +250,8 @@ class RefacService:
         finally:
             if draft is not None:
                 draft.discard()
+                with suppress(OSError):  # left empty when the check failed before anything was staged
+                    folder.rmdir()
 
     def _check(
         self, reception: _Reception, intake: Intake, header: SendingHeader, outbox: Path, draft: ReplyDraft | None
