@@ -26,6 +26,7 @@ from .conftest import make_settings
 pytestmark = pytest.mark.browser
 require_chromium()
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -74,8 +75,11 @@ def sessions_on_a_paper_titre(launch: Launch) -> tuple[str, int]:
 def wait(condition: object, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
+        try:
+            if condition():  # type: ignore[operator]
+                return
+        except StaleElementReferenceException:  # the page was replaced between finding an element and reading it
+            pass
         time.sleep(0.3)
     raise AssertionError(f"{what} did not happen in {timeout} s")
 
