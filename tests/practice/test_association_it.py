@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,11 +12,16 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from tierspayant.core.findings import FindingsError
+from tierspayant.core.money import from_cents
+from tierspayant.schemes.lu_kin.fund.it_flat_rate import prorated as fund_prorated
+from tierspayant.schemes.lu_kin.it_flat_rate import prorated
 from tierspayant.schemes.lu_kin.practice.domain import InvoicingForm
-from tierspayant.schemes.lu_kin.practice.it_flat_rate import address_key, prorate
+from tierspayant.schemes.lu_kin.practice.it_flat_rate import address_key
 from tierspayant.schemes.lu_kin.practice.service import PracticeService
 from tierspayant.schemes.lu_kin.practice.sessions import SessionInput
 from tierspayant.schemes.lu_kin.practice.setup import PracticeInfo
+from tierspayant.schemes.lu_kin.reference import load_reference_dir, load_sample_reference
+from tierspayant.schemes.lu_kin.reference.loader import sample_files
 
 from .conftest import PHYSIO_A, PHYSIO_B
 from .fund_files import retfac_for
@@ -157,13 +162,42 @@ def test_it_flat_rate_full_year_and_closed_practice(service: PracticeService) ->
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(min_value=1, max_value=366))
+@given(st.integers(min_value=1, max_value=365))
 def test_prorate_never_exceeds_the_full_year(days: int) -> None:
-    amount, threshold = prorate(min(days, 365), 365)
-    assert Decimal("0") < amount <= Decimal("1600.00") and 0 <= threshold <= 2000
-    assert amount == amount.quantize(Decimal("0.01"))
-    bigger, _ = prorate(min(days + 1, 365), 365)
-    assert bigger >= amount
+    reference = load_sample_reference()
+    start = date(2023, 1, 1)
+    cents, threshold = prorated(reference, start, start + timedelta(days=days - 1))
+    assert 0 < cents <= 160_000 and 0 <= threshold <= 2000  # the SAMPLE table: EUR 1,600 and 2,000 services a year
+    if days < 365:
+        bigger, _ = prorated(reference, start, start + timedelta(days=days))
+        assert bigger >= cents
+
+
+def test_the_practice_prorates_from_the_reference_table_as_the_fund_does(
+    database_url: str, tmp_path: Path, clock: Clock
+) -> None:
+    # a reference set whose annual amount is EUR 2,400 and threshold 1,500 services from 2023 on
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    for name, text in sample_files().items():
+        (folder / name).write_text(text)
+    (folder / "it_flat_rate.csv").write_text(
+        "amount,threshold,valid_from,valid_to\n1600.00,2000,2017-01-01,2022-12-31\n2400.00,1500,2023-01-01,\n"
+    )
+    practice = PracticeService(database_url, tmp_path / "documents", reference_dir=folder, clock=clock)
+    practice.init()
+    try:
+        practice.setup_practice(
+            PracticeInfo("Solo", "1, rue Neuve", "1234", "Luxembourg", InvoicingForm.SEPARATE, None,
+                         opened_on=date(2023, 7, 3))
+        )  # fmt: skip
+        asked = practice.it_flat_rate(2023, date(2024, 1, 15))
+    finally:
+        practice.close()
+    reference = load_reference_dir(folder)
+    cents, threshold = fund_prorated(reference, date(2023, 7, 3), date(2023, 12, 31))  # what the fund will decide
+    assert (asked.amount, asked.threshold) == (from_cents(cents), threshold)
+    assert (asked.amount, asked.threshold) == (Decimal("1196.71"), 748)  # 182 / 365 of 2,400 and of 1,500
 
 
 def test_address_key_ignores_spelling() -> None:

@@ -26,10 +26,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from fractions import Fraction
 from pathlib import Path
 
-import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,7 +37,7 @@ from tierspayant.core.outbox import Staging
 from tierspayant.schemes.lu_kin.fund import it_payment_file
 from tierspayant.schemes.lu_kin.fund.registrations import Document, document_findings
 from tierspayant.schemes.lu_kin.fund.registries import _provider_code
-from tierspayant.schemes.lu_kin.it_flat_rate import address_key, days_in, unit_key
+from tierspayant.schemes.lu_kin.it_flat_rate import ItFlatRateError, address_key, days_in, prorated, unit_key
 from tierspayant.schemes.lu_kin.reference import ReferenceSet
 from tierspayant.schemes.lu_kin.store.fund.models import (
     Deposit,
@@ -52,10 +50,6 @@ from tierspayant.schemes.lu_kin.store.fund.models import (
 RULE = "seed 002: Request for flat-rate payment for IT costs (convention art. 38, annex 07)"
 WINDOW_END = (3, 31)  # requests from 1 January to 31 March of the following year
 PAYMENT_MONTH = 6  # paid in June
-
-
-class ItFlatRateError(ValueError):
-    """The request or the payment run cannot be handled at all (nothing is recorded)."""
 
 
 @dataclass(frozen=True)
@@ -108,31 +102,6 @@ class ItDecision:
 def window(year: int) -> tuple[date, date]:
     """The days on which the flat rate of ``year`` is asked."""
     return date(year + 1, 1, 1), date(year + 1, *WINDOW_END)
-
-
-def prorated(reference: ReferenceSet, active_from: date, active_to: date) -> tuple[int, int]:
-    """(amount in cents, threshold) for the days ``active_from``–``active_to`` of one year: each day weighs
-    1 / days-of-the-year of the annual values valid that day; half-up to the cent and to a whole service."""
-    year_days = days_in(active_from.year)
-    table = reference["it_flat_rate"].filter((pl.col("valid_from") <= active_to) & (pl.col("valid_to") >= active_from))
-    cents, services, covered = Fraction(0), Fraction(0), 0
-    for amount_e2, threshold, valid_from, valid_to in table.select(
-        "amount_e2", "threshold", "valid_from", "valid_to"
-    ).iter_rows():
-        days = (min(valid_to, active_to) - max(valid_from, active_from)).days + 1
-        covered += days
-        cents += Fraction(amount_e2 * days, year_days)
-        services += Fraction(threshold * days, year_days)
-    if covered != (active_to - active_from).days + 1:
-        raise ItFlatRateError(
-            f"the reference table it_flat_rate (version {reference.version}) has no amount for every day from "
-            f"{active_from} to {active_to}"
-        )
-    return _half_up(cents), _half_up(services)
-
-
-def _half_up(value: Fraction) -> int:
-    return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
 
 
 def _finding(code: str, message: str, location: str | None = None) -> Finding:

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tierspayant.core.money import round_cents
-from tierspayant.schemes.lu_kin.it_flat_rate import address_key, days_in
+from tierspayant.core.money import from_cents
+from tierspayant.schemes.lu_kin.it_flat_rate import address_key, days_in, prorated
 from tierspayant.schemes.lu_kin.practice.domain import LineStatus
 from tierspayant.schemes.lu_kin.practice.months import checked_year
 from tierspayant.schemes.lu_kin.practice.refusals import refuse
 from tierspayant.schemes.lu_kin.practice.setup import practice_info
+from tierspayant.schemes.lu_kin.reference import ReferenceSet
 from tierspayant.schemes.lu_kin.store.practice.models import BilledLine, ItFlatRateRequest, TreatmentSession
-
-FULL_AMOUNT = Decimal("1600.00")
-FULL_THRESHOLD = 2000
 
 
 @dataclass(frozen=True)
@@ -41,15 +39,9 @@ class ItFlatRate:
     requested_on: date
 
 
-def prorate(days_active: int, days_in_year: int) -> tuple[Decimal, int]:
-    share = Decimal(days_active) / Decimal(days_in_year)
-    amount = round_cents(FULL_AMOUNT * share)
-    threshold = int((FULL_THRESHOLD * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return amount, threshold
-
-
-def it_flat_rate(db: Session, year: int, today: date) -> ItFlatRate:
-    """Compute and record the request for ``year``; asking again returns the recorded request unchanged."""
+def it_flat_rate(db: Session, year: int, today: date, reference: ReferenceSet) -> ItFlatRate:
+    """Compute and record the request for ``year``; asking again returns the recorded request unchanged. The amount
+    and threshold are prorated from the reference table ``it_flat_rate``, as the fund prorates them."""
     checked_year(year)
     if not date(year + 1, 1, 1) <= today <= date(year + 1, 3, 31):
         refuse(
@@ -88,7 +80,8 @@ def it_flat_rate(db: Session, year: int, today: date) -> ItFlatRate:
             recorded.eligible,
             requested_on,
         )
-    amount, threshold = prorate(days_active, days_in_year)
+    cents, threshold = prorated(reference, active_from, active_to)
+    amount = from_cents(cents)
     services = covered_services(db, active_from, active_to)
     eligible = services >= threshold
     db.add(

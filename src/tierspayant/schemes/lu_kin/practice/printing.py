@@ -33,6 +33,7 @@ from tierspayant.schemes.lu_kin.practice.reference import PracticeReference
 from tierspayant.schemes.lu_kin.practice.refusals import refuse
 from tierspayant.schemes.lu_kin.practice.setup import facturier_for, physiotherapist_names, practice_info
 from tierspayant.schemes.lu_kin.practice.titres import titre_by_identifier
+from tierspayant.schemes.lu_kin.reference import ReferenceSet
 from tierspayant.schemes.lu_kin.store.practice.models import (
     BilledLine,
     Patient,
@@ -212,8 +213,8 @@ def print_statement(db: Session, member: str, year: int, folder: Path, today: da
     return render_statement(content, folder / f"statement-{year}-{content.member_code}.pdf")
 
 
-def print_it_form(db: Session, year: int, folder: Path, today: date) -> Path:
-    result = it_flat_rate(db, year, today)
+def print_it_form(db: Session, year: int, folder: Path, today: date, reference: ReferenceSet) -> Path:
+    result = it_flat_rate(db, year, today, reference)
     info = practice_info(db)
     codes = sorted(physiotherapist_names(db).items())
     content = ItFormContent(

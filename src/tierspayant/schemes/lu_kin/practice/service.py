@@ -308,7 +308,7 @@ class PracticeService:
     def it_flat_rate(self, year: int, today: date | None = None) -> ItFlatRate:
         """Compute and record the IT flat-rate request for ``year`` (refused outside 1 Jan – 31 Mar of year + 1)."""
         with transaction(self._sessions) as db:
-            return it_flat_rate.it_flat_rate(db, year, today or self.today())
+            return it_flat_rate.it_flat_rate(db, year, today or self.today(), self.reference.reference)
 
     # --- printed documents ---
 
@@ -329,4 +329,4 @@ class PracticeService:
 
     def print_it_form(self, year: int, today: date | None = None) -> Path:
         with transaction(self._sessions) as db:
-            return printing.print_it_form(db, year, self.pdf_dir, today or self.today())
+            return printing.print_it_form(db, year, self.pdf_dir, today or self.today(), self.reference.reference)
