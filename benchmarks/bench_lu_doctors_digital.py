@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,30 +34,9 @@ console = Console()
 
 
 def _notes(count: int) -> list[Any]:
-    from tierspayant.core.identifiers.matricule import compute_matricule
-    from tierspayant.schemes.lu_doctors import FeeNote, FeeNoteAct
+    from tierspayant.schemes.lu_doctors.examples import generated_fee_notes
 
-    notes = []
-    for index in range(count):
-        day = date(2026, 3, 1 + index % 28)
-        acts = tuple(
-            FeeNoteAct(line=line, act_code=code, service_date=day, unit_amount=Decimal(amount), amount=Decimal(amount))
-            for line, (code, amount) in enumerate((("C1", "58.50"), ("1H61", "45.80"))[: 1 + index % 2], start=1)
-        )
-        notes.append(
-            FeeNote(
-                fee_note_id=f"BENCH-{index:06d}",
-                doctor_code="10234567",
-                patient_matricule=compute_matricule(
-                    date(1950 + index % 60, 1 + index % 12, 1 + index % 28), index % 900
-                ),
-                patient_name=f"Patient {index}",
-                issued_on=day,
-                acts=acts,
-                total=sum((a.amount for a in acts), Decimal("0.00")),
-            )
-        )
-    return notes
+    return generated_fee_notes(count)  # type: ignore[no-any-return]
 
 
 def _key() -> Any:

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 
 from tierspayant.core.findings import FindingsError
-from tierspayant.core.identifiers.matricule import compute_matricule
 from tierspayant.core.signing import SigningKey
-from tierspayant.schemes.lu_doctors import FeeNote, FeeNoteAct
+from tierspayant.schemes.lu_doctors import FeeNote
 from tierspayant.schemes.lu_doctors.digital.batch import render_batch
 from tierspayant.schemes.lu_doctors.digital.fee_note_qr import shares_of, signed_qr_text
 from tierspayant.schemes.lu_doctors.digital.keys import TEST_PSEUDONYMISATION_KEY, vector_signing_key
 from tierspayant.schemes.lu_doctors.digital.pdf import render_fee_note
 from tierspayant.schemes.lu_doctors.digital.reader import qr_texts_from_pdf
 from tierspayant.schemes.lu_doctors.edocuments.model import Status
+from tierspayant.schemes.lu_doctors.examples import generated_fee_notes
 from tierspayant.schemes.lu_doctors.practice.feenotes_digital import Right
 from tierspayant.schemes.lu_doctors.reference.digital import DigitalReference
 
@@ -30,29 +29,12 @@ from .world import World, build_world
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
-def _notes(count: int) -> list[FeeNote]:
-    notes = []
-    for index in range(count):
-        day = date(2026, 3, 1 + index % 28)
-        acts = tuple(
-            FeeNoteAct(line=line, act_code=code, service_date=day, unit_amount=Decimal(amount), amount=Decimal(amount))
-            for line, (code, amount) in enumerate((("C1", "58.50"), ("1H61", "45.80"))[: 1 + index % 2], start=1)
-        )
-        matricule = compute_matricule(date(1950 + index, 1 + index % 12, 1 + index % 28), index)
-        notes.append(
-            FeeNote(fee_note_id=f"B-{index}", doctor_code="10234567", patient_matricule=matricule,
-                    patient_name=f"Patient {index}", issued_on=day, acts=acts,
-                    total=sum((a.amount for a in acts), Decimal("0.00")))
-        )  # fmt: skip
-    return notes
-
-
 def test_a_batch_gives_the_pages_and_codes_of_one_by_one() -> None:
     reference = DigitalReference.sample()
     key = SigningKey(vector_signing_key().private_key, "10234567")
-    notes = _notes(5)
+    notes = generated_fee_notes(5, "10234567", "B")
     shares = [shares_of(note, reference) for note in notes]
-    coded = {"B-0", "B-2", "B-3"}  # the others carry no code (opted out)
+    coded = {"B-000000", "B-000002", "B-000003"}  # the others carry no code (opted out)
 
     def sign(note: FeeNote, share: object) -> str | None:
         return signed_qr_text(note, share, TEST_PSEUDONYMISATION_KEY, key, AT) if note.fee_note_id in coded else None  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
-"""Examples of the device exchanges: a gynaecologist's ultrasound scanner shared by two doctors, and a generator of
-large flat-rate files for benchmarks. Everything here is fictitious (SAMPLE reference data, made-up people)."""
+"""Examples of the device exchanges: a gynaecologist's ultrasound scanner shared by two doctors, and generators of
+large flat-rate files and of runs of fee notes for benchmarks. Everything here is fictitious (SAMPLE reference data,
+made-up people)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from tierspayant.core.identifiers.matricule import compute_matricule
+from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote, FeeNoteAct
 from tierspayant.schemes.lu_doctors.formats.messages import (
     Declaration,
     DeclarationFile,
@@ -180,3 +182,28 @@ def generate_flat_rates(
             written += len(items)
         writer.close()
     return acts
+
+
+def generated_fee_notes(count: int, doctor: str = GYNAECOLOGIST, prefix: str = "BENCH") -> list[FeeNote]:
+    """``count`` paid consultations of ``doctor`` in March 2026 (every other one with a technical act), one patient
+    each: a run of fee notes to sign and render."""
+    notes = []
+    for index in range(count):
+        day = date(2026, 3, 1 + index % 28)
+        acts = tuple(
+            FeeNoteAct(line=line, act_code=code, service_date=day, unit_amount=Decimal(amount), amount=Decimal(amount))
+            for line, (code, amount) in enumerate((("C1", "58.50"), ("1H61", "45.80"))[: 1 + index % 2], start=1)
+        )
+        born = date(1950 + index % 60, 1 + index % 12, 1 + index % 28)
+        notes.append(
+            FeeNote(
+                fee_note_id=f"{prefix}-{index:06d}",
+                doctor_code=doctor,
+                patient_matricule=compute_matricule(born, index % 900),
+                patient_name=f"Patient {index}",
+                issued_on=day,
+                acts=acts,
+                total=sum((act.amount for act in acts), Decimal("0.00")),
+            )
+        )
+    return notes
