@@ -264,3 +264,22 @@ def test_small_files_and_bytes_take_the_single_pass(tmp_path: Path) -> None:
     assert fac_parallel.last_read.fallback == "contents given as bytes"
     read_fac_lines(path, processes=1, min_bytes=0)
     assert fac_parallel.last_read.fallback == "one process"
+
+
+def test_a_parts_frames_cross_the_pipe_unchanged() -> None:
+    import pickle
+
+    from tierspayant.core.xmlsafe import XmlLimits
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fac.xml"
+        examples.generate_fac(path, 3_000, 40, 7, date(2024, 3, 1), seed=3, reference="PICKLE")
+        jobs = fac_parallel._plan(path, path.name, 2, XmlLimits())
+        assert isinstance(jobs, list) and len(jobs) == 2
+        part = fac_parallel.read_part(jobs[0], pooled=False)
+    assert part.lines is not None and part.lines.height > 0 and part.invoices is not None
+    back = pickle.loads(pickle.dumps(part))
+    assert back.lines is not None and back.invoices is not None
+    assert_frame_equal(back.lines, part.lines)  # values and types
+    assert_frame_equal(back.invoices, part.invoices)
+    assert (back.items, back.keys, back.findings) == (part.items, part.keys, part.findings)

@@ -62,7 +62,7 @@ _READ: Final = 1 << 16
 _OVERLAP: Final = 64
 # The last part is read in this process, the others send their frames back through a pipe (pickled, then unpickled
 # here): the last part is given this much more of the file so that both finish together (measured on 2 cores).
-LOCAL_SHARE: Final = 1.1
+LOCAL_SHARE: Final = 1.05
 PRELOAD: Final = ("tierspayant.schemes.lu_kin.formats.fac_parallel",)
 
 
@@ -111,6 +111,27 @@ class PartResult:
     lines: pl.DataFrame | None = None
     peak_mb: float = 0.0
     cpu: float = 0.0
+
+    # A pooled part's frames come back through a pipe: as LZ4-compressed Arrow IPC they are about a tenth of the
+    # bytes and several times quicker to make and read than Polars' own pickling of them (measured on a part of the
+    # 1M-line FAC: 9 MB against 97 MB).
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in _FRAMES:
+            if isinstance(state[name], pl.DataFrame):
+                buffer = io.BytesIO()
+                state[name].write_ipc(buffer, compression="lz4")
+                state[name] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in _FRAMES:
+            if isinstance(state[name], bytes):
+                state[name] = pl.read_ipc(io.BytesIO(state[name]))
+        self.__dict__.update(state)
+
+
+_FRAMES: Final = ("invoices", "lines")
 
 
 class _Hostile(Exception):
