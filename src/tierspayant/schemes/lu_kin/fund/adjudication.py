@@ -39,6 +39,9 @@ class Adjudication:
         return self.findings.filter(pl.col("effect") == Effect.REJECT_FILE.value).height > 0
 
 
+OPEN_LINE_COLUMNS: tuple[str, ...] = ("row_id", "matricule", "service_date", "titre_id", "act_code")
+
+
 def adjudicate(
     lines: pl.DataFrame, file: pl.DataFrame, history: Mapping[str, pl.DataFrame], reference: ReferenceSet
 ) -> Adjudication:
@@ -63,10 +66,11 @@ def adjudicate(
     try:
         first = evaluate(independent, arrow, con)
         refused_rows, refused_invoices = _refusals(first)
+        # only the columns the counting rules read: a month's open lines are a copy of most of its lines
         open_lines = lines.filter(
             ~pl.col("row_id").is_in(refused_rows.implode())
             & ~pl.col("invoice_number").is_in(refused_invoices.implode())
-        )
+        ).select(OPEN_LINE_COLUMNS)
         arrow["open_lines"] = arrow_of(open_lines)
         second = evaluate(counting, arrow, con) if counting else empty_findings()
     finally:
