@@ -88,9 +88,9 @@ def write_replies(
         if request.kind not in REPLY_KINDS:
             raise ValueError(f"not a reply message: {request.kind}")
     said = [errors_frame(r.errors) for r in requests]  # every reply checked before anything is written
-    main, totals = _shared_body(original, source)
-    shared = [i for i, r in enumerate(requests) if r.kind in ANNOTATED_KINDS] if main is not None else []
-    if main is None or not shared:
+    body = _shared_body(original, source)
+    shared = [i for i, r in enumerate(requests) if r.kind in ANNOTATED_KINDS] if body is not None else []
+    if body is None or not shared:
         if draft is not None:
             draft.discard()
         pairs = zip(requests, said, strict=True)
@@ -104,21 +104,20 @@ def write_replies(
         streamed = []
         for index in shared:
             head = _head(original, requests[index])
-            copy = draft.take(len(head), main.height) if draft is not None else None
-            if copy is None:
+            copy = draft.take(len(head), body.main.height) if draft is not None else None
+            if draft is None or copy is None:
                 streamed.append(index)
                 continue
             temporaries[index] = copy
-            patch = _patches(main, said[index])
-            tail = _tail(requests[index], totals)
-            patch_draft(copy, head, patch.rows, patch.parts, tail, main.height * (REPLY_RECORD_LENGTH + 1))
+            patch = _patches(body.main, said[index])
+            patch_draft(copy, head, patch.rows, patch.parts, _tail(requests[index], body.totals), draft.body_size)
         writers = []
         for index in streamed:
             writers.append(_Writer(requests[index].destination))
             temporaries[index] = writers[-1].temporary
         if streamed:
             chosen = [requests[i] for i in streamed]
-            _write_shared(chosen, [said[i] for i in streamed], writers, main, totals, source, original)
+            _write_shared(chosen, [said[i] for i in streamed], writers, body, source, original)
         for index, request in enumerate(requests):
             os.replace(temporaries[index], request.destination)
     except BaseException:
@@ -134,12 +133,11 @@ def write_replies(
 def draft_replies(original: Sending, source: bytes, folder: Path) -> ReplyDraft | None:
     """Start writing the annotated replies' common body of ``original`` ahead, in ``folder`` (the replies' own);
     None when the records are not the received bytes as read (the replies are then written record by record)."""
-    main, _ = _shared_body(original, source)
-    start = _records_in_source(source, main["line"]) if main is not None else None
-    if main is None or start is None:
+    body = _shared_body(original, source)
+    if body is None:
         return None
     head = _text(_segments(SETTLEMENT, original, ReplyHeader()))
-    return ReplyDraft(source, start, main.height, len(head), folder)
+    return ReplyDraft(source, body.start, body.main.height, len(head), folder)
 
 
 def _head(original: Sending, request: ReplyRequest) -> bytes:
@@ -160,8 +158,17 @@ def _temporary(destination: Path) -> Path:
     return Path(name)
 
 
-def _shared_body(original: Sending, source: bytes) -> tuple[pl.DataFrame | None, list[str]]:
-    """The main records (all but 95/96) when they can be taken from ``source`` as read, and the totals' lines."""
+@dataclass(frozen=True)
+class _Body:
+    """The main records (all but 95/96), where they start in the received bytes, and the totals' lines."""
+
+    main: pl.DataFrame
+    start: int
+    totals: list[str]
+
+
+def _shared_body(original: Sending, source: bytes) -> _Body | None:
+    """The main records when they can be taken from ``source`` as read (else None)."""
     raw = original.raw.select("record_index", "record_type", "line")
     totals_rows = raw.with_row_index("_row").filter(pl.col("record_type").is_in(TOTALS_RECORDS))["_row"]
     main_count = raw.height - totals_rows.len()
@@ -169,11 +176,12 @@ def _shared_body(original: Sending, source: bytes) -> tuple[pl.DataFrame | None,
     exact = bool(((lines.str.len_bytes() == RECORD_LENGTH) & (lines.str.len_chars() == RECORD_LENGTH)).all())
     totals_last = totals_rows.len() == 0 or int(totals_rows.min()) == main_count  # type: ignore[arg-type]
     if not (exact and totals_last and main_count):
-        return None, []
+        return None
     main = raw.head(main_count)
-    if _records_in_source(source, main["line"]) is None:
-        return None, []
-    return main, raw.tail(totals_rows.len())["line"].to_list()
+    start = _records_in_source(source, main["line"])
+    if start is None:
+        return None
+    return _Body(main, start, raw.tail(totals_rows.len())["line"].to_list())
 
 
 def _patches(main: pl.DataFrame, errors: pl.DataFrame) -> _Patches:
@@ -186,14 +194,12 @@ def _write_shared(
     requests: list[ReplyRequest],
     said: list[pl.DataFrame],
     writers: list[_Writer],
-    main: pl.DataFrame,
-    totals: list[str],
+    body: _Body,
     source: bytes,
     original: Sending,
 ) -> None:
+    main, start = body.main, body.start
     patches = [_patches(main, s) for s in said]
-    start = _records_in_source(source, main["line"])
-    assert start is not None  # _shared_body made sure
     for writer, request in zip(writers, requests, strict=True):
         writer.start(_head(original, request))
     try:
@@ -206,7 +212,7 @@ def _write_shared(
             for writer, patch in zip(writers, patches, strict=True):
                 writer.put(_patched(neutral, first, size, patch))
         for writer, request in zip(writers, requests, strict=True):
-            tail = _tail(request, totals)
+            tail = _tail(request, body.totals)
             if tail:
                 writer.put(tail)
     except BaseException:

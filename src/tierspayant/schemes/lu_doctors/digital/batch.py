@@ -3,8 +3,8 @@ page drawn.
 
 Drawing a page with reportlab evicts the signing code and its tables (ECDSA, the QR encoder, the canonical document)
 from the processor's caches, so signing each note right before its page costs two to three times what signing costs
-alone. Signing the whole batch first, then drawing every page, keeps each in cache while it runs: measured on 2,000
-notes, signing and QR add 20 % to the bare pages this way against 36 % note by note (docs/performance.md). The pages
+alone. Signing the whole batch first, then drawing every page, keeps each in cache while it runs
+(``make bench ONLY=lu_doctors_digital`` measures both orders; figures and load in docs/performance.md). The pages
 and codes are the same either way (tests/lu_doctors_digital/test_batch.py).
 """
 
