@@ -105,10 +105,19 @@ def price_lines(
         tariffs = con.sql(TARIFF_INPUTS_SQL).pl()
     finally:
         con.close()
+    # lazy from the lines on: the joined inputs of a million lines are never materialised before pricing
     inputs = (
-        lines.select("row_id", "act_code", "service_date", "titre_id")
-        .join(tariffs, on=["act_code", "service_date"], how="left", maintain_order="left")
-        .join(titres.select("titre_id", "rate_e2").unique("titre_id"), on="titre_id", how="left", maintain_order="left")
+        lines.lazy()
+        .select("row_id", "act_code", "service_date", "titre_id")
+        .join(tariffs.lazy(), on=["act_code", "service_date"], how="left", maintain_order="left")
+        .join(
+            titres.lazy().select("titre_id", "rate_e2").unique("titre_id"),
+            on="titre_id",
+            how="left",
+            maintain_order="left",
+        )
         .drop("act_code", "service_date", "titre_id")
     )
-    return price_frame(inputs).collect()
+    # One chunk per column, as the lines have: a frame whose columns are chunked unevenly is copied whole when it
+    # goes to Arrow for the rules (the lines beside the prices: ~100 MB for a million lines).
+    return price_frame(inputs).collect().rechunk()

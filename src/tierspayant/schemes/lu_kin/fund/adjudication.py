@@ -51,7 +51,7 @@ def adjudicate(
     prices = price_lines(lines, reference["nomenclature"], reference["letter_keys"], history["titres"])
     # ``prices``: each line with its official price beside it (same order), so that the pricing rules need no join.
     official = {"tariff_cents": "official_tariff_cents", "insured_cents": "official_insured_cents"}
-    priced = lines.hstack(prices.drop("row_id").rename(official))
+    priced = lines.hstack(prices.drop("row_id", "coefficient_e4", "key_value_e5").rename(official))
     tables: dict[str, pl.DataFrame] = {
         **reference_tables(reference),
         **history,
@@ -87,6 +87,7 @@ def label(findings: pl.DataFrame, reference: ReferenceSet) -> pl.DataFrame:
 
 
 def _refusals(findings: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    findings = findings.select("level", "effect", "key")  # filtering every column copies the remarks too: ~45 MB
     rows = findings.filter((pl.col("level") == Level.LINE.value) & (pl.col("effect") == Effect.REJECT_LINE.value))
     blocks = findings.filter((pl.col("level") == Level.INVOICE.value) & (pl.col("effect") == Effect.REJECT_BLOCK.value))
     return rows.get_column("key").cast(pl.Int64).unique(), blocks.get_column("key").unique()
