@@ -5,6 +5,7 @@ import pytest
 
 from tierspayant.core.findings import Effect, Level
 from tierspayant.core.rules import Rule, RuleSet, evaluate, load_rules
+from tierspayant.core.rules.model import findings_of
 
 LINES = pl.DataFrame({"line_id": [1, 2, 3], "patient": ["a", "a", "b"], "day": ["d1", "d1", "d1"]})
 
@@ -102,3 +103,18 @@ def test_duckdb_session_reads_parquet_in_place(tmp_path: Path) -> None:
     LINES.write_parquet(path)
     found = evaluate([TWO_PER_DAY], {"lines": path})
     assert found.select("key", "detail").rows() == [("2", "other line 1")]
+
+
+def test_findings_come_one_chunk_per_column_whatever_the_engine_answer() -> None:
+    # An engine answers in batches; findings chunked unevenly would be copied whole by the next select or filter.
+    answer = pl.concat(
+        [pl.DataFrame({"key": [i, i + 1], "detail": [f"remark {i}", None]}) for i in range(0, 20, 2)], rechunk=False
+    )
+    assert answer.n_chunks() == 10
+    found = findings_of(TWO_PER_DAY, answer)
+    assert set(found.n_chunks("all")) == {1}
+    assert found["key"].to_list() == [str(i) for i in range(20)]
+    assert found["detail"].to_list() == [f"remark {i}" if i % 2 == 0 else None for i in range(20)]
+    assert set(found["rule"]) == {"one_act_per_day"} and set(found["effect"]) == {Effect.REJECT_LINE.value}
+    bare = findings_of(TWO_PER_DAY, answer.select("key"))  # a rule may give no remark
+    assert bare["detail"].null_count() == 20 and set(bare.n_chunks("all")) == {1}

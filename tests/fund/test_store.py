@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import polars as pl
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from tierspayant.schemes.lu_kin.fund import recording
+from tierspayant.schemes.lu_kin.fund import ledger, recording
 from tierspayant.schemes.lu_kin.fund.service import FundService
 from tierspayant.schemes.lu_kin.store.fund.models import LedgerEntry
 from tierspayant.store.database import transaction
@@ -100,3 +101,46 @@ def test_ledger_rows_survive_the_move_to_the_clustered_table(database_url: str) 
         rows = connection.execute(text("SELECT matricule, act_code, covered_cents FROM ledger_entry")).all()
     assert [tuple(r) for r in rows] == [("1956031401288", "ZK11", 2091)]
     engine.dispose()
+
+
+def _paid_lines(count: int) -> pl.DataFrame:
+    """Paid lines in an order unlike the ledger's key (patient, day, act)."""
+    return pl.DataFrame(
+        {
+            "matricule": [f"1980010100{(7 * i) % count:03d}" for i in range(count)],
+            "service_date": [date(2024, 3, 1 + (i % 3)) for i in range(count)],
+            "act_code": ["ZK11" if i % 2 else "ZK12" for i in range(count)],
+            "titre_id": [f"T{i}" for i in range(count)],
+            "performer_code": ["70012345"] * count,
+            "invoice_number": [f"F{i // 4}" for i in range(count)],
+            "line_number": [i % 4 + 1 for i in range(count)],
+            "covered_cents": [2000 + i for i in range(count)],
+        }
+    )
+
+
+def test_ledger_rows_stream_in_key_order_slice_by_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ledger, "ROWS_AT_ONCE", 4)  # slices of 4 rows: 4, 4 and a last one of 1
+    paid = _paid_lines(9)
+    frame = paid.select(pl.lit(7, dtype=pl.Int64).alias("deposit_id"), *ledger.LEDGER_COLUMNS[1:])
+    order = frame.select(pl.arg_sort_by("matricule", "service_date", "act_code")).to_series()
+    rows = list(ledger._rows(frame, order, ["service_date"]))
+    expected = [
+        (7, m, d.isoformat(), a, t, p, n, ln, c)
+        for (m, d, a, t, p, n, ln, c) in sorted(paid.rows(), key=lambda row: (row[0], row[1], row[2]))
+    ]
+    assert rows == expected
+    assert list(ledger._rows(frame, None, [])) == frame.rows()  # without an order: the frame's own, dates kept
+
+
+def test_ledger_bulk_insert_reads_back_every_paid_line(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ledger, "ROWS_AT_ONCE", 5)
+    fund = FundService(database_url)
+    fund.init()
+    deposit_id = deposit(fund, "f" * 64, "LEDGER-1")
+    paid = _paid_lines(23)
+    with transaction(fund.sessions) as session:
+        ledger.add_ledger(session, deposit_id, paid)
+    with fund.sessions() as session:
+        stored = session.execute(select(*(getattr(LedgerEntry, name) for name in ledger.LEDGER_COLUMNS))).all()
+    assert sorted(tuple(row) for row in stored) == sorted((deposit_id, *row) for row in paid.rows())

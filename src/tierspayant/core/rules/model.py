@@ -133,18 +133,21 @@ def findings_of(rule: Rule, frame: pl.DataFrame) -> pl.DataFrame:
     numbers, invoice numbers and file names share one column."""
     if "key" not in frame.columns:
         raise RuntimeError(f"rule {rule.id}: its query must return a 'key' column")
+    # Every column in one chunk: the engine's answer comes in batches, and a findings frame whose columns are chunked
+    # unevenly is copied whole by the next select or filter (tens of MB for a month's hundreds of thousands of hits).
+    height = frame.height
     detail = (
-        frame["detail"].cast(pl.Utf8)
+        frame["detail"].cast(pl.Utf8).rechunk()
         if "detail" in frame.columns
-        else pl.Series("detail", [None] * frame.height, dtype=pl.Utf8)
+        else pl.repeat(None, height, dtype=pl.Utf8, eager=True)
     )
     return pl.DataFrame(
         {
-            "rule": [rule.id] * frame.height,
-            "code": [rule.code] * frame.height,
-            "level": [rule.level.value] * frame.height,
-            "effect": [rule.effect.value] * frame.height,
-            "key": frame["key"].cast(pl.Utf8),
+            "rule": pl.repeat(rule.id, height, dtype=pl.Utf8, eager=True),
+            "code": pl.repeat(rule.code, height, dtype=pl.Utf8, eager=True),
+            "level": pl.repeat(rule.level.value, height, dtype=pl.Utf8, eager=True),
+            "effect": pl.repeat(rule.effect.value, height, dtype=pl.Utf8, eager=True),
+            "key": frame["key"].cast(pl.Utf8).rechunk(),
             "detail": detail,
         },
         schema=FINDING_COLUMNS,

@@ -90,9 +90,8 @@ LEFT JOIN letter_keys k ON k.letter_key = n.letter_key AND d.service_date BETWEE
 def price_lines(
     lines: pl.DataFrame, nomenclature: pl.DataFrame, letter_keys: pl.DataFrame, titres: pl.DataFrame
 ) -> pl.DataFrame:
-    """The official price of every line, in the lines' order: ``row_id``, the inputs (``letter_key``,
-    ``coefficient``, ``key_value``, ``rate_e2`` and their scaled integers), ``tariff_cents``, ``insured_cents``,
-    ``fund_cents``.
+    """The official price of every line, in the lines' order, one chunk per column: ``row_id``, the inputs
+    (``letter_key``, ``coefficient``, ``key_value``, ``rate_e2``), ``tariff_cents``, ``insured_cents``, ``fund_cents``.
 
     A line whose act has no tariff on its date has null amounts; a line whose titre is unknown has a tariff but no
     shares (its rate is unknown). The rules say why such a line is not paid.
@@ -105,19 +104,36 @@ def price_lines(
         tariffs = con.sql(TARIFF_INPUTS_SQL).pl()
     finally:
         con.close()
-    # lazy from the lines on: the joined inputs of a million lines are never materialised before pricing
-    inputs = (
+    rates = titres.select("titre_id", "rate_e2").unique("titre_id", maintain_order=True)
+    # Each line finds the row of its tariff and of its titre's rate (two small integers a line); every input is then
+    # gathered by those rows. Gathered columns come in one chunk each, as the lines' do: a frame whose columns are
+    # chunked unevenly is copied whole when it goes to Arrow for the rules (~100 MB for a million lines), and joining
+    # the inputs to the lines directly holds twice as much at once.
+    rows = (
         lines.lazy()
-        .select("row_id", "act_code", "service_date", "titre_id")
-        .join(tariffs.lazy(), on=["act_code", "service_date"], how="left", maintain_order="left")
+        .select("act_code", "service_date", "titre_id")
         .join(
-            titres.lazy().select("titre_id", "rate_e2").unique("titre_id"),
+            tariffs.lazy().select("act_code", "service_date", pl.int_range(pl.len(), dtype=pl.UInt32).alias("at")),
+            on=["act_code", "service_date"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            rates.lazy().select("titre_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("rate_at")),
             on="titre_id",
             how="left",
             maintain_order="left",
         )
-        .drop("act_code", "service_date", "titre_id")
+        .select("at", "rate_at")
+        .collect()
+        .rechunk()
     )
-    # One chunk per column, as the lines have: a frame whose columns are chunked unevenly is copied whole when it
-    # goes to Arrow for the rules (the lines beside the prices: ~100 MB for a million lines).
-    return price_frame(inputs).collect().rechunk()
+    inputs = pl.DataFrame(
+        [
+            lines.get_column("row_id"),
+            *(column.gather(rows["at"]) for column in tariffs.drop("act_code", "service_date").get_columns()),
+            rates.get_column("rate_e2").gather(rows["rate_at"]),
+        ]
+    )
+    # the in-memory engine keeps those single chunks (the streaming one would cut its output in morsels again)
+    return price_frame(inputs).collect(engine="in-memory").drop("coefficient_e4", "key_value_e5")

@@ -51,7 +51,7 @@ def adjudicate(
     prices = price_lines(lines, reference["nomenclature"], reference["letter_keys"], history["titres"])
     # ``prices``: each line with its official price beside it (same order), so that the pricing rules need no join.
     official = {"tariff_cents": "official_tariff_cents", "insured_cents": "official_insured_cents"}
-    priced = lines.hstack(prices.drop("row_id", "coefficient_e4", "key_value_e5").rename(official))
+    priced = lines.hstack(prices.drop("row_id").rename(official))
     tables: dict[str, pl.DataFrame] = {
         **reference_tables(reference),
         **history,
