@@ -134,7 +134,8 @@ def test_ledger_rows_stream_in_key_order_slice_by_slice(monkeypatch: pytest.Monk
 
 
 def test_ledger_bulk_insert_reads_back_every_paid_line(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger, "ROWS_AT_ONCE", 5)
+    monkeypatch.setattr(ledger, "ROWS_AT_ONCE", 5)  # slices of 5 rows: 5, 5, 5, 5, 3
+    monkeypatch.setattr(ledger, "ROWS_PER_INSERT", 2)  # SQLite: INSERTs of 2 rows, then one of the slice's last row
     fund = FundService(database_url)
     fund.init()
     deposit_id = deposit(fund, "f" * 64, "LEDGER-1")
