@@ -139,3 +139,15 @@ def test_wrong_root_namespace_or_layout(data: bytes, code: str) -> None:
 def test_expected_type_mismatch_is_refused() -> None:
     [finding] = validate_file(FAC, "x.xml", expected_type="DEMAUT")
     assert finding.code == "XML-ROOT" and "expected a DEMAUT file" in finding.message
+
+
+def test_every_marker_carries_a_sign_the_quick_search_looks_for() -> None:
+    # The quick search may only say "no marker here" when none can be: each marker must hold one of its signs.
+    from tierspayant.core.xmlsafe import _MARKERS, may_hold_marker
+
+    for marker, _code, _message in _MARKERS:
+        assert may_hold_marker(marker)
+        assert may_hold_marker(b"<Facture>" + marker + b"</Facture>")
+    assert not may_hold_marker(BODY)  # an ordinary KIN file takes the quick path
+    assert may_hold_marker(BODY.replace(b"<Entete>", b"<!-- a comment --><Entete>"))  # then the markers decide
+    assert not check_source(BODY.replace(b"<Entete>", b"<!-- a comment --><Entete>"), "comment.xml")

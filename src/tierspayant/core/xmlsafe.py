@@ -51,6 +51,9 @@ _MARKERS: Final[tuple[tuple[bytes, str, str], ...]] = (
         "the file uses XInclude; including other documents is refused (nothing was included)",
     ),
 )
+# What every marker holds and a document seldom does: a window holding none of these holds no marker. Searching them
+# (a single byte goes by memchr) is several times quicker than searching each marker over a large file.
+_SIGNS: Final = (b"!", XINCLUDE_NS)
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 
 
@@ -104,6 +107,11 @@ def _chunks(source: Source) -> Iterator[bytes]:
             yield chunk
 
 
+def may_hold_marker(data: bytes) -> bool:
+    """False when ``data`` certainly holds none of the hostile markers (True: look for the markers themselves)."""
+    return any(sign in data for sign in _SIGNS)
+
+
 def check_source(source: Source, name: str | None = None, limits: XmlLimits = XmlLimits()) -> list[Finding]:
     """Findings that forbid parsing ``source`` at all (empty list: it may be parsed with ``safe_iterparse``)."""
     label = source_name(source, name)
@@ -134,7 +142,7 @@ def check_source(source: Source, name: str | None = None, limits: XmlLimits = Xm
             if findings:
                 return findings
         window = tail + chunk
-        for marker, code, message in _MARKERS:
+        for marker, code, message in _MARKERS if may_hold_marker(window) else ():
             if code in seen:
                 continue
             at = window.find(marker)
@@ -218,6 +226,7 @@ __all__ = [
     "XmlLimits",
     "check_source",
     "malformed_finding",
+    "may_hold_marker",
     "open_source",
     "parse_document",
     "safe_iterparse",

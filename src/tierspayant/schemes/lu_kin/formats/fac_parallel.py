@@ -42,7 +42,15 @@ from lxml import etree
 
 from tierspayant.core import parallel
 from tierspayant.core.findings import Finding, FindingsError
-from tierspayant.core.xmlsafe import _MARKERS, Source, XmlLimits, check_source, safe_iterparse, source_name
+from tierspayant.core.xmlsafe import (
+    _MARKERS,
+    Source,
+    XmlLimits,
+    check_source,
+    may_hold_marker,
+    safe_iterparse,
+    source_name,
+)
 from tierspayant.schemes.lu_kin.formats.frames import (
     FAC_LINE_SCHEMA,
     _check_fac_totals,
@@ -170,7 +178,9 @@ class _PartStream(io.RawIOBase):
                     break
                 # a marker inside the chunk, or across its start (the last bytes before it, and its first ones)
                 seam = tail + chunk[:_OVERLAP]
-                if any(marker in chunk or marker in seam for marker, _code, _message in _MARKERS):
+                if (may_hold_marker(chunk) or may_hold_marker(seam)) and any(
+                    marker in chunk or marker in seam for marker, _code, _message in _MARKERS
+                ):
                     raise _Hostile
                 tail = (tail + chunk)[-_OVERLAP:] if len(chunk) < _OVERLAP else chunk[-_OVERLAP:]
                 remaining -= len(chunk)
