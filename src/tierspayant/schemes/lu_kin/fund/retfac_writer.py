@@ -25,7 +25,9 @@ from tierspayant.schemes.lu_kin.formats.models import Anomaly, FileHeader
 from tierspayant.schemes.lu_kin.formats.xsd import namespace
 
 MAX_ANOMALIES = 50  # per line / invoice / file (XSD maxOccurs)
-SLICE_LINES = 100_000  # about this many lines (whole invoices) turned into text at a time: bounds the text's memory
+SLICE_LINES = 50_000  # about this many lines (whole invoices) turned into text at a time: bounds the text's memory
+# (it is made beside the ledger's insert, so it adds to the fund engine's peak: ~40 MB less than with 100,000 lines
+# at a time on a 1M-line FAC)
 
 
 @dataclass(frozen=True, slots=True)
