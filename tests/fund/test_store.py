@@ -124,13 +124,14 @@ def test_ledger_rows_stream_in_key_order_slice_by_slice(monkeypatch: pytest.Monk
     paid = _paid_lines(9)
     frame = paid.select(pl.lit(7, dtype=pl.Int64).alias("deposit_id"), *ledger.LEDGER_COLUMNS[1:])
     order = frame.select(pl.arg_sort_by("matricule", "service_date", "act_code")).to_series()
-    rows = list(ledger._rows(frame, order, ["service_date"]))
+    rows = [row for part in ledger._slices(frame, order, ["service_date"]) for row in part.iter_rows()]
     expected = [
         (7, m, d.isoformat(), a, t, p, n, ln, c)
         for (m, d, a, t, p, n, ln, c) in sorted(paid.rows(), key=lambda row: (row[0], row[1], row[2]))
     ]
     assert rows == expected
-    assert list(ledger._rows(frame, None, [])) == frame.rows()  # without an order: the frame's own, dates kept
+    unordered = [row for part in ledger._slices(frame, None, []) for row in part.iter_rows()]
+    assert unordered == frame.rows()  # without an order: the frame's own, dates kept
 
 
 def test_ledger_bulk_insert_reads_back_every_paid_line(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -90,8 +90,9 @@ LEFT JOIN letter_keys k ON k.letter_key = n.letter_key AND d.service_date BETWEE
 def price_lines(
     lines: pl.DataFrame, nomenclature: pl.DataFrame, letter_keys: pl.DataFrame, titres: pl.DataFrame
 ) -> pl.DataFrame:
-    """The official price of every line, in the lines' order, one chunk per column: ``row_id``, the inputs
-    (``letter_key``, ``coefficient``, ``key_value``, ``rate_e2``), ``tariff_cents``, ``insured_cents``, ``fund_cents``.
+    """The official price of every line, in the lines' order: ``row_id``, the inputs (``letter_key``, ``coefficient``,
+    ``key_value``, ``rate_e2``), ``tariff_cents``, ``insured_cents``, ``fund_cents``; one chunk per column when the
+    lines' ``row_id`` is (as the reader makes it).
 
     A line whose act has no tariff on its date has null amounts; a line whose titre is unknown has a tariff but no
     shares (its rate is unknown). The rules say why such a line is not paid.

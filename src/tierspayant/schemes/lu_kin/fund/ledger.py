@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from itertools import chain
-from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ LEDGER_COLUMNS = (
 
 ROWS_AT_ONCE = 20_000  # rows turned into Python values at a time on their way to the driver (bounds their memory)
 # SQLite: rows per INSERT … VALUES (…), (…) statement. One driver call then binds many rows: a quarter less time than
-# a statement per row for a month's ledger (measured on 560,000 rows); 200 × 9 values stay far below SQLite's limit.
+# a statement per row (an ad-hoc timing on 560,000 ledger rows); 200 × 9 values stay far below SQLite's limit.
 ROWS_PER_INSERT = 200
 
 
@@ -81,10 +80,10 @@ def _insert_sqlite(session: Session, head: str, width: int, frame: pl.DataFrame,
         cursor.close()
 
 
-def driver_executemany(session: Session, statement: str, frame: pl.DataFrame, order: pl.Series | None = None) -> None:
-    """``statement`` (``?`` placeholders) once per row of ``frame`` (in ``order`` when given), through the driver's
-    own cursor in the session's transaction: rows stream from the frame a slice at a time, no SQLAlchemy parameter
-    processing (on SQLite dates go as ISO text, the form SQLAlchemy stores them in)."""
+def driver_executemany(session: Session, statement: str, frame: pl.DataFrame) -> None:
+    """``statement`` (``?`` placeholders) once per row of ``frame``, through the driver's own cursor in the session's
+    transaction: rows stream from the frame a slice at a time, no SQLAlchemy parameter processing (on SQLite dates
+    go as ISO text, the form SQLAlchemy stores them in)."""
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
@@ -92,14 +91,9 @@ def driver_executemany(session: Session, statement: str, frame: pl.DataFrame, or
     dates = [] if postgres else [name for name, dtype in frame.schema.items() if dtype == pl.Date]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(statement, _rows(frame, order, dates))
+        cursor.executemany(statement, (row for part in _slices(frame, None, dates) for row in part.iter_rows()))
     finally:
         cursor.close()
-
-
-def _rows(frame: pl.DataFrame, order: pl.Series | None, dates: list[str]) -> Iterator[tuple[Any, ...]]:
-    for part in _slices(frame, order, dates):
-        yield from part.iter_rows()
 
 
 def _slices(frame: pl.DataFrame, order: pl.Series | None, dates: list[str]) -> Iterator[pl.DataFrame]:
