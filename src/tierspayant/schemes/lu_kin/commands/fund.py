@@ -3,6 +3,8 @@
 Every command takes ``--database-url`` (env ``TIERSPAYANT_FUND_DATABASE_URL``, default ``sqlite:///var/fund.db``).
 ``process`` writes the answers (deposit notifications, acknowledgements, RETAUT, RETFAC) into ``--outbox``.
 A refusal of reference data prints its findings (file, row, column) and exits 1.
+``registration access-decide`` / ``access-credentials`` also open the platform (``--settings`` / ``--var-dir``): the
+mailbox account an accord opens and whose password the credentials set is the platform's.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from sqlalchemy.orm import Session
 
 from tierspayant.commands.output import JSON_OPTION, console, err_console, print_json, print_table
+from tierspayant.commands.platform import SETTINGS_OPTION, VAR_OPTION
 from tierspayant.core.findings import FindingsError
 from tierspayant.schemes.lu_kin.fund import registrations
+from tierspayant.schemes.lu_kin.fund import registrations_access as access
 from tierspayant.schemes.lu_kin.fund.it_flat_rate import ItDecision, ItFlatRateError, ItRequest
 from tierspayant.schemes.lu_kin.fund.registrations import Document, RegistrationError, Result
 from tierspayant.schemes.lu_kin.fund.service import (
@@ -29,6 +34,10 @@ from tierspayant.schemes.lu_kin.fund.service import (
 )
 from tierspayant.store.database import transaction
 
+if TYPE_CHECKING:  # heavy imports (the platform, the PDF letters): loaded only by the commands that need them
+    from tierspayant.schemes.lu_kin.platform.registration_desk import RegistrationDesk
+    from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest
+
 app = typer.Typer(no_args_is_help=True)
 reference_app = typer.Typer(no_args_is_help=True)
 app.add_typer(reference_app, name="reference", help="Reference data: nomenclature, keys, rates, limits, anomalies…")
@@ -36,8 +45,12 @@ registration_app = typer.Typer(no_args_is_help=True)
 it_app = typer.Typer(no_args_is_help=True)
 app.add_typer(it_app, name="it-flat-rate", help="The annual IT flat rate: requests, decisions, the June payment.")
 app.add_typer(
-    registration_app, name="registration", help="Registrations: provider codes, group and association members."
+    registration_app,
+    name="registration",
+    help="Registrations: provider codes, electronic access, group and association members.",
 )
+paper_app = typer.Typer(no_args_is_help=True)
+app.add_typer(paper_app, name="paper", help="The paper channel: postal requests of insured persons, titres, letters.")
 
 DATABASE_OPTION = typer.Option(
     DEFAULT_DATABASE_URL, "--database-url", envvar=DATABASE_URL_ENV, help="Fund database (SQLite or PostgreSQL)."
@@ -48,7 +61,7 @@ def _service(database_url: str, reference_dir: Path | None = None) -> FundServic
     return FundService(database_url, reference_dir)
 
 
-def _refused(error: FindingsError) -> None:
+def _refused(error: FindingsError) -> NoReturn:
     err_console.print(f"[bold red]{len(error.findings)} problem(s):[/]")
     print_table(
         "Findings",
@@ -272,7 +285,10 @@ AT_OPTION = typer.Option(None, "--at", help="When (ISO date-time), default now."
 
 
 def _when(at: str | None) -> datetime:
-    return datetime.fromisoformat(at) if at else datetime.now().replace(microsecond=0)
+    try:
+        return datetime.fromisoformat(at) if at else datetime.now().replace(microsecond=0)
+    except ValueError:
+        raise typer.BadParameter(f"--at is an ISO date-time (2024-03-06T09:00:00), got {at!r}") from None
 
 
 def _result(result: Result, json_output: bool) -> None:
@@ -422,6 +438,262 @@ def registration_export(
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False)
+
+
+# --- access to electronic transmission (fund.registrations_access, art. 3-4) ---
+# An accord opens the mailbox account on the platform and the credentials set its password, each in the fund's
+# transaction (as the fund agent's pages do): these two commands open the platform named by --settings / --var-dir.
+
+
+def _desk(database_url: str, settings_file: Path | None, var_dir: Path | None, at: str | None) -> RegistrationDesk:
+    from tierspayant.commands.platform import _context
+    from tierspayant.schemes.lu_kin.platform.registration_desk import RegistrationDesk
+
+    when = _when(at)
+    return RegistrationDesk(_context(settings_file, var_dir), _service(database_url), clock=lambda: when)
+
+
+def _refused_step(error: Exception) -> NoReturn:
+    err_console.print(f"[red]{error}[/]", highlight=False)
+    raise typer.Exit(1) from None
+
+
+@registration_app.command("access-request")
+def registration_access_request(
+    code: str,
+    applicant: str = typer.Option(..., "--applicant", help="Who asks (the provider)."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """A provider with a code asks for access to electronic transmission (one pending or granted request per code)."""
+    _registration_step(
+        database_url, lambda session: access.request_access(session, code, applicant, _when(at)), json_output
+    )
+
+
+@registration_app.command("access-decide")
+def registration_access_decide(
+    registration_id: int,
+    accept: bool | None = typer.Option(None, "--accept/--refuse", help="Accord (opens the mailbox account) or refus."),
+    by: str = typer.Option(..., "--by", help="The fund agent deciding."),
+    reason: str | None = typer.Option(None, "--reason", help="The reasons of a refus (art. 4: required)."),
+    at: str | None = AT_OPTION,
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Accord or refus of an access request; an accord opens the mailbox account kin<code> on the platform."""
+    if accept is None:
+        raise typer.BadParameter("give --accept or --refuse (with --reason)")
+    desk = _desk(database_url, settings_file, var_dir, at)
+    try:
+        result = desk.decide_access(registration_id, by, accept, reason or "")
+    except (RegistrationError, ValueError) as error:
+        _refused_step(error)
+    except FindingsError as error:  # the platform refused the account (e.g. its name is taken)
+        _refused(error)
+    finally:
+        desk.context.close()
+    if not json_output and result.status == "granted":
+        console.print(f"mailbox account {access.username_for(result.provider_code or '')} opened", highlight=False)
+    _result(result, json_output)
+
+
+@registration_app.command("access-credentials")
+def registration_access_credentials(
+    registration_id: int,
+    by: str = typer.Option(..., "--by", help="The fund agent issuing them."),
+    at: str | None = AT_OPTION,
+    settings_file: Path | None = SETTINGS_OPTION,
+    var_dir: Path | None = VAR_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Issue the credentials of a granted access: a new password is set and printed this once, never again."""
+    desk = _desk(database_url, settings_file, var_dir, at)
+    try:
+        credentials = desk.issue_credentials(registration_id, by)
+    except (RegistrationError, ValueError) as error:
+        _refused_step(error)
+    except FindingsError as error:  # the platform refused the account (e.g. its name is taken)
+        _refused(error)
+    finally:
+        desk.context.close()
+    if json_output:
+        print_json(vars(credentials))
+        return
+    print_table(
+        f"Credentials of access request {registration_id} (shown once: hand them over now)",
+        ["provider code", "username", "password"],
+        [(credentials.provider_code, credentials.username, credentials.password)],
+    )
+
+
+# --- the paper channel (fund.paper_requests, seed 002): postal requests of insured persons, answered on paper ---
+
+
+def _act(text: str) -> tuple[str, int]:
+    code, _, sessions = text.partition(":")
+    if not sessions.isdigit():
+        raise typer.BadParameter(f"--act is CODE:SESSIONS, got {text!r}")
+    return code, int(sessions)
+
+
+def _day(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} is a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _write_letter(out: Path, letter: bytes, afterwards: str = "") -> None:
+    try:
+        out.write_bytes(letter)
+    except OSError as error:
+        _refused_step(OSError(f"cannot write the letter to {out}: {error.strerror}{afterwards}"))
+
+
+def _paper_row(request: PaperRequest) -> tuple[object, ...]:
+    acts = " ".join(f"{code}:{sessions}" for code, sessions in json.loads(request.acts))
+    return (request.id, request.matricule, request.received_on, request.pathology, acts, request.status,
+            request.titre_id or "", request.reason or "", request.decided_by or "")  # fmt: skip
+
+
+_PAPER_COLUMNS = ["request", "matricule", "received on", "pathology", "acts", "status", "titre", "reasons",
+                  "answered by"]  # fmt: skip
+
+
+@paper_app.command("record")
+def paper_record(
+    matricule: str,
+    received_on: str = typer.Option(..., "--received-on", help="Day the letter arrived (YYYY-MM-DD)."),
+    prescriber: str = typer.Option(..., "--prescriber", help="The prescribing doctor's code."),
+    prescription_date: str = typer.Option(..., "--prescription-date", help="YYYY-MM-DD"),
+    pathology: str = typer.Option(..., "--pathology", help="COMMON | SERIOUS | POST_SURGICAL | LYMPHATIC_DRAINAGE"),
+    acts: list[str] = typer.Option(..., "--act", help="CODE:SESSIONS (repeat) as prescribed."),
+    by: str = typer.Option(..., "--by", help="The fund agent recording it."),
+    facturier: str = typer.Option("", "--facturier", help="The practice named on the request, if any."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Record an insured person's postal request as read from the envelope; prints its number."""
+    from tierspayant.schemes.lu_kin.fund import paper_requests
+
+    prescribed = [_act(text) for text in acts]
+    received, prescribed_on = _day("--received-on", received_on), _day("--prescription-date", prescription_date)
+    try:
+        with transaction(_service(database_url).sessions) as session:
+            number = paper_requests.record_request(
+                session, matricule, received, prescriber, prescribed_on, pathology, prescribed, by, _when(at),
+                facturier,
+            )  # fmt: skip
+    except (RegistrationError, ValueError) as error:
+        _refused_step(error)
+    if json_output:
+        print_json({"request": number, "status": "pending"})
+    else:
+        console.print(f"postal request {number}: pending", highlight=False)
+
+
+@paper_app.command("answer")
+def paper_answer(
+    request_id: int,
+    grant: bool = typer.Option(False, "--grant", help="Answer with a paper titre (obtained by the insured)."),
+    refuse: str | None = typer.Option(None, "--refuse", help="Answer with a written refusal stating this reason."),
+    by: str = typer.Option(..., "--by", help="The fund agent answering."),
+    rate_e2: int | None = typer.Option(
+        None, "--rate-e2", help="Coverage rate in 1/100 % (default: the reference's rate for the pathology)."
+    ),
+    validity_days: int | None = typer.Option(
+        None, "--validity-days", help="Days the titre stays valid (default: the reference's titre_validity_days)."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Also write the answer letter (PDF) to this file."),
+    at: str | None = AT_OPTION,
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Answer a postal request: a paper titre or a written refusal, each with its letter (PDF) kept as posted."""
+    from tierspayant.schemes.lu_kin.fund import paper_requests
+    from tierspayant.schemes.lu_kin.platform.registration_desk import _rate_e2
+    from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest
+
+    if grant == (refuse is not None):
+        raise typer.BadParameter("give either --grant or --refuse REASON")
+    service, when = _service(database_url), _when(at)
+    reference = service.reference()
+    try:
+        # the rate and validity the fund agent's page uses: the reference's, for the pathology on the prescription day
+        with transaction(service.sessions) as session:
+            request = session.get(PaperRequest, request_id)
+            if request is None:
+                raise RegistrationError(f"no postal request {request_id}")
+            rate = rate_e2
+            if grant and rate is None:
+                rate = _rate_e2(reference["rates"], request.pathology, request.prescription_date)
+            validity = (
+                validity_days
+                if validity_days is not None
+                else reference.int_parameter("titre_validity_days", when.date())
+            )
+            answered = paper_requests.answer(session, request_id, by, when, grant, rate, refuse, validity)
+    except (RegistrationError, ValueError) as error:
+        _refused_step(error)
+    if out is not None:
+        hint = f" (the answer is recorded: `fund paper letter {request_id} --out FILE` writes it again)"
+        _write_letter(out, answered.letter, hint)
+    if json_output:
+        print_json({"request": answered.request_id, "status": answered.status, "titre_id": answered.titre_id,
+                    "letter": str(out) if out else None})  # fmt: skip
+        return
+    titre = f", titre {answered.titre_id}" if answered.titre_id else ""
+    console.print(f"postal request {answered.request_id}: {answered.status}{titre}", highlight=False)
+    if out is not None:
+        console.print(f"wrote {out}", highlight=False)
+
+
+@paper_app.command("list")
+def paper_list(
+    status: str | None = typer.Option(None, "--status", help="pending | granted | refused"),
+    database_url: str = DATABASE_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """The postal requests, newest first: who recorded them, the answer (titre or refusal) and who gave it."""
+    from tierspayant.schemes.lu_kin.fund import paper_requests
+
+    if status not in (None, "pending", "granted", "refused"):
+        raise typer.BadParameter(f"--status is pending, granted or refused, got {status!r}")
+    with _service(database_url).sessions() as session:
+        if json_output:
+            wanted = {r.id for r in paper_requests.requests(session, status)}
+            # newest first, as the table
+            print_json([r for r in reversed(paper_requests.export_json(session)) if r["id"] in wanted])
+            return
+        rows = [_paper_row(r) for r in paper_requests.requests(session, status)]
+    print_table(f"Postal requests{f' ({status})' if status else ''}", _PAPER_COLUMNS, rows)
+
+
+@paper_app.command("letter")
+def paper_letter(
+    request_id: int,
+    out: Path = typer.Option(..., "--out", help="The PDF file to write."),
+    database_url: str = DATABASE_OPTION,
+) -> None:
+    """Write the answer letter of a postal request (the PDF as posted) to a file, to print it again."""
+    from tierspayant.schemes.lu_kin.fund import paper_requests
+    from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest
+
+    with _service(database_url).sessions() as session:
+        request = session.get(PaperRequest, request_id)
+        if request is None:
+            _refused_step(RegistrationError(f"no postal request {request_id}"))
+        letter = paper_requests.letter_of(session, request_id)
+        if letter is None:
+            _refused_step(RegistrationError(f"postal request {request_id} is {request.status}: no letter yet"))
+    _write_letter(out, letter)
+    console.print(f"wrote {out}", highlight=False)
 
 
 # --- the annual IT flat rate (fund.it_flat_rate): requests 1 Jan – 31 Mar of the next year, paid in June ---
