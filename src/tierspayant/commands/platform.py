@@ -59,7 +59,8 @@ def run(
         raise typer.Exit(1) from error
 
 
-def _context(settings_file: Path | None, var_dir: Path | None) -> PlatformContext:
+def open_context(settings_file: Path | None, var_dir: Path | None) -> PlatformContext:
+    """The platform a command works on: ``--settings`` / ``--var-dir`` as every platform command takes them."""
     from tierspayant.platform.context import PlatformContext
 
     return PlatformContext.open(_settings(settings_file, var_dir))
@@ -70,7 +71,7 @@ def account_list(
     settings_file: Path | None = SETTINGS_OPTION, var_dir: Path | None = VAR_OPTION, as_json: bool = JSON_OPTION
 ) -> None:
     """Every account with its role, provider code and delegations."""
-    context = _context(settings_file, var_dir)
+    context = open_context(settings_file, var_dir)
     try:
         rows = [
             (p.username, p.display_name, p.role.value, p.provider_code or "",
@@ -100,7 +101,7 @@ def account_add(
     """Create an account; a provider account gets its mailbox (in/, out/)."""
     from tierspayant.platform.accounts import Role
 
-    context = _context(settings_file, var_dir)
+    context = open_context(settings_file, var_dir)
     try:
         if role == Role.PROVIDER.value and provider_code:
             context.create_provider(username, password, name, provider_code)
@@ -122,7 +123,7 @@ def account_key(
     var_dir: Path | None = VAR_OPTION,
 ) -> None:
     """Accept an SSH public key for the account's SFTP login."""
-    context = _context(settings_file, var_dir)
+    context = open_context(settings_file, var_dir)
     try:
         fingerprint = context.accounts.add_public_key(username, public_key.read_text(encoding="ascii"))
     except FindingsError as error:
@@ -144,7 +145,7 @@ def account_delegate(
     """Set what an assistant may do for a provider (e.g. --right read --right prepare: prepare but not send)."""
     from tierspayant.platform.accounts import Right
 
-    context = _context(settings_file, var_dir)
+    context = open_context(settings_file, var_dir)
     try:
         context.accounts.delegate(assistant, provider_code, {Right(r) for r in rights})
     except (FindingsError, ValueError) as error:
@@ -163,7 +164,7 @@ def account_token(
     var_dir: Path | None = VAR_OPTION,
 ) -> None:
     """Issue an API bearer token for the account (printed once; only its digest is stored)."""
-    context = _context(settings_file, var_dir)
+    context = open_context(settings_file, var_dir)
     try:
         typer.echo(context.accounts.issue_token(username, "cli", timedelta(days=days)))
     except FindingsError as error:
@@ -185,7 +186,7 @@ def audit(
     """The audit log of accesses to personal data, newest first."""
     from tierspayant.platform.audit import Channel
 
-    context = _context(settings_file, var_dir)
+    context = open_context(settings_file, var_dir)
     try:
         entries = context.audit.entries(limit=limit, actor=actor, subject_contains=subject)
         context.audit.record("cli", Channel.CLI, "view", "audit log", role="administrator")

@@ -446,11 +446,11 @@ def registration_export(
 
 
 def _desk(database_url: str, settings_file: Path | None, var_dir: Path | None, at: str | None) -> RegistrationDesk:
-    from tierspayant.commands.platform import _context
+    from tierspayant.commands.platform import open_context
     from tierspayant.schemes.lu_kin.platform.registration_desk import RegistrationDesk
 
     when = _when(at)
-    return RegistrationDesk(_context(settings_file, var_dir), _service(database_url), clock=lambda: when)
+    return RegistrationDesk(open_context(settings_file, var_dir), _service(database_url), clock=lambda: when)
 
 
 def _refused_step(error: Exception) -> NoReturn:
@@ -617,7 +617,7 @@ def paper_answer(
 ) -> None:
     """Answer a postal request: a paper titre or a written refusal, each with its letter (PDF) kept as posted."""
     from tierspayant.schemes.lu_kin.fund import paper_requests
-    from tierspayant.schemes.lu_kin.platform.registration_desk import _rate_e2
+    from tierspayant.schemes.lu_kin.platform.registration_desk import coverage_rate_e2
     from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest
 
     if grant == (refuse is not None):
@@ -632,7 +632,7 @@ def paper_answer(
                 raise RegistrationError(f"no postal request {request_id}")
             rate = rate_e2
             if grant and rate is None:
-                rate = _rate_e2(reference["rates"], request.pathology, request.prescription_date)
+                rate = coverage_rate_e2(reference["rates"], request.pathology, request.prescription_date)
             validity = (
                 validity_days
                 if validity_days is not None

@@ -232,7 +232,7 @@ class RegistrationDesk:
             request = session.get(PaperRequest, request_id)
             if request is None:
                 raise RegistrationError(f"no postal request {request_id}")
-            rate = _rate_e2(reference["rates"], request.pathology, request.prescription_date) if grant else None
+            rate = coverage_rate_e2(reference["rates"], request.pathology, request.prescription_date) if grant else None
             validity = reference.int_parameter("titre_validity_days", self.now().date())
             return paper.answer(session, request_id, agent, self.now(), grant, rate, reason or None, validity)
 
@@ -256,7 +256,8 @@ def _account_kind(provider_kind: str) -> str:
     return {"institution": "group"}.get(provider_kind, provider_kind)
 
 
-def _rate_e2(rates: pl.DataFrame, pathology: str, on: date) -> int:
+def coverage_rate_e2(rates: pl.DataFrame, pathology: str, on: date) -> int:
+    """The coverage rate (1/100 %) of ``pathology`` on ``on`` in the reference ``rates``: a paper titre's rate."""
     rows = rates.filter((pl.col("category") == pathology) & (pl.col("valid_from") <= on) & (pl.col("valid_to") >= on))
     if rows.height != 1:
         raise RegistrationError(f"reference data: no single coverage rate for {pathology} on {on}")
