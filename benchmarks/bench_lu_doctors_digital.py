@@ -109,22 +109,9 @@ def _vault(key: Any) -> tuple[Any, Any]:
 
 
 def _deposit(vault: Any, actor: Any, note: Any, shares: Any, text: str | None, pdf: bytes) -> None:
-    import base64
-
     from tierspayant.schemes.lu_doctors.edocuments.model import Deposit
 
-    vault.deposit(
-        actor,
-        Deposit(
-            fee_note=note,
-            fund_percent=shares.fund_percent,
-            fund_share=shares.fund,
-            patient_share=shares.patient,
-            qr_text=text,
-            pdf_base64=base64.b64encode(pdf).decode(),
-            prepared_by="bench",
-        ),
-    )
+    vault.deposit(actor, Deposit.of(note, shares, text, pdf, "bench"))
 
 
 def _codes(count: int) -> tuple[list[str], Any]:

@@ -4,7 +4,7 @@ note checked before anything is saved, the opted-in ones deposited and the other
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -49,9 +49,7 @@ def test_a_batch_gives_the_pages_and_codes_of_one_by_one() -> None:
 
 @pytest.fixture
 def world(parties: Parties, other_url: Callable[[str], str]) -> Iterator[World]:
-    built = build_world(parties, other_url)
-    built.doctor.record_choice(ADULT, True, date(2026, 1, 15))
-    built.doctor.record_choice(CHILD, False, date(2026, 1, 15))
+    built = build_world(parties, other_url, {ADULT: True, CHILD: False})
     yield built
     built.close()
 

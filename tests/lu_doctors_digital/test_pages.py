@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,7 @@ from .world import World, build_world
 
 @pytest.fixture
 def world(parties: Parties, other_url: Callable[[str], str]) -> Iterator[World]:
-    built = build_world(parties, other_url)
-    built.doctor.record_choice(ADULT, True, date(2026, 1, 15))
+    built = build_world(parties, other_url, {ADULT: True})
     built.doctor.grant("paul.assistant", set(Right))
     built.doctor.issue(consultation(built, "FN-1"))
     built.assistant.issue(consultation(built, "FN-2", paid=False))

@@ -28,9 +28,7 @@ from .world import World, build_world
 
 @pytest.fixture
 def world(parties: Parties, other_url: Callable[[str], str]) -> Iterator[World]:
-    built = build_world(parties, other_url)
-    built.doctor.record_choice(ADULT, True, date(2026, 1, 15))
-    built.doctor.record_choice(CHILD, True, date(2026, 1, 15))
+    built = build_world(parties, other_url, {ADULT: True, CHILD: True})
     yield built
     built.close()
 

@@ -3,7 +3,7 @@ the doctor and an assistant), the eDocuments vault (its HTTP API), the fund (rei
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -43,7 +43,9 @@ class World:
         self.fund_store.engine.dispose()
 
 
-def build_world(parties: Parties, other_url: Callable[[str], str]) -> World:
+def build_world(parties: Parties, other_url: Callable[[str], str], choices: Mapping[str, bool] | None = None) -> World:
+    """The practice, the vault, the fund and PID wired together; ``choices``: patients' digital opt-ins (matricule →
+    yes / no) recorded by the doctor on 15 January 2026."""
     practice = DoctorsPractice(other_url("practice"))
     practice.init()
     practice.add_doctor(DOCTOR, "Dr Anne Exemple", "MG")
@@ -65,7 +67,7 @@ def build_world(parties: Parties, other_url: Callable[[str], str]) -> World:
     fund = AcceleratedReimbursement(fund_store, parties.client("t-fund"), REFERENCE, TEST_PSEUDONYMISATION_KEY)
     pid_http = TestClient(create_pid_app(PidService(fund), {"pid-doctor": DOCTOR}))
     pid_http.headers["Authorization"] = "Bearer pid-doctor"
-    return World(
+    built = World(
         parties,
         practice,
         desk(User("dr.anne", DOCTOR, True), "t-doctor"),
@@ -76,3 +78,6 @@ def build_world(parties: Parties, other_url: Callable[[str], str]) -> World:
         pid_http,
         key,
     )
+    for matricule, opted_in in (choices or {}).items():
+        built.doctor.record_choice(matricule, opted_in, date(2026, 1, 15))
+    return built

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tierspayant.schemes.lu_doctors.formats.fee_note import FeeNote
+
+if TYPE_CHECKING:
+    from tierspayant.schemes.lu_doctors.reference.digital import Shares
 
 
 class Status(StrEnum):
@@ -62,6 +67,19 @@ class Deposit(BaseModel):
     qr_text: str | None = None
     pdf_base64: str | None = None
     prepared_by: str = Field(min_length=1, max_length=60)
+
+    @classmethod
+    def of(cls, note: FeeNote, shares: Shares, qr_text: str | None, pdf: bytes, prepared_by: str) -> Deposit:
+        """The deposit of an issued fee note: its shares, its QR text and its page (PDF)."""
+        return cls(
+            fee_note=note,
+            fund_percent=shares.fund_percent,
+            fund_share=shares.fund,
+            patient_share=shares.patient,
+            qr_text=qr_text,
+            pdf_base64=base64.b64encode(pdf).decode("ascii"),
+            prepared_by=prepared_by,
+        )
 
 
 class Receipt(BaseModel):

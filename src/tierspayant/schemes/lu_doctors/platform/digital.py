@@ -8,7 +8,6 @@ The vault stays its own party: its own database (``edocuments``), its own caller
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from collections.abc import Callable
@@ -88,13 +87,7 @@ def _demo(vault: EDocumentsVault, tokens: dict[str, Actor], folder: Path, pseudo
     shares = shares_of(note, DigitalReference.sample())
     text = signed_qr_text(note, shares, pseudonymisation_key, key, datetime.now(UTC))
     pdf = render_fee_note(note, shares, text, "Dr Demo")
-    vault.deposit(
-        doctor,
-        Deposit(
-            fee_note=note, fund_percent=shares.fund_percent, fund_share=shares.fund, patient_share=shares.patient,
-            qr_text=text, pdf_base64=base64.b64encode(pdf).decode(), prepared_by=doctor.name,
-        ),
-    )  # fmt: skip
+    vault.deposit(doctor, Deposit.of(note, shares, text, pdf, doctor.name))
 
 
 def delegated_rights(principal: Principal, doctor_code: str) -> Callable[[DeskRight], bool]:

@@ -9,7 +9,6 @@ connection. An assistant prepares, signs or sends only with the right the doctor
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -237,15 +236,7 @@ class DigitalDesk:
 
     def _deposit(self, issued: Issued) -> Deposit:
         row = self._row(issued.fee_note.fee_note_id)
-        return Deposit(
-            fee_note=issued.fee_note,
-            fund_percent=issued.shares.fund_percent,
-            fund_share=issued.shares.fund,
-            patient_share=issued.shares.patient,
-            qr_text=issued.qr_text,
-            pdf_base64=base64.b64encode(issued.pdf).decode("ascii"),
-            prepared_by=row.prepared_by,
-        )
+        return Deposit.of(issued.fee_note, issued.shares, issued.qr_text, issued.pdf, row.prepared_by)
 
     def correct(self, corrected: FeeNote) -> Issued:
         """A correction: the eDocuments copy is replaced by a new version that keeps the lineage."""

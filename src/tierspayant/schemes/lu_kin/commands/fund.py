@@ -617,28 +617,16 @@ def paper_answer(
 ) -> None:
     """Answer a postal request: a paper titre or a written refusal, each with its letter (PDF) kept as posted."""
     from tierspayant.schemes.lu_kin.fund import paper_requests
-    from tierspayant.schemes.lu_kin.platform.registration_desk import coverage_rate_e2
-    from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest
 
     if grant == (refuse is not None):
         raise typer.BadParameter("give either --grant or --refuse REASON")
     service, when = _service(database_url), _when(at)
     reference = service.reference()
     try:
-        # the rate and validity the fund agent's page uses: the reference's, for the pathology on the prescription day
         with transaction(service.sessions) as session:
-            request = session.get(PaperRequest, request_id)
-            if request is None:
-                raise RegistrationError(f"no postal request {request_id}")
-            rate = rate_e2
-            if grant and rate is None:
-                rate = coverage_rate_e2(reference["rates"], request.pathology, request.prescription_date)
-            validity = (
-                validity_days
-                if validity_days is not None
-                else reference.int_parameter("titre_validity_days", when.date())
+            answered = paper_requests.answer_by_reference(
+                session, reference, request_id, by, when, grant, refuse, rate_e2, validity_days
             )
-            answered = paper_requests.answer(session, request_id, by, when, grant, rate, refuse, validity)
     except (RegistrationError, ValueError) as error:
         _refused_step(error)
     if out is not None:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from reportlab.platypus import Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from tierspayant.documents.layout import DocumentMeta, block, day, grid, paragra
 from tierspayant.schemes.lu_kin.fund import recording
 from tierspayant.schemes.lu_kin.fund.registrations import RegistrationError
 from tierspayant.schemes.lu_kin.fund.registries import _provider_code as provider_code
+from tierspayant.schemes.lu_kin.reference import ReferenceSet
 from tierspayant.schemes.lu_kin.store.fund.models import PaperRequest, Titre
 from tierspayant.schemes.lu_kin.titre import make_titre_id
 
@@ -131,6 +133,37 @@ def answer(
     request.letter = titre_letter(request, titre, acts)
     session.flush()
     return PaperAnswer(request.id, "granted", titre.titre_id, request.letter)
+
+
+def answer_by_reference(
+    session: Session,
+    reference: ReferenceSet,
+    request_id: int,
+    agent: str,
+    at: datetime,
+    grant: bool,
+    reason: str | None = None,
+    rate_e2: int | None = None,
+    validity_days: int | None = None,
+) -> PaperAnswer:
+    """``answer`` as the fund agent gives it: a titre at the reference's coverage rate for the prescription's pathology
+    and date, valid the reference's ``titre_validity_days``, unless ``rate_e2`` / ``validity_days`` say otherwise."""
+    request = session.get(PaperRequest, request_id)
+    if request is None:
+        raise RegistrationError(f"no postal request {request_id}")
+    if grant and rate_e2 is None:
+        rate_e2 = coverage_rate_e2(reference["rates"], request.pathology, request.prescription_date)
+    if validity_days is None:
+        validity_days = reference.int_parameter("titre_validity_days", at.date())
+    return answer(session, request_id, agent, at, grant, rate_e2, reason, validity_days)
+
+
+def coverage_rate_e2(rates: pl.DataFrame, pathology: str, on: date) -> int:
+    """The coverage rate (1/100 %) of ``pathology`` on ``on`` in the reference ``rates``: a paper titre's rate."""
+    rows = rates.filter((pl.col("category") == pathology) & (pl.col("valid_from") <= on) & (pl.col("valid_to") >= on))
+    if rows.height != 1:
+        raise RegistrationError(f"reference data: no single coverage rate for {pathology} on {on}")
+    return int(rows.row(0, named=True)["rate_percent_e2"])
 
 
 def requests(session: Session, status: str | None = None) -> list[PaperRequest]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy import select
 
 from tierspayant.platform.context import PlatformContext
@@ -22,7 +21,7 @@ from tierspayant.schemes.lu_kin.fund import paper_requests as paper
 from tierspayant.schemes.lu_kin.fund import registrations as reg
 from tierspayant.schemes.lu_kin.fund import registrations_access as access
 from tierspayant.schemes.lu_kin.fund import registrations_statement as statement
-from tierspayant.schemes.lu_kin.fund.registrations import Document, RegistrationError, Result
+from tierspayant.schemes.lu_kin.fund.registrations import Document, Result
 from tierspayant.schemes.lu_kin.fund.service import FundService
 from tierspayant.schemes.lu_kin.store.fund.models import (
     MemberChange,
@@ -229,12 +228,7 @@ class RegistrationDesk:
         """A paper titre at the reference's rate and validity for the prescription, or a written refusal."""
         reference = self.fund.reference()
         with transaction(self.fund.sessions) as session:
-            request = session.get(PaperRequest, request_id)
-            if request is None:
-                raise RegistrationError(f"no postal request {request_id}")
-            rate = coverage_rate_e2(reference["rates"], request.pathology, request.prescription_date) if grant else None
-            validity = reference.int_parameter("titre_validity_days", self.now().date())
-            return paper.answer(session, request_id, agent, self.now(), grant, rate, reason or None, validity)
+            return paper.answer_by_reference(session, reference, request_id, agent, self.now(), grant, reason or None)
 
     def paper_requests(self) -> list[PaperRequest]:
         with self.fund.sessions() as session:
@@ -254,11 +248,3 @@ class RegistrationDesk:
 def _account_kind(provider_kind: str) -> str:
     """The platform's account kinds of KIN (registration.SCHEME); an institution bills like a group."""
     return {"institution": "group"}.get(provider_kind, provider_kind)
-
-
-def coverage_rate_e2(rates: pl.DataFrame, pathology: str, on: date) -> int:
-    """The coverage rate (1/100 %) of ``pathology`` on ``on`` in the reference ``rates``: a paper titre's rate."""
-    rows = rates.filter((pl.col("category") == pathology) & (pl.col("valid_from") <= on) & (pl.col("valid_to") >= on))
-    if rows.height != 1:
-        raise RegistrationError(f"reference data: no single coverage rate for {pathology} on {on}")
-    return int(rows.row(0, named=True)["rate_percent_e2"])
